@@ -1,0 +1,130 @@
+#include "pg/rank_request.hpp"
+
+#include <string_view>
+
+#include "core/errors.hpp"
+
+namespace pz::pg {
+
+namespace {
+
+std::string quoted(std::string_view text) { return "\"" + std::string(text) + "\""; }
+
+bool read_bool_option(TokenCursor& cursor, std::string_view key) {
+  const JsonToken& token = cursor.next();
+  if (token.kind != TokenKind::kBool)
+    throw InputError("option " + quoted(key) + " must be a boolean, not " + json_type_name(token));
+  return token.boolean;
+}
+
+std::string read_id_option(TokenCursor& cursor, std::string_view key) {
+  std::string id;
+  const JsonToken& token = cursor.peek();
+  if (!token_as_id(token, id))
+    throw InputError("option " + quoted(key) + " must be an action id (a string), not " +
+                     json_type_name(token));
+  cursor.skip_value();
+  return id;
+}
+
+void read_excluded(TokenCursor& cursor, RankOptions& options) {
+  if (cursor.peek().kind != TokenKind::kBeginArray)
+    throw InputError(std::string("option \"excluded\" must be an array of action ids, not ") +
+                     json_type_name(cursor.peek()));
+  cursor.next();
+  while (cursor.peek().kind != TokenKind::kEndArray) options.excluded.insert(read_id_option(cursor, "excluded"));
+  cursor.next();
+}
+
+}  // namespace
+
+RankOptions parse_rank_options(JsonTokens tokens) {
+  RankOptions options;
+  if (tokens.size == 0) return options;
+  TokenCursor cursor(tokens);
+  if (cursor.peek().kind != TokenKind::kBeginObject)
+    throw InputError(std::string("options must be a JSON object, not ") + json_type_name(cursor.peek()));
+  cursor.next();
+  while (cursor.peek().kind != TokenKind::kEndObject) {
+    std::string_view key = cursor.next().string();
+    if (cursor.peek().kind == TokenKind::kNull) {  // null: the option's default
+      cursor.next();
+      continue;
+    }
+    if (key == "event_id") {
+      const JsonToken& token = cursor.next();
+      if (token.kind != TokenKind::kString)
+        throw InputError(std::string("option \"event_id\" must be a uuid string, not ") + json_type_name(token));
+      options.event_id.assign(token.string());
+    } else if (key == "deferred") {
+      options.deferred = read_bool_option(cursor, key);
+    } else if (key == "learn") {
+      options.learn = read_bool_option(cursor, key);
+    } else if (key == "baseline") {
+      options.baseline = read_id_option(cursor, key);
+      options.has_baseline = true;
+    } else if (key == "excluded") {
+      read_excluded(cursor, options);
+    } else {
+      throw InputError("unknown option " + quoted(key) +
+                       " (known options: baseline, deferred, event_id, excluded, learn)");
+    }
+  }
+  return options;
+}
+
+std::vector<Candidate> parse_candidates(JsonTokens tokens, const RankOptions& options) {
+  TokenCursor cursor(tokens);
+  if (cursor.peek().kind != TokenKind::kBeginArray)
+    throw InputError(std::string("actions must be a JSON array, not ") + json_type_name(cursor.peek()));
+  cursor.next();
+  std::vector<Candidate> candidates;
+  std::unordered_set<std::string> seen;
+  for (size_t element = 0; cursor.peek().kind != TokenKind::kEndArray; ++element) {
+    Candidate candidate{{}, element, 0, false};
+    const JsonToken& start = cursor.peek();
+    std::string position = "action " + std::to_string(element + 1);
+    if (start.kind == TokenKind::kBeginObject) {
+      cursor.next();
+      bool has_id = false;
+      while (cursor.peek().kind != TokenKind::kEndObject) {
+        std::string_view key = cursor.next().string();
+        if (key == "id") {
+          if (!token_as_id(cursor.peek(), candidate.id))
+            throw InputError(position + ": \"id\" must be a string, not " + json_type_name(cursor.peek()));
+          has_id = true;
+          cursor.skip_value();
+        } else if (key == "features") {
+          const JsonToken& features = cursor.peek();
+          if (features.kind == TokenKind::kBeginObject) {
+            candidate.features_token = cursor.position();
+            candidate.has_features = true;
+          } else if (features.kind != TokenKind::kNull) {
+            throw InputError(position + ": \"features\" must be an object, not " + json_type_name(features));
+          }
+          cursor.skip_value();
+        } else {
+          throw InputError(position + " has an unknown key " + quoted(key) +
+                           " (an action is {\"id\": ..., \"features\": {...}})");
+        }
+      }
+      cursor.next();
+      if (!has_id) throw InputError(position + " has no \"id\"");
+    } else if (!token_as_id(start, candidate.id)) {
+      throw InputError(position + " must be an object {\"id\": ..., \"features\": {...}} or an id string, not " +
+                       json_type_name(start));
+    } else {
+      cursor.next();
+    }
+    if (candidate.id.empty()) throw InputError(position + " has an empty id");
+    if (!seen.insert(candidate.id).second)
+      throw InputError("duplicate action id " + quoted(candidate.id));
+    if (options.excluded.count(candidate.id) == 0) candidates.push_back(std::move(candidate));
+  }
+  if (candidates.empty())
+    throw InputError(seen.empty() ? "actions must not be an empty array"
+                                  : "every action is excluded: nothing is left to rank");
+  return candidates;
+}
+
+}  // namespace pz::pg

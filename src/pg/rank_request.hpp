@@ -1,0 +1,37 @@
+// The parsed arguments of one pz_rank call: options and candidate actions,
+// checked before anything is scored or written.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "pg/jsonb_tokens.hpp"
+
+namespace pz::pg {
+
+struct RankOptions {
+  std::string event_id;  // empty: generate one
+  bool deferred = false;
+  bool learn = true;
+  bool has_baseline = false;
+  std::string baseline;
+  std::unordered_set<std::string> excluded;
+};
+
+struct Candidate {
+  std::string id;
+  size_t element;          // index in the actions array as given
+  size_t features_token;   // token index of the features object
+  bool has_features;
+};
+
+// Throws InputError naming the offending option.
+RankOptions parse_rank_options(JsonTokens options);
+
+// Candidates in the order given, without the excluded ones. Throws InputError
+// for a malformed action, a duplicate id, or nothing left to rank.
+std::vector<Candidate> parse_candidates(JsonTokens actions, const RankOptions& options);
+
+}  // namespace pz::pg

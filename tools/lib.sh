@@ -1,0 +1,76 @@
+# Shared by the project's scripts (sourced, not run): installing what the
+# project needs, building it, and throwaway PostgreSQL clusters.
+
+PZ_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PG_BIN=/usr/lib/postgresql/15/bin
+PZ_PACKAGES=(g++ make cmake pkg-config postgresql-15 postgresql-server-dev-15 libeigen3-dev
+             libpqxx-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev gnuplot-nox
+             clang-14 libclang-rt-14-dev)
+
+log() { printf '\n== %s\n' "$*"; }
+
+# Installs the Debian packages that are missing (apt-get update only if needed).
+ensure_packages() {
+  local missing=()
+  for package in "${PZ_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
+      || missing+=("$package")
+  done
+  if ((${#missing[@]})); then
+    log "installing ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+}
+
+# Builds the core, its tests, benchmarks and clients (CMake) and the extension
+# (PGXS), and installs the extension into the server's directories.
+build_all() {
+  log "building the core, tests and tools (CMake)"
+  cmake -S "$PZ_ROOT" -B "$PZ_ROOT/build" -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build "$PZ_ROOT/build" -j"$(nproc)"
+  log "building and installing the extension (PGXS)"
+  make -C "$PZ_ROOT" -j"$(nproc)" -s
+  make -C "$PZ_ROOT" -s install >/dev/null
+}
+
+free_port() {
+  local port
+  while :; do
+    port=$((20000 + RANDOM % 20000))
+    (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
+  done
+}
+
+# Starts a cluster owned by postgres in a new temp dir, with pz preloaded.
+# Sets PZ_CLUSTER_DIR, PGHOST, PGPORT, PGUSER, PGDATABASE; extra postgresql.conf
+# lines may be passed as arguments. Stop it with stop_cluster.
+start_cluster() {
+  PZ_CLUSTER_DIR=$(mktemp -d /tmp/pz-cluster.XXXXXX)
+  chown postgres: "$PZ_CLUSTER_DIR"
+  chmod 755 "$PZ_CLUSTER_DIR"
+  runuser -u postgres -- "$PG_BIN/initdb" -D "$PZ_CLUSTER_DIR/data" -U postgres -A trust \
+    --no-sync >"$PZ_CLUSTER_DIR/initdb.log"
+  export PGPORT
+  PGPORT=$(free_port)
+  {
+    echo "port = $PGPORT"
+    echo "listen_addresses = '127.0.0.1'"
+    echo "unix_socket_directories = '$PZ_CLUSTER_DIR'"
+    echo "shared_preload_libraries = 'pz'"
+    echo "fsync = off"
+    echo "max_connections = 100"
+    for line in "$@"; do echo "$line"; done
+  } >>"$PZ_CLUSTER_DIR/data/postgresql.conf"
+  runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PZ_CLUSTER_DIR/data" -l "$PZ_CLUSTER_DIR/server.log" \
+    -w -t 60 start >/dev/null
+  export PGHOST=$PZ_CLUSTER_DIR PGUSER=postgres PGDATABASE=postgres
+}
+
+stop_cluster() {
+  [[ -n "${PZ_CLUSTER_DIR:-}" && -d "$PZ_CLUSTER_DIR" ]] || return 0
+  runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PZ_CLUSTER_DIR/data" -m immediate -w stop \
+    >/dev/null 2>&1 || true
+  rm -rf "$PZ_CLUSTER_DIR"
+  PZ_CLUSTER_DIR=
+}

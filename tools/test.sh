@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Sets up and runs every test: unit tests (ctest), then pg_regress and the
+# integration tests against a throwaway cluster with pz preloaded. Run as root
+# on Debian 12; exits non-zero if anything fails.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+ensure_packages
+build_all
+
+passed=0
+failed=0
+record() {  # name, exit status
+  if [[ $2 -eq 0 ]]; then passed=$((passed + 1)); echo "ok: $1"
+  else failed=$((failed + 1)); echo "FAILED: $1"; fi
+}
+
+log "unit tests (ctest)"
+status=0
+ctest --test-dir "$PZ_ROOT/build" --output-on-failure -LE integration || status=$?
+record "unit tests" $status
+
+log "fuzzing (libFuzzer, AddressSanitizer)"
+status=0
+bash "$PZ_ROOT/tools/fuzz.sh" "${PZ_FUZZ_SECONDS:-30}" || status=$?
+record "fuzzing" $status
+
+trap stop_cluster EXIT
+start_cluster "pz.naptime = 1"
+log "regression tests (pg_regress) on port $PGPORT"
+outdir="$PZ_CLUSTER_DIR/regress"
+runuser -u postgres -- mkdir "$outdir"
+tests=$(cd "$PZ_ROOT/sql" && ls [0-9]*_*.sql | sed 's/\.sql$//')
+status=0
+runuser -u postgres -- /usr/lib/postgresql/15/lib/pgxs/src/test/regress/pg_regress \
+  --inputdir="$PZ_ROOT" --outputdir="$outdir" --bindir="$PG_BIN" \
+  --host="$PGHOST" --port="$PGPORT" --user=postgres --dbname=pz_regression \
+  --load-extension=pz $tests || status=$?
+if [[ $status -ne 0 && -f "$outdir/regression.diffs" ]]; then cat "$outdir/regression.diffs"; fi
+record "regression tests" $status
+
+log "integration tests (libpqxx) on port $PGPORT"
+status=0
+PZ_TEST_HOST=$PGHOST PZ_TEST_PORT=$PGPORT PZ_SERVER_LOG="$PZ_CLUSTER_DIR/server.log" \
+  ctest --test-dir "$PZ_ROOT/build" --output-on-failure -L integration || status=$?
+record "integration tests" $status
+
+# Whole-server scenarios; crash restarts the server, so it runs last.
+export PZ_SERVER_LOG="$PZ_CLUSTER_DIR/server.log" PZ_CLUSTER_DIR PG_BIN
+for scenario in dump_restore upgrade concurrency crash; do
+  log "cluster test: $scenario"
+  status=0
+  bash "$PZ_ROOT/tests/cluster/$scenario.sh" || status=$?
+  record "cluster test $scenario" $status
+done
+
+echo
+echo "suites: $passed passed, $failed failed"
+[[ $failed -eq 0 ]]
