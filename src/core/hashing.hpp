@@ -1,0 +1,38 @@
+// Stable, platform-independent hashing for feature names. The values are part
+// of the model format: changing them invalidates every stored model.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace pz {
+
+// Streaming FNV-1a (64 bit): hashing "a" then "b" equals hashing "ab", so dotted
+// feature paths and "key=value" names hash without building strings.
+class NameHash {
+ public:
+  static constexpr uint64_t kOffset = 0xcbf29ce484222325ULL;
+  constexpr NameHash() = default;
+  constexpr explicit NameHash(uint64_t state) : state_(state) {}
+  NameHash& add(std::string_view bytes);
+  NameHash& add(char c);
+  uint64_t state() const { return state_; }
+  // The final, well-mixed 32-bit feature hash (before masking to `bits`).
+  uint32_t finish() const;
+
+ private:
+  uint64_t state_ = kOffset;
+};
+
+// Hash of a namespace name; feature hashes of that namespace are seeded with it.
+uint32_t namespace_hash(std::string_view name);
+
+// Index of the quadratic feature made of two feature hashes (before masking).
+inline uint32_t interaction_hash(uint32_t context_hash, uint32_t action_hash) {
+  return (context_hash * 16777619u) ^ action_hash;
+}
+
+// Seed for a reproducible decision, from the 16 bytes of an event uuid.
+uint64_t seed_from_bytes(const unsigned char* bytes, int length);
+
+}  // namespace pz

@@ -1,0 +1,200 @@
+#include "model.hpp"
+
+#include <cfloat>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "errors.hpp"
+
+namespace pz {
+namespace {
+
+// The constant feature every example has, so the model learns the mean reward.
+const uint32_t kBiasHash = NameHash().add("_bias").finish();
+
+// Features smaller than this are treated as this small in the normalizer, as
+// VW does, so a feature's rate never divides by zero.
+constexpr double kMinSquaredValue = FLT_MIN;
+
+// Below this, 1 - exp(-x) is replaced by x to avoid cancellation.
+constexpr double kSmallStep = 1e-6;
+
+template <class Visit>
+void visit_context_features(const FeatureSet& context, uint32_t mask, Visit&& visit) {
+  visit(kBiasHash & mask, 1.0f);
+  for (const Feature& feature : context.features()) visit(feature.hash & mask, feature.value);
+}
+
+// The action's own features and its quadratic features with the context.
+template <class Visit>
+void visit_action_features(const Interactions& rules, const FeatureSet& context,
+                           const FeatureSet& action, uint32_t mask, Visit&& visit) {
+  const std::vector<Feature>& context_features = context.features();
+  const std::vector<Feature>& action_features = action.features();
+  for (const Feature& feature : action_features) visit(feature.hash & mask, feature.value);
+  for (const NamespaceSpan& action_span : action.namespaces()) {
+    for (const NamespaceSpan& context_span : context.namespaces()) {
+      if (!rules.applies(context_span.namespace_hash, action_span.namespace_hash)) continue;
+      for (uint32_t c = context_span.begin; c < context_span.end; ++c) {
+        const Feature& left = context_features[c];
+        for (uint32_t a = action_span.begin; a < action_span.end; ++a) {
+          const Feature& right = action_features[a];
+          visit(interaction_hash(left.hash, right.hash) & mask, left.value * right.value);
+        }
+      }
+    }
+  }
+}
+
+template <class Visit>
+void visit_all_features(const Interactions& rules, const FeatureSet& context,
+                        const FeatureSet& action, uint32_t mask, Visit&& visit) {
+  visit_context_features(context, mask, visit);
+  visit_action_features(rules, context, action, mask, visit);
+}
+
+// Per-feature learning rate of adaptive + normalized sgd:
+// G^-power_t * (N^2)^(power_t - 1), i.e. 1 / (sqrt(G) * N) at power_t 0.5.
+double feature_rate(float squared_gradients, float scale, double power_t) {
+  if (squared_gradients <= 0.0f || scale <= 0.0f) return 0.0;
+  if (power_t == 0.5) return 1.0 / (std::sqrt(double{squared_gradients}) * scale);
+  return std::pow(double{squared_gradients}, -power_t) *
+         std::pow(double{scale} * scale, power_t - 1.0);
+}
+
+}  // namespace
+
+Model::Model(FeatureSpace space, LearnerSettings settings, ModelUse use)
+    : space_(std::move(space)), settings_(settings), use_(use) {
+  if (space_.bits < 10 || space_.bits > 28) {
+    throw InputError("bits must be an integer from 10 to 28, got " + std::to_string(space_.bits));
+  }
+  const size_t size = size_t{1} << space_.bits;
+  weights_.assign(size, 0.0f);
+  if (use_ == ModelUse::kLearning) adaptive_state_.assign(2 * size, 0.0f);
+}
+
+const FeatureSpace& Model::space() const { return space_; }
+const LearnerSettings& Model::settings() const { return settings_; }
+void Model::set_settings(const LearnerSettings& settings) { settings_ = settings; }
+ModelUse Model::use() const { return use_; }
+uint64_t Model::examples() const { return examples_; }
+
+size_t Model::memory_bytes() const {
+  return sizeof(Model) + (weights_.capacity() + adaptive_state_.capacity()) * sizeof(float);
+}
+
+double Model::context_score(const FeatureSet& context) const {
+  const float* weights = weights_.data();
+  double sum = 0.0;
+  visit_context_features(context, space_.mask(),
+                         [&](uint32_t index, float value) { sum += weights[index] * value; });
+  return sum;
+}
+
+double Model::action_score(const FeatureSet& context, const FeatureSet& action) const {
+  const float* weights = weights_.data();
+  double sum = 0.0;
+  visit_action_features(space_.interactions, context, action, space_.mask(),
+                        [&](uint32_t index, float value) { sum += weights[index] * value; });
+  return sum;
+}
+
+double Model::score(const FeatureSet& context, const FeatureSet& action) const {
+  return context_score(context) + action_score(context, action);
+}
+
+void Model::score_all(const FeatureSet& context, const std::vector<FeatureSet>& actions,
+                      std::vector<double>& scores) const {
+  const double shared = context_score(context);
+  scores.resize(actions.size());
+  for (size_t i = 0; i < actions.size(); ++i)
+    scores[i] = shared + action_score(context, actions[i]);
+}
+
+// One step of importance-weighted squared loss with VW's default update
+// (adaptive, normalized, invariant): first the per-feature state and the
+// sensitivity of the prediction to the step, then the safe step itself.
+void Model::learn(const FeatureSet& context, const FeatureSet& chosen_action, double reward,
+                  double probability) {
+  if (use_ != ModelUse::kLearning) throw std::logic_error("a scoring-only model cannot learn");
+  if (!(probability > 0.0 && probability <= 1.0)) {
+    throw InputError("the probability of a logged action must be in (0, 1], got " +
+                     std::to_string(probability));
+  }
+  if (!std::isfinite(reward)) throw InputError("a reward must be a finite number");
+
+  const double prediction = score(context, chosen_action);
+  ++examples_;
+  inverse_probability_sum_ += 1.0 / probability;
+  if (prediction == reward) return;  // no loss, no update (and no normalizer change), as in VW
+
+  const uint32_t mask = space_.mask();
+  const double power_t = settings_.power_t;
+  // 1 / probability, divided by its running mean. The mean of 1/p over logged
+  // actions is the number of actions per event, so this is VW's mtr weight
+  // 1 / (p * average actions per event): without it an event of K actions
+  // would weigh about K examples and every step would jump to the label.
+  const double importance =
+      (1.0 / probability) * static_cast<double>(examples_) / inverse_probability_sum_;
+  const double residual = reward - prediction;
+  const double squared_gradient = 4.0 * residual * residual * importance;
+  float* weights = weights_.data();
+  float* state = adaptive_state_.data();
+
+  double norm_x = 0.0;
+  double prediction_per_update = 0.0;
+  visit_all_features(
+      space_.interactions, context, chosen_action, mask, [&](uint32_t index, float value) {
+        double x2 = double{value} * value;
+        double x_abs = std::fabs(value);
+        if (x2 < kMinSquaredValue) {
+          x2 = kMinSquaredValue;
+          x_abs = std::sqrt(kMinSquaredValue);
+        }
+        float& squared_gradients = state[2 * index];
+        float& scale = state[2 * index + 1];
+        squared_gradients += static_cast<float>(squared_gradient * x2);
+        if (x_abs > scale) {
+          // A larger scale was found: rescale the weight as if it had always been used.
+          if (scale > 0.0f) {
+            const double ratio = scale / x_abs;
+            weights[index] *=
+                static_cast<float>(power_t == 0.5 ? ratio : std::pow(ratio * ratio, 1.0 - power_t));
+          }
+          scale = static_cast<float>(x_abs);
+        }
+        norm_x += x2 / (double{scale} * scale);
+        prediction_per_update += x2 * feature_rate(squared_gradients, scale, power_t);
+      });
+
+  total_weight_ += importance;
+  normalized_sum_norm_x_ += importance * norm_x;
+  // Corrects for how many features are active on average (VW's update_multiplier).
+  const double multiplier = power_t == 0.5
+                                ? std::sqrt(total_weight_ / normalized_sum_norm_x_)
+                                : std::pow(normalized_sum_norm_x_ / total_weight_, power_t - 1.0);
+  prediction_per_update *= multiplier;
+  if (!(prediction_per_update > 0.0)) return;
+
+  // Importance-invariant step: the prediction moves towards the reward as if
+  // the example were seen `importance` times in infinitesimal steps, so it
+  // never overshoots.
+  const double update_scale = settings_.learning_rate * importance;
+  const double exponent = 2.0 * update_scale * prediction_per_update;
+  const double update = exponent < kSmallStep
+                            ? 2.0 * residual * update_scale
+                            : residual * -std::expm1(-exponent) / prediction_per_update;
+  const double step = update * multiplier;
+  // l2 decays only the weights this example touches (lazily, like VW's sparse l2).
+  const double shrink = 1.0 / (1.0 + settings_.learning_rate * settings_.l2 * importance);
+
+  visit_all_features(
+      space_.interactions, context, chosen_action, mask, [&](uint32_t index, float value) {
+        const double rate = feature_rate(state[2 * index], state[2 * index + 1], power_t);
+        weights[index] = static_cast<float>(weights[index] * shrink + step * value * rate);
+      });
+}
+
+}  // namespace pz

@@ -1,0 +1,77 @@
+// The learner: a linear model of reward on hashed features (context, action and
+// their interactions), trained online with importance-weighted squared loss
+// (the `mtr` reduction of cb_explore_adf) and adaptive, normalized, invariant
+// per-feature updates, as Vowpal Wabbit does by default.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "features.hpp"
+
+namespace pz {
+
+struct LearnerSettings {
+  double learning_rate = 0.5;
+  double power_t = 0.5;
+  double l2 = 0.0;
+};
+
+// What a deserialized model is for: scoring needs only the weights, so a
+// backend's cache keeps a quarter of the memory.
+enum class ModelUse { kLearning, kScoring };
+
+class Model {
+ public:
+  Model(FeatureSpace space, LearnerSettings settings, ModelUse use = ModelUse::kLearning);
+
+  const FeatureSpace& space() const;
+  const LearnerSettings& settings() const;
+  void set_settings(const LearnerSettings& settings);
+  ModelUse use() const;
+
+  // Predicted reward of one action in a context.
+  double score(const FeatureSet& context, const FeatureSet& action) const;
+  // Same for many actions; the context's own part is computed once.
+  void score_all(const FeatureSet& context, const std::vector<FeatureSet>& actions,
+                 std::vector<double>& scores) const;
+
+  // Learns the logged action's reward with importance weight 1 / probability
+  // (divided by the running mean of 1 / probability, i.e. the typical number
+  // of actions per event, as VW's mtr does).
+  // probability in (0, 1]; reward finite. Throws std::logic_error on a scoring-only model.
+  void learn(const FeatureSet& context, const FeatureSet& chosen_action, double reward,
+             double probability);
+
+  uint64_t examples() const;
+  size_t memory_bytes() const;
+
+ private:
+  friend std::string serialize_model(const Model& model);
+  friend Model deserialize_model(std::string_view blob, const FeatureSpace& expected,
+                                 const LearnerSettings& settings, ModelUse use);
+  double context_score(const FeatureSet& context) const;
+  double action_score(const FeatureSet& context, const FeatureSet& action) const;
+
+  FeatureSpace space_;
+  LearnerSettings settings_;
+  ModelUse use_;
+  std::vector<float> weights_;  // 2^bits, indexed by masked feature hash
+  // Per weight: the sum of squared gradients and the largest |x| seen,
+  // interleaved so one cache line serves both. Empty for a scoring model.
+  std::vector<float> adaptive_state_;
+  uint64_t examples_ = 0;
+  // Normalizer state shared by all weights (VW's total_weight and
+  // normalized_sum_norm_x): sums of importance weights and of their normalized
+  // squared feature norms.
+  double total_weight_ = 0.0;
+  double normalized_sum_norm_x_ = 0.0;
+  // Sum of 1 / probability over all examples: its mean is the expected number
+  // of actions per event, by which importance weights are divided.
+  double inverse_probability_sum_ = 0.0;
+};
+
+}  // namespace pz

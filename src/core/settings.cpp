@@ -1,0 +1,103 @@
+#include "settings.hpp"
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "errors.hpp"
+
+namespace pz {
+namespace {
+
+using Json = nlohmann::json;
+
+[[noreturn]] void reject(std::string_view key, std::string_view requirement) {
+  throw InputError("setting \"" + std::string(key) + "\" must be " + std::string(requirement));
+}
+
+// The value of `key`, or null when it is absent (null also keeps the default).
+const Json* find(const Json& settings, std::string_view key) {
+  auto it = settings.find(key);
+  if (it == settings.end() || it->is_null()) return nullptr;
+  return &*it;
+}
+
+// Reads a number in [low, high] (or (low, high] when low_open) into `target`.
+void read_number(const Json& settings, std::string_view key, double low, bool low_open, double high,
+                 std::string_view requirement, double& target) {
+  const Json* value = find(settings, key);
+  if (value == nullptr) return;
+  if (!value->is_number()) reject(key, requirement);
+  const double number = value->get<double>();
+  if (!std::isfinite(number) || number < low || (low_open && number == low) || number > high) {
+    reject(key, requirement);
+  }
+  target = number;
+}
+
+void read_bits(const Json& settings, int& target) {
+  const Json* value = find(settings, "bits");
+  if (value == nullptr) return;
+  constexpr std::string_view requirement = "an integer from 10 to 28";
+  if (!value->is_number()) reject("bits", requirement);
+  const double number = value->get<double>();
+  if (number != std::floor(number) || number < 10 || number > 28) reject("bits", requirement);
+  target = static_cast<int>(number);
+}
+
+void read_interactions(const Json& settings, Interactions& target) {
+  const Json* value = find(settings, "interactions");
+  if (value == nullptr) return;
+  constexpr std::string_view requirement =
+      "an array of [context namespace, action namespace] pairs of strings (\"*\" matches any)";
+  if (!value->is_array()) reject("interactions", requirement);
+  Interactions rules = Interactions::none();
+  for (const Json& pair : *value) {
+    if (!pair.is_array() || pair.size() != 2 || !pair[0].is_string() || !pair[1].is_string()) {
+      reject("interactions", requirement);
+    }
+    rules.add(pair[0].get_ref<const std::string&>(), pair[1].get_ref<const std::string&>());
+  }
+  target = rules;
+}
+
+void read_algorithm(const Json& settings, Algorithm& target) {
+  const Json* value = find(settings, "algorithm");
+  if (value == nullptr) return;
+  constexpr std::string_view requirement = "one of \"epsilon_greedy\", \"softmax\", \"squarecb\"";
+  if (!value->is_string()) reject("algorithm", requirement);
+  const std::optional<Algorithm> algorithm = parse_algorithm(value->get_ref<const std::string&>());
+  if (!algorithm) reject("algorithm", requirement);
+  target = *algorithm;
+}
+
+}  // namespace
+
+LoopSettings parse_loop_settings(std::string_view json_text) {
+  Json settings;
+  try {
+    settings = Json::parse(json_text);
+  } catch (const Json::parse_error&) {
+    throw InputError("loop settings are not valid JSON");
+  }
+  if (!settings.is_object()) throw InputError("loop settings must be a JSON object");
+
+  constexpr double kNoLimit = HUGE_VAL;
+  LoopSettings loop;
+  read_number(settings, "exploration", 0.0, false, 1.0, "a number from 0 to 1",
+              loop.exploration.epsilon);
+  read_algorithm(settings, loop.exploration.algorithm);
+  read_number(settings, "temperature", 0.0, true, kNoLimit, "a number greater than 0",
+              loop.exploration.temperature);
+  read_number(settings, "gamma", 0.0, true, kNoLimit, "a number greater than 0",
+              loop.exploration.gamma_scale);
+  read_bits(settings, loop.space.bits);
+  read_interactions(settings, loop.space.interactions);
+  read_number(settings, "learning_rate", 0.0, true, kNoLimit, "a number greater than 0",
+              loop.learner.learning_rate);
+  read_number(settings, "power_t", 0.0, false, 1.0, "a number from 0 to 1", loop.learner.power_t);
+  read_number(settings, "l2", 0.0, false, kNoLimit, "a number of at least 0", loop.learner.l2);
+  return loop;
+}
+
+}  // namespace pz

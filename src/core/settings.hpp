@@ -1,0 +1,25 @@
+// The learning-related part of a loop's settings (pz.loops.settings, with the
+// defaults already filled in by the extension's SQL).
+#pragma once
+
+#include <string_view>
+
+#include "features.hpp"
+#include "model.hpp"
+#include "policy.hpp"
+
+namespace pz {
+
+struct LoopSettings {
+  FeatureSpace space;
+  LearnerSettings learner;
+  ExplorationSettings exploration;
+};
+
+// Reads keys exploration, algorithm, temperature, gamma, bits, interactions
+// ("*" wildcards; an array of [context, action] pairs), learning_rate, power_t,
+// l2 from JSON text; ignores keys it does not use. Missing keys keep the
+// struct defaults. Throws InputError for a wrong type or range.
+LoopSettings parse_loop_settings(std::string_view json_text);
+
+}  // namespace pz

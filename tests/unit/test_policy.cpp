@@ -1,0 +1,180 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include "core/errors.hpp"
+#include "core/policy.hpp"
+#include "core/random.hpp"
+
+namespace pz {
+namespace {
+
+ExplorationSettings with(Algorithm algorithm) {
+  ExplorationSettings settings;
+  settings.algorithm = algorithm;
+  return settings;
+}
+
+// Compensated (Neumaier) sum: measures the probabilities, not the rounding of a naive sum.
+double sum(const std::vector<double>& values) {
+  double total = 0.0, compensation = 0.0;
+  for (double v : values) {
+    const double t = total + v;
+    compensation += std::fabs(total) >= std::fabs(v) ? (total - t) + v : (v - t) + total;
+    total = t;
+  }
+  return total + compensation;
+}
+
+void expect_probabilities(const std::vector<double>& actual, const std::vector<double>& expected,
+                          double tolerance = 1e-15) {
+  ASSERT_EQ(actual.size(), expected.size());
+  for (size_t i = 0; i < actual.size(); ++i)
+    EXPECT_NEAR(actual[i], expected[i], tolerance) << "action " << i;
+}
+
+TEST(Policy, EpsilonGreedyMatchesItsDefinition) {
+  const auto settings = with(Algorithm::kEpsilonGreedy);
+  expect_probabilities(action_probabilities(settings, {1.0, 3.0, 2.0}, 0),
+                       {0.2 / 3, 0.8 + 0.2 / 3, 0.2 / 3});
+  // Ties for best share 1 - epsilon.
+  expect_probabilities(action_probabilities(settings, {1.0, 3.0, 3.0, 0.0}, 0),
+                       {0.05, 0.45, 0.45, 0.05});
+}
+
+TEST(Policy, UntrainedModelPicksUniformly) {
+  for (Algorithm algorithm :
+       {Algorithm::kEpsilonGreedy, Algorithm::kSoftmax, Algorithm::kSquareCB}) {
+    expect_probabilities(action_probabilities(with(algorithm), std::vector<double>(4, 0.0), 0),
+                         {0.25, 0.25, 0.25, 0.25});
+  }
+}
+
+TEST(Policy, SoftmaxMatchesItsDefinition) {
+  ExplorationSettings settings = with(Algorithm::kSoftmax);
+  settings.temperature = 1.0;
+  const double e = std::exp(1.0);
+  expect_probabilities(action_probabilities(settings, {0.0, 1.0}, 0),
+                       {1.0 / (1.0 + e), e / (1.0 + e)});
+  settings.temperature = 0.05;
+  // exp((0.1 - 0.2) / 0.05) = exp(-2); huge scores do not overflow (the tolerance
+  // covers the rounding of 1000.1 - 1000.2).
+  const double q = std::exp(-2.0);
+  expect_probabilities(action_probabilities(settings, {1000.1, 1000.2}, 0),
+                       {q / (1 + q), 1 / (1 + q)}, 1e-12);
+}
+
+TEST(Policy, SquareCbMatchesItsDefinition) {
+  ExplorationSettings settings = with(Algorithm::kSquareCB);
+  settings.gamma_scale = 10.0;
+  settings.gamma_exponent = 0.5;
+  // gamma = 10 * sqrt(4) = 20; K = 3.
+  const double p_middle = 1.0 / (3 + 20 * 0.5);
+  const double p_worst = 1.0 / (3 + 20 * 1.0);
+  expect_probabilities(action_probabilities(settings, {1.0, 0.5, 0.0}, 4),
+                       {1.0 - p_middle - p_worst, p_middle, p_worst});
+  // No examples yet counts as one: gamma = 10.
+  const double p_other = 1.0 / (2 + 10 * 1.0);
+  expect_probabilities(action_probabilities(settings, {0.0, 1.0}, 0), {p_other, 1.0 - p_other});
+  // Ties for best share what the others leave.
+  const double p_low = 1.0 / (3 + 10 * 2.0);
+  expect_probabilities(action_probabilities(settings, {2.0, 0.0, 2.0}, 1),
+                       {(1 - p_low) / 2, p_low, (1 - p_low) / 2});
+}
+
+TEST(Policy, ProbabilitiesSumToOneForManyActions) {
+  Rng rng(9);
+  std::vector<double> scores(100000);
+  for (double& s : scores) s = rng.next_double();
+  scores[17] = scores[99] = 2.0;
+  for (Algorithm algorithm :
+       {Algorithm::kEpsilonGreedy, Algorithm::kSoftmax, Algorithm::kSquareCB}) {
+    const std::vector<double> p = action_probabilities(with(algorithm), scores, 1000);
+    EXPECT_NEAR(sum(p), 1.0, 1e-12) << algorithm_name(algorithm);
+    EXPECT_TRUE(std::all_of(p.begin(), p.end(), [](double x) { return x > 0.0 && x < 1.0; }));
+    EXPECT_EQ(p[17], p[99]);
+  }
+}
+
+TEST(Policy, BadScoresAreRejected) {
+  const auto settings = with(Algorithm::kEpsilonGreedy);
+  EXPECT_THROW(action_probabilities(settings, {}, 0), InputError);
+  EXPECT_THROW(action_probabilities(settings, {1.0, std::nan("")}, 0), InputError);
+  EXPECT_THROW(decide(settings, {HUGE_VAL}, 0, 1), InputError);
+}
+
+TEST(Policy, AlgorithmNamesRoundTrip) {
+  for (Algorithm algorithm :
+       {Algorithm::kEpsilonGreedy, Algorithm::kSoftmax, Algorithm::kSquareCB}) {
+    EXPECT_EQ(parse_algorithm(algorithm_name(algorithm)), algorithm);
+  }
+  EXPECT_FALSE(parse_algorithm("greedy").has_value());
+}
+
+TEST(Decide, RankingIsFirstDrawThenByScore) {
+  const std::vector<double> scores = {0.1, 0.9, 0.5, 0.7, 0.3};
+  for (uint64_t seed = 0; seed < 50; ++seed) {
+    const Decision decision = decide(with(Algorithm::kEpsilonGreedy), scores, 0, seed);
+    ASSERT_EQ(decision.ranking.size(), scores.size());
+    std::vector<uint32_t> sorted = decision.ranking;
+    std::sort(sorted.begin(), sorted.end());
+    EXPECT_EQ(sorted, (std::vector<uint32_t>{0, 1, 2, 3, 4}));
+    for (size_t i = 2; i < decision.ranking.size(); ++i) {
+      EXPECT_GE(scores[decision.ranking[i - 1]], scores[decision.ranking[i]]);
+    }
+    expect_probabilities(decision.probabilities,
+                         action_probabilities(with(Algorithm::kEpsilonGreedy), scores, 0));
+  }
+}
+
+TEST(Decide, SameSeedSameRanking) {
+  const std::vector<double> scores(20, 0.0);
+  const auto settings = with(Algorithm::kEpsilonGreedy);
+  EXPECT_EQ(decide(settings, scores, 0, 123).ranking, decide(settings, scores, 0, 123).ranking);
+  EXPECT_NE(decide(settings, scores, 0, 123).ranking, decide(settings, scores, 0, 124).ranking);
+}
+
+TEST(Decide, FirstActionFollowsTheProbabilities) {
+  ExplorationSettings settings = with(Algorithm::kSoftmax);
+  settings.temperature = 0.5;
+  const std::vector<double> scores = {0.0, 0.5, 1.0, 0.2};
+  const std::vector<double> expected = action_probabilities(settings, scores, 0);
+  std::vector<int> counts(scores.size(), 0);
+  const int draws = 40000;
+  for (int seed = 0; seed < draws; ++seed)
+    ++counts[decide(settings, scores, 0, static_cast<uint64_t>(seed)).ranking[0]];
+  for (size_t i = 0; i < scores.size(); ++i)
+    EXPECT_NEAR(counts[i] / double{draws}, expected[i], 0.01) << i;
+}
+
+TEST(Decide, TiesAreOrderedUniformly) {
+  // With all scores equal, every action is as likely at every rank.
+  const std::vector<double> scores(4, 1.0);
+  std::vector<std::vector<int>> counts(4, std::vector<int>(4, 0));
+  const int draws = 20000;
+  for (int seed = 0; seed < draws; ++seed) {
+    const Decision decision =
+        decide(with(Algorithm::kEpsilonGreedy), scores, 0, static_cast<uint64_t>(seed));
+    for (size_t rank = 0; rank < 4; ++rank) ++counts[rank][decision.ranking[rank]];
+  }
+  for (const auto& rank : counts) {
+    for (int count : rank) EXPECT_NEAR(count / double{draws}, 0.25, 0.015);
+  }
+}
+
+TEST(Decide, HundredThousandActionsAreQuick) {
+  Rng rng(4);
+  std::vector<double> scores(100000);
+  for (double& s : scores) s = std::floor(rng.next_double() * 1000.0);
+  const auto start = std::chrono::steady_clock::now();
+  const Decision decision = decide(with(Algorithm::kSquareCB), scores, 5000, 77);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(decision.ranking.size(), scores.size());
+  EXPECT_LT(seconds, 0.5);
+}
+
+}  // namespace
+}  // namespace pz
