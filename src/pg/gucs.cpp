@@ -1,0 +1,51 @@
+#include "pg/gucs.hpp"
+
+#include "pg/postgres.hpp"
+
+extern "C" {
+#include "utils/guc.h"
+}
+
+namespace pz::pg {
+
+namespace {
+
+// Storage PostgreSQL writes through; the boot values are the defaults.
+char* database_name = nullptr;
+int naptime_seconds = 10;
+bool worker_enabled = true;
+int train_batch_size = 100000;
+
+}  // namespace
+
+void define_gucs() {
+  // PostgreSQL allows postmaster-only settings only while preloading, and
+  // without preloading there is no worker for this one to configure.
+  if (process_shared_preload_libraries_in_progress) {
+    DefineCustomStringVariable(
+        "pz.database", "Database the pz background worker serves.",
+        "The worker trains the loops of the pz extension installed in this database only.",
+        &database_name, "postgres", PGC_POSTMASTER, 0, nullptr, nullptr, nullptr);
+  }
+  DefineCustomIntVariable(
+      "pz.naptime", "Time between the pz background worker's looks for loops due for training.",
+      "A loop is trained at most every model_update of its settings; the worker checks that "
+      "often whether one is due.",
+      &naptime_seconds, 10, 1, 86400, PGC_SIGHUP, GUC_UNIT_S, nullptr, nullptr, nullptr);
+  DefineCustomBoolVariable(
+      "pz.worker_enabled", "Whether the pz background worker trains loops.",
+      "When off, the worker stays connected but idle; pz_train() still trains on demand.",
+      &worker_enabled, true, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+  DefineCustomIntVariable(
+      "pz.train_batch_size", "Most events one training step of a loop joins and learns.",
+      "Bounds the length of one training transaction; the worker goes on at once with the "
+      "next step while more events are due.",
+      &train_batch_size, 100000, 100, INT_MAX, PGC_SUSET, 0, nullptr, nullptr, nullptr);
+}
+
+const char* pz_database() { return database_name != nullptr ? database_name : "postgres"; }
+int pz_naptime_seconds() { return naptime_seconds; }
+bool pz_worker_enabled() { return worker_enabled; }
+int pz_train_batch_size() { return train_batch_size; }
+
+}  // namespace pz::pg

@@ -1,0 +1,20 @@
+// The pz.* configuration parameters (GUCs): defined once at load time, read
+// by the background worker and the trainer.
+#pragma once
+
+namespace pz::pg {
+
+// Defines every pz.* GUC; called from _PG_init before the prefix is reserved.
+// pz.database exists only when pz is preloaded (it configures the worker).
+void define_gucs();
+
+// The database the background worker serves (pz.database).
+const char* pz_database();
+// Seconds between the worker's looks for due work (pz.naptime).
+int pz_naptime_seconds();
+// Whether the worker trains at all (pz.worker_enabled).
+bool pz_worker_enabled();
+// Most events one training step joins (pz.train_batch_size).
+int pz_train_batch_size();
+
+}  // namespace pz::pg

@@ -1,0 +1,32 @@
+// The one place a rank call gets its loop from: the loop's settings and its
+// current model, deserialized once per backend and reloaded when the loop's
+// row says a newer model or new settings exist.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/model.hpp"
+#include "core/settings.hpp"
+
+namespace pz::pg {
+
+struct CachedLoop {
+  int32_t loop_id = 0;
+  int64_t model_version = -1;
+  int64_t updated_at = 0;  // pz.loops.updated_at, microseconds: changes with the settings
+  uint64_t generation = 0;  // loops_generation() when last known current; 0: re-read
+  LoopSettings settings;
+  bool apprentice = false;  // settings.mode = 'apprentice': show the baseline, learn from it
+  std::unique_ptr<Model> model;
+};
+
+// The loop as of the current statement's snapshot. When pz is preloaded and no
+// loop changed since the entry was read (the shared generation counter), this
+// costs one atomic read; otherwise one indexed look-up of the loop's row.
+// Throws SqlError (42704) for an unknown loop. The reference stays valid until
+// the next call.
+const CachedLoop& current_loop(const std::string& name);
+
+}  // namespace pz::pg

@@ -1,0 +1,347 @@
+#include "pg/trainer.hpp"
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string_view>
+#include <vector>
+
+#include "core/model_format.hpp"
+#include "core/settings.hpp"
+#include "pg/featurize.hpp"
+#include "pg/guard.hpp"
+#include "pg/shared_state.hpp"
+
+namespace pz::pg {
+
+namespace {
+
+constexpr long kFetchBatch = 1000;
+
+// The loop's row, locked for this step (PostgreSQL side fills it).
+struct LoopForTraining {
+  bool found;
+  int32 loop_id;
+  int64 model_version;
+  int64 max_version;
+  char* settings_json;
+  char* reward_wait;
+  double default_reward;
+  char* aggregation;
+  int32 models_kept;
+  bytea* weights;  // current model, NULL when untrained
+};
+
+// One due event as the cursor returned it; tokens point into detoasted copies.
+struct DueEvent {
+  pg_uuid_t event_id;
+  JsonTokens context;
+  JsonTokens actions;
+  char* chosen_action;
+  double probability;
+  bool active;
+  bool has_reward;
+  double reward;
+  int64 late_rewards;
+};
+
+struct EventBatch {
+  DueEvent* events;
+  int count;
+};
+
+// What the trainer decided for one event, written back to pz.events.
+struct Outcome {
+  pg_uuid_t event_id;
+  bool skipped;
+  double reward;
+  const char* label;
+};
+
+void connect_spi() {
+  if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "pz: SPI_connect failed");
+}
+
+char* text_column(HeapTuple tuple, TupleDesc desc, int column) {
+  return SPI_getvalue(tuple, desc, column);
+}
+
+void lock_loop_for_training(const char* name, LoopForTraining* loop) {
+  MemoryContext caller = CurrentMemoryContext;
+  Oid types[1] = {TEXTOID};
+  Datum args[1] = {CStringGetTextDatum(name)};
+  bool is_null;
+  loop->found = false;
+  loop->weights = nullptr;
+  // Lock first, read after: once a concurrent trainer commits, only a statement
+  // started after the lock was granted sees its new model version.
+  int status = SPI_execute_with_args("SELECT 1 FROM pz.loops WHERE name = $1 FOR UPDATE", 1, types, args,
+                                     nullptr, false, 1);
+  if (status != SPI_OK_SELECT) elog(ERROR, "pz: locking the loop failed");
+  if (SPI_processed != 1) return;
+  status = SPI_execute_with_args(
+      "SELECT loop_id, model_version, "
+      "       (SELECT coalesce(max(m.version), 0) FROM pz.models m WHERE m.loop_id = l.loop_id), "
+      "       settings::text, settings->>'reward_wait', (settings->>'default_reward')::float8, "
+      "       settings->>'reward_aggregation', (settings->>'models_kept')::int4 "
+      "  FROM pz.loops l WHERE name = $1",
+      1, types, args, nullptr, false, 1);
+  if (status != SPI_OK_SELECT) elog(ERROR, "pz: reading the loop failed");
+  if (SPI_processed != 1) return;
+  HeapTuple tuple = SPI_tuptable->vals[0];
+  TupleDesc desc = SPI_tuptable->tupdesc;
+  MemoryContext spi = MemoryContextSwitchTo(caller);
+  loop->found = true;
+  loop->loop_id = DatumGetInt32(SPI_getbinval(tuple, desc, 1, &is_null));
+  loop->model_version = DatumGetInt64(SPI_getbinval(tuple, desc, 2, &is_null));
+  loop->max_version = DatumGetInt64(SPI_getbinval(tuple, desc, 3, &is_null));
+  loop->settings_json = text_column(tuple, desc, 4);
+  loop->reward_wait = text_column(tuple, desc, 5);
+  loop->default_reward = DatumGetFloat8(SPI_getbinval(tuple, desc, 6, &is_null));
+  loop->aggregation = text_column(tuple, desc, 7);
+  loop->models_kept = DatumGetInt32(SPI_getbinval(tuple, desc, 8, &is_null));
+  MemoryContextSwitchTo(spi);
+  if (loop->model_version > 0) {
+    Oid model_types[2] = {INT4OID, INT8OID};
+    Datum model_args[2] = {Int32GetDatum(loop->loop_id), Int64GetDatum(loop->model_version)};
+    status = SPI_execute_with_args("SELECT weights FROM pz.models WHERE loop_id = $1 AND version = $2",
+                                   2, model_types, model_args, nullptr, false, 1);
+    if (status != SPI_OK_SELECT || SPI_processed != 1)
+      ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED),
+                      errmsg("model version " INT64_FORMAT " of loop \"%s\" is missing",
+                             loop->model_version, name)));
+    Datum weights = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null);
+    spi = MemoryContextSwitchTo(caller);
+    loop->weights = DatumGetByteaPCopy(weights);
+    MemoryContextSwitchTo(spi);
+  }
+}
+
+Portal open_due_events(const char* query, const LoopForTraining* loop, TimestampTz now, int64 limit) {
+  Oid types[4] = {INT4OID, TEXTOID, TIMESTAMPTZOID, INT8OID};
+  Datum args[4] = {Int32GetDatum(loop->loop_id), CStringGetTextDatum(loop->reward_wait),
+                   TimestampTzGetDatum(now), Int64GetDatum(limit)};
+  Portal portal = SPI_cursor_open_with_args(nullptr, query, 4, types, args, nullptr, false, 0);
+  if (portal == nullptr) elog(ERROR, "pz: opening the due events failed");
+  return portal;
+}
+
+// Fetches the next batch into `batch_context` (reset by the caller between batches).
+void fetch_due_events(Portal portal, MemoryContext batch_context, EventBatch* batch) {
+  SPI_cursor_fetch(portal, true, kFetchBatch);
+  MemoryContext spi = MemoryContextSwitchTo(batch_context);
+  int count = static_cast<int>(SPI_processed);
+  batch->count = count;
+  batch->events = static_cast<DueEvent*>(palloc0(sizeof(DueEvent) * (count > 0 ? count : 1)));
+  TupleDesc desc = SPI_tuptable->tupdesc;
+  for (int i = 0; i < count; ++i) {
+    HeapTuple tuple = SPI_tuptable->vals[i];
+    DueEvent* event = &batch->events[i];
+    bool is_null;
+    event->event_id = *DatumGetUUIDP(SPI_getbinval(tuple, desc, 1, &is_null));
+    read_jsonb_tokens(DatumGetJsonbPCopy(SPI_getbinval(tuple, desc, 2, &is_null)), &event->context);
+    read_jsonb_tokens(DatumGetJsonbPCopy(SPI_getbinval(tuple, desc, 3, &is_null)), &event->actions);
+    event->chosen_action = TextDatumGetCString(SPI_getbinval(tuple, desc, 4, &is_null));
+    event->probability = DatumGetFloat8(SPI_getbinval(tuple, desc, 5, &is_null));
+    event->active = DatumGetBool(SPI_getbinval(tuple, desc, 6, &is_null));
+    Datum reward = SPI_getbinval(tuple, desc, 7, &is_null);
+    event->has_reward = !is_null;
+    event->reward = is_null ? 0.0 : DatumGetFloat8(reward);
+    event->late_rewards = DatumGetInt64(SPI_getbinval(tuple, desc, 8, &is_null));
+  }
+  MemoryContextSwitchTo(spi);
+  SPI_freetuptable(SPI_tuptable);
+}
+
+// Marks a batch joined; returns how many rows changed (a skipped event that was
+// activated meanwhile stays pending).
+uint64 write_outcomes(const Outcome* outcomes, int count, TimestampTz now) {
+  Datum* ids = static_cast<Datum*>(palloc(sizeof(Datum) * count));
+  Datum* rewards = static_cast<Datum*>(palloc(sizeof(Datum) * count));
+  bool* reward_nulls = static_cast<bool*>(palloc(sizeof(bool) * count));
+  Datum* labels = static_cast<Datum*>(palloc(sizeof(Datum) * count));
+  for (int i = 0; i < count; ++i) {
+    ids[i] = UUIDPGetDatum(const_cast<pg_uuid_t*>(&outcomes[i].event_id));
+    rewards[i] = Float8GetDatum(outcomes[i].reward);
+    reward_nulls[i] = outcomes[i].skipped;
+    labels[i] = CStringGetTextDatum(outcomes[i].label);
+  }
+  int dims[1] = {count};
+  int lbs[1] = {1};
+  Oid types[4] = {UUIDARRAYOID, FLOAT8ARRAYOID, TEXTARRAYOID, TIMESTAMPTZOID};
+  Datum args[4] = {
+      PointerGetDatum(construct_array(ids, count, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR)),
+      PointerGetDatum(construct_md_array(rewards, reward_nulls, 1, dims, lbs, FLOAT8OID, sizeof(float8),
+                                         FLOAT8PASSBYVAL, TYPALIGN_DOUBLE)),
+      PointerGetDatum(construct_array(labels, count, TEXTOID, -1, false, TYPALIGN_INT)),
+      TimestampTzGetDatum(now)};
+  int status = SPI_execute_with_args(
+      "UPDATE pz.events AS e SET joined_at = $4, reward = u.reward, outcome = u.outcome "
+      "  FROM unnest($1, $2, $3) AS u(event_id, reward, outcome) "
+      " WHERE e.event_id = u.event_id AND e.joined_at IS NULL "
+      "   AND e.active = (u.outcome <> 'skipped')",
+      4, types, args, nullptr, false, 0);
+  if (status != SPI_OK_UPDATE) elog(ERROR, "pz: marking events joined failed");
+  return SPI_processed;
+}
+
+void store_model(const LoopForTraining* loop, int64 version, int64 examples, const std::string* blob,
+                 const char* metrics) {
+  bytea* weights = static_cast<bytea*>(palloc(VARHDRSZ + blob->size()));
+  SET_VARSIZE(weights, VARHDRSZ + blob->size());
+  memcpy(VARDATA(weights), blob->data(), blob->size());
+  Oid types[6] = {INT4OID, INT8OID, INT8OID, BYTEAOID, TEXTOID, INT4OID};
+  Datum args[6] = {Int32GetDatum(loop->loop_id), Int64GetDatum(version), Int64GetDatum(examples),
+                   PointerGetDatum(weights),      CStringGetTextDatum(metrics),
+                   Int32GetDatum(loop->models_kept)};
+  if (SPI_execute_with_args("INSERT INTO pz.models (loop_id, version, examples, weights, metrics) "
+                            "VALUES ($1, $2, $3, $4, $5::jsonb)",
+                            6, types, args, nullptr, false, 0) != SPI_OK_INSERT)
+    elog(ERROR, "pz: storing the model failed");
+  if (SPI_execute_with_args("UPDATE pz.loops SET model_version = $2, updated_at = now() WHERE loop_id = $1",
+                            6, types, args, nullptr, false, 0) != SPI_OK_UPDATE)
+    elog(ERROR, "pz: making the model current failed");
+  if (SPI_execute_with_args("DELETE FROM pz.models WHERE loop_id = $1 AND version <= $2 - $6",
+                            6, types, args, nullptr, false, 0) != SPI_OK_DELETE)
+    elog(ERROR, "pz: pruning old models failed");
+}
+
+// The reward of an event from the rewards that came before it was joined.
+std::string reward_expression(std::string_view aggregation) {
+  if (aggregation == "sum") return "greatest(-1, least(1, sum(r.value)))";
+  if (aggregation == "average") return "avg(r.value)";
+  if (aggregation == "median") return "percentile_cont(0.5) WITHIN GROUP (ORDER BY r.value)";
+  if (aggregation == "min") return "min(r.value)";
+  if (aggregation == "max") return "max(r.value)";
+  return "(array_agg(r.value ORDER BY r.received_at, r.reward_id))[1]";
+}
+
+std::string due_events_query(std::string_view aggregation) {
+  return "SELECT e.event_id, e.context, e.actions, e.chosen_action, e.probabilities[1], e.active, "
+         "       w.reward, CASE WHEN e.active THEN 0 ELSE w.rewards END "
+         "  FROM pz.events e "
+         "  LEFT JOIN LATERAL (SELECT " + reward_expression(aggregation) + " AS reward, "
+         "         count(*) AS rewards "
+         "    FROM pz.rewards r WHERE r.event_id = e.event_id) w ON true "
+         " WHERE e.loop_id = $1 AND e.joined_at IS NULL "
+         "   AND e.created_at <= $3 - $2::interval "
+         "   AND coalesce(e.activated_at, e.created_at) <= $3 - $2::interval "
+         " ORDER BY e.created_at, e.event_id "
+         " LIMIT $4";
+}
+
+// Learns one event; returns its outcome.
+Outcome learn_event(Model& model, const DueEvent& event, double default_reward, FeatureSet& context,
+                    FeatureSet& action) {
+  Outcome outcome{event.event_id, !event.active, 0.0, "skipped"};
+  if (!event.active) return outcome;
+  outcome.reward = event.has_reward ? event.reward : default_reward;
+  outcome.label = event.has_reward ? "rewarded" : "defaulted";
+  context.clear();
+  featurize_context(event.context, context);
+  std::vector<Candidate> candidates = parse_candidates(event.actions, RankOptions{});
+  for (const Candidate& candidate : candidates) {
+    if (candidate.id != event.chosen_action) continue;
+    featurize_action(event.actions, candidate, action);
+    model.learn(context, action, outcome.reward, event.probability);
+    return outcome;
+  }
+  throw SqlError(ERRCODE_DATA_CORRUPTED, "the chosen action of a logged event is not among its actions");
+}
+
+}  // namespace
+
+TrainCounts train_loop(const std::string& loop_name, int64_t max_events) {
+  TrainCounts counts;
+  counts.loop = loop_name;
+  LoopForTraining loop;
+  TimestampTz now = 0;
+  MemoryContext batch_context = nullptr;
+  pg_call([&] {
+    connect_spi();
+    now = GetCurrentTimestamp();
+    lock_loop_for_training(loop_name.c_str(), &loop);
+    batch_context = AllocSetContextCreate(CurrentMemoryContext, "pz trainer batch", ALLOCSET_DEFAULT_SIZES);
+  });
+  if (!loop.found) {
+    pg_call([] { SPI_finish(); });
+    throw SqlError(ERRCODE_UNDEFINED_OBJECT, "loop \"" + loop_name + "\" does not exist",
+                   "Create it with pz_create_loop().");
+  }
+
+  LoopSettings settings = parse_loop_settings(loop.settings_json);
+  std::unique_ptr<Model> model;
+  if (loop.weights != nullptr) {
+    std::string_view blob(VARDATA_ANY(loop.weights), VARSIZE_ANY_EXHDR(loop.weights));
+    model = std::make_unique<Model>(deserialize_model(blob, settings.space, settings.learner));
+  } else {
+    model = std::make_unique<Model>(settings.space, settings.learner);
+  }
+
+  std::string query = due_events_query(loop.aggregation);
+  Portal portal = nullptr;
+  pg_call([&] { portal = open_due_events(query.c_str(), &loop, now, max_events); });
+  FeatureSet context;
+  FeatureSet action;
+  std::vector<Outcome> outcomes;
+  int64_t fetched = 0;
+  for (;;) {
+    EventBatch batch;
+    pg_call([&] {
+      MemoryContextReset(batch_context);
+      fetch_due_events(portal, batch_context, &batch);
+    });
+    if (batch.count == 0) break;
+    fetched += batch.count;
+    outcomes.clear();
+    for (int i = 0; i < batch.count; ++i) {
+      const DueEvent& event = batch.events[i];
+      outcomes.push_back(learn_event(*model, event, loop.default_reward, context, action));
+      counts.late_rewards += event.late_rewards;
+      if (!event.active) ++counts.skipped;
+      else if (event.has_reward) ++counts.rewarded;
+      else ++counts.defaulted;
+    }
+    uint64 updated = 0;
+    pg_call([&] { updated = write_outcomes(outcomes.data(), static_cast<int>(outcomes.size()), now); });
+    counts.skipped -= static_cast<int64_t>(outcomes.size() - updated);  // activated meanwhile
+  }
+  counts.learned = counts.rewarded + counts.defaulted;
+  counts.joined = counts.learned + counts.skipped;
+  counts.more_due = fetched >= max_events;
+  counts.model_version = loop.model_version;
+  counts.examples = static_cast<int64_t>(model->examples());
+
+  if (counts.learned > 0) {
+    counts.model_version = loop.max_version + 1;
+    std::string blob = serialize_model(*model);
+    std::string metrics = train_counts_json(counts);
+    pg_call([&] {
+      SPI_cursor_close(portal);
+      store_model(&loop, counts.model_version, counts.examples, &blob, metrics.c_str());
+    });
+    bump_loops_generation_at_commit();
+  } else {
+    pg_call([&] { SPI_cursor_close(portal); });
+  }
+  pg_call([&] {
+    MemoryContextDelete(batch_context);
+    SPI_finish();
+  });
+  return counts;
+}
+
+std::string train_counts_json(const TrainCounts& counts) {
+  nlohmann::json json = {{"loop", counts.loop},
+                         {"joined", counts.joined},
+                         {"learned", counts.learned},
+                         {"rewarded", counts.rewarded},
+                         {"defaulted", counts.defaulted},
+                         {"skipped", counts.skipped},
+                         {"late_rewards", counts.late_rewards},
+                         {"model_version", counts.model_version},
+                         {"examples", counts.examples},
+                         {"more_due", counts.more_due}};
+  return json.dump();
+}
+
+}  // namespace pz::pg
