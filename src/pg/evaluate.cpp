@@ -1,0 +1,360 @@
+#include "pg/evaluate.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
+#include <string_view>
+
+#include "core/errors.hpp"
+#include "core/model.hpp"
+#include "core/model_format.hpp"
+#include "core/policy.hpp"
+#include "pg/ablation.hpp"
+#include "pg/featurize.hpp"
+#include "pg/guard.hpp"
+#include "pg/jsonb_tokens.hpp"
+
+namespace pz::pg {
+
+namespace {
+
+constexpr long kFetchBatch = 1000;
+constexpr auto kProgressEvery = std::chrono::seconds(10);
+
+// One joined, non-skipped event as the cursor returned it; tokens point into
+// detoasted copies in the batch context.
+struct LoggedEvent {
+  JsonTokens context;
+  JsonTokens actions;
+  char* chosen_action;
+  char* baseline;  // NULL when the application gave none
+  double probability;
+  double reward;
+};
+
+struct EventBatch {
+  LoggedEvent* events;
+  int count;
+};
+
+// Same order as the trainer learns in, so a replay sees what the loop saw.
+constexpr const char* kLoggedEventsQuery =
+    "SELECT e.context, e.actions, e.chosen_action, e.baseline, e.probabilities[1], e.reward "
+    "  FROM pz.events e "
+    " WHERE e.loop_id = $1 AND e.outcome IN ('rewarded', 'defaulted') AND e.reward IS NOT NULL "
+    "   AND ($2::timestamptz IS NULL OR e.created_at >= $2) "
+    "   AND ($3::timestamptz IS NULL OR e.created_at < $3) "
+    " ORDER BY e.created_at, e.event_id";
+
+Portal open_logged_events(const EvaluationRequest* request) {
+  Oid types[3] = {INT4OID, TIMESTAMPTZOID, TIMESTAMPTZOID};
+  Datum args[3] = {Int32GetDatum(request->loop_id), TimestampTzGetDatum(request->since),
+                   TimestampTzGetDatum(request->until)};
+  char nulls[4] = {' ', request->has_since ? ' ' : 'n', request->has_until ? ' ' : 'n', '\0'};
+  Portal portal =
+      SPI_cursor_open_with_args(nullptr, kLoggedEventsQuery, 3, types, args, nulls, true, 0);
+  if (portal == nullptr) elog(ERROR, "pz: opening the decision log failed");
+  return portal;
+}
+
+void fetch_logged_events(Portal portal, MemoryContext batch_context, EventBatch* batch) {
+  CHECK_FOR_INTERRUPTS();
+  SPI_cursor_fetch(portal, true, kFetchBatch);
+  MemoryContext spi = MemoryContextSwitchTo(batch_context);
+  int count = static_cast<int>(SPI_processed);
+  batch->count = count;
+  batch->events = static_cast<LoggedEvent*>(palloc0(sizeof(LoggedEvent) * (count > 0 ? count : 1)));
+  TupleDesc desc = SPI_tuptable->tupdesc;
+  for (int i = 0; i < count; ++i) {
+    HeapTuple tuple = SPI_tuptable->vals[i];
+    LoggedEvent* event = &batch->events[i];
+    bool is_null;
+    read_jsonb_tokens(DatumGetJsonbPCopy(SPI_getbinval(tuple, desc, 1, &is_null)), &event->context);
+    read_jsonb_tokens(DatumGetJsonbPCopy(SPI_getbinval(tuple, desc, 2, &is_null)), &event->actions);
+    event->chosen_action = TextDatumGetCString(SPI_getbinval(tuple, desc, 3, &is_null));
+    Datum baseline = SPI_getbinval(tuple, desc, 4, &is_null);
+    event->baseline = is_null ? nullptr : TextDatumGetCString(baseline);
+    Datum probability = SPI_getbinval(tuple, desc, 5, &is_null);
+    event->probability = is_null ? 0.0 : DatumGetFloat8(probability);
+    event->reward = DatumGetFloat8(SPI_getbinval(tuple, desc, 6, &is_null));
+  }
+  MemoryContextSwitchTo(spi);
+  SPI_freetuptable(SPI_tuptable);
+}
+
+void report_progress(const char* label, int64 events) {
+  ereport(NOTICE, (errmsg("%s: " INT64_FORMAT " logged events replayed so far", label, events)));
+}
+
+// The features one replayed arm sees: the shared ones, or its own when it
+// leaves something out.
+struct ArmFeatures {
+  DocumentAblation context;
+  DocumentAblation action;
+  bool drop_action_id = false;
+  bool ablates() const { return !context.empty() || !action.empty() || drop_action_id; }
+  FeatureSet own_context;
+  std::vector<FeatureSet> own_actions;
+};
+
+struct ArmState {
+  const ReplayArm* arm;
+  std::unique_ptr<Model> model;
+  OffPolicyEstimator estimator;
+  RunningMean difference;  // DR term of the first arm minus this arm's
+  ArmFeatures features;
+  std::vector<double> scores;
+};
+
+ArmFeatures features_for(const ReplayArm& arm) {
+  ArmFeatures features;
+  for (const Ablation& ablation : arm.ablations) {
+    if (!ablation.context && ablation.name == kActionIdNamespace && ablation.key.empty()) {
+      features.drop_action_id = true;
+      continue;
+    }
+    DocumentAblation& side = ablation.context ? features.context : features.action;
+    if (ablation.key.empty())
+      side.namespaces.push_back(ablation.name);
+    else
+      side.keys.emplace_back(ablation.name, ablation.key);
+  }
+  return features;
+}
+
+// Direct-method predictions are model scores cut to the range of the rewards
+// seen so far (before the event, so the prediction stays independent of its
+// reward; nothing seen yet: 0). A linear model extrapolates, and a click
+// model that predicts -0.3 is certainly wrong by that much; uncut, such
+// predictions make doubly robust estimates far noisier than IPS.
+class RewardRange {
+ public:
+  double cut(double score) const { return std::min(high_, std::max(low_, score)); }
+  void see(double reward) {
+    low_ = seen_ ? std::min(low_, reward) : reward;
+    high_ = seen_ ? std::max(high_, reward) : reward;
+    seen_ = true;
+  }
+
+ private:
+  bool seen_ = false;
+  double low_ = 0.0;
+  double high_ = 0.0;
+};
+
+double expected_prediction(const RewardRange& range, const std::vector<double>& probabilities,
+                           const std::vector<double>& scores) {
+  double total = 0.0;
+  for (size_t i = 0; i < scores.size(); ++i) total += probabilities[i] * range.cut(scores[i]);
+  return total;
+}
+
+double mean_prediction(const RewardRange& range, const std::vector<double>& scores) {
+  double total = 0.0;
+  for (double v : scores) total += range.cut(v);
+  return scores.empty() ? 0.0 : total / static_cast<double>(scores.size());
+}
+
+// Everything one pass accumulates.
+class Replay {
+ public:
+  explicit Replay(const EvaluationRequest& request);
+  void add(const LoggedEvent& event);
+  std::vector<EvaluationRow> rows() const;
+
+ private:
+  void add_fixed(const LoggedEvent& event, const std::vector<Candidate>& candidates, size_t chosen);
+  // Returns the arm's doubly robust term for the event.
+  double add_arm(ArmState& state, const LoggedEvent& event,
+                 const std::vector<Candidate>& candidates, size_t chosen, double first_term);
+
+  const EvaluationRequest& request_;
+  std::unique_ptr<Model> reference_;  // the loop's settings replayed: the DM of the fixed policies
+  std::unique_ptr<Model> current_;
+  ExplorationSettings greedy_;
+  RunningMean online_;
+  OffPolicyEstimator baseline_;
+  OffPolicyEstimator random_;
+  OffPolicyEstimator current_estimator_;
+  std::vector<ArmState> arms_;
+  FeatureSet context_;
+  std::vector<FeatureSet> actions_;
+  std::vector<double> reference_scores_;
+  std::vector<double> current_scores_;
+  RewardRange range_;
+};
+
+Replay::Replay(const EvaluationRequest& request)
+    : request_(request),
+      baseline_(request.estimator),
+      random_(request.estimator),
+      current_estimator_(request.estimator) {
+  greedy_.algorithm = Algorithm::kEpsilonGreedy;
+  greedy_.epsilon = 0.0;
+  if (request.fixed_policies) {
+    reference_ =
+        std::make_unique<Model>(request.loop_settings.space, request.loop_settings.learner);
+    if (request.current_model) {
+      current_ = std::make_unique<Model>(
+          deserialize_model(*request.current_model, request.loop_settings.space,
+                            request.loop_settings.learner, ModelUse::kScoring));
+    } else {
+      current_ = std::make_unique<Model>(request.loop_settings.space, request.loop_settings.learner,
+                                         ModelUse::kScoring);
+    }
+  }
+  arms_.reserve(request.arms.size());
+  for (const ReplayArm& arm : request.arms) {
+    arms_.push_back(ArmState{&arm,
+                             std::make_unique<Model>(arm.settings.space, arm.settings.learner),
+                             OffPolicyEstimator(request.estimator),
+                             RunningMean{},
+                             features_for(arm),
+                             {}});
+  }
+}
+
+void Replay::add(const LoggedEvent& event) {
+  std::vector<Candidate> candidates = parse_candidates(event.actions, RankOptions{});
+  size_t chosen = candidates.size();
+  for (size_t i = 0; i < candidates.size(); ++i)
+    if (candidates[i].id == event.chosen_action) chosen = i;
+  if (chosen == candidates.size())
+    throw SqlError(ERRCODE_DATA_CORRUPTED,
+                   "the chosen action of a logged event is not among its actions");
+  if (!(event.probability > 0.0 && event.probability <= 1.0))
+    throw SqlError(ERRCODE_DATA_CORRUPTED,
+                   "a logged event has no probability in (0, 1] for its chosen action");
+
+  context_.clear();
+  featurize_context(event.context, context_);
+  if (actions_.size() < candidates.size()) actions_.resize(candidates.size());
+  for (size_t i = 0; i < candidates.size(); ++i)
+    featurize_action(event.actions, candidates[i], actions_[i]);
+  actions_.resize(candidates.size());
+
+  if (request_.fixed_policies) add_fixed(event, candidates, chosen);
+  double first_term = 0.0;
+  for (size_t a = 0; a < arms_.size(); ++a) {
+    const double term = add_arm(arms_[a], event, candidates, chosen, first_term);
+    if (a == 0) first_term = term;
+  }
+  range_.see(event.reward);
+}
+
+void Replay::add_fixed(const LoggedEvent& event, const std::vector<Candidate>& candidates,
+                       size_t chosen) {
+  const double n = static_cast<double>(actions_.size());
+  online_.add(event.reward);
+  reference_->score_all(context_, actions_, reference_scores_);
+  const double logged_prediction = range_.cut(reference_scores_[chosen]);
+
+  random_.add({event.reward, event.probability, 1.0 / n, mean_prediction(range_, reference_scores_),
+               logged_prediction});
+
+  if (event.baseline != nullptr) {
+    // A baseline that is not among the logged actions cannot be evaluated.
+    for (size_t i = 0; i < candidates.size(); ++i) {
+      if (candidates[i].id != event.baseline) continue;
+      baseline_.add({event.reward, event.probability, i == chosen ? 1.0 : 0.0,
+                     range_.cut(reference_scores_[i]), logged_prediction});
+      break;
+    }
+  }
+
+  current_->score_all(context_, actions_, current_scores_);
+  std::vector<double> greedy = action_probabilities(greedy_, current_scores_, current_->examples());
+  current_estimator_.add({event.reward, event.probability, greedy[chosen],
+                          expected_prediction(range_, greedy, reference_scores_),
+                          logged_prediction});
+
+  reference_->learn(context_, actions_[chosen], event.reward, event.probability);
+}
+
+double Replay::add_arm(ArmState& state, const LoggedEvent& event,
+                       const std::vector<Candidate>& candidates, size_t chosen, double first_term) {
+  const FeatureSet* context = &context_;
+  const std::vector<FeatureSet>* actions = &actions_;
+  ArmFeatures& features = state.features;
+  if (features.ablates()) {
+    featurize_context_without(event.context, features.context, features.own_context);
+    features.own_actions.resize(candidates.size());
+    for (size_t i = 0; i < candidates.size(); ++i)
+      featurize_action_without(event.actions, candidates[i], features.action,
+                               features.drop_action_id, features.own_actions[i]);
+    context = &features.own_context;
+    actions = &features.own_actions;
+  }
+  Model& model = *state.model;
+  model.score_all(*context, *actions, state.scores);
+  std::vector<double> probabilities =
+      action_probabilities(state.arm->settings.exploration, state.scores, model.examples());
+  LoggedOutcome outcome{event.reward, event.probability, probabilities[chosen],
+                        expected_prediction(range_, probabilities, state.scores),
+                        range_.cut(state.scores[chosen])};
+  state.estimator.add(outcome);
+  const double term = doubly_robust_term(outcome, request_.estimator.max_weight);
+  if (state.arm->compare_to_first) state.difference.add(first_term - term);
+  model.learn(*context, (*actions)[chosen], event.reward, event.probability);
+  return term;
+}
+
+std::vector<EvaluationRow> Replay::rows() const {
+  std::vector<EvaluationRow> rows;
+  auto add_all = [&rows](const std::string& policy, const OffPolicyEstimator& estimator) {
+    rows.push_back({policy, "ips", estimator.ips()});
+    rows.push_back({policy, "snips", estimator.snips()});
+    rows.push_back({policy, "dr", estimator.doubly_robust()});
+  };
+  const double z = request_.estimator.z;
+  if (request_.fixed_policies) {
+    rows.push_back({"online", "average", online_.estimate(z)});
+    if (baseline_.events() > 0) add_all("baseline", baseline_);
+    add_all("random", random_);
+    add_all("current", current_estimator_);
+  }
+  for (const ArmState& state : arms_) {
+    add_all(state.arm->name, state.estimator);
+    if (state.arm->compare_to_first)
+      rows.push_back({state.arm->name, "dr_difference", state.difference.estimate(z)});
+  }
+  return rows;
+}
+
+}  // namespace
+
+std::vector<EvaluationRow> evaluate_log(const EvaluationRequest& request) {
+  Replay replay(request);
+  MemoryContext batch_context = nullptr;
+  Portal portal = nullptr;
+  pg_call([&] {
+    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "pz: SPI_connect failed");
+    batch_context =
+        AllocSetContextCreate(CurrentMemoryContext, "pz evaluation batch", ALLOCSET_DEFAULT_SIZES);
+    portal = open_logged_events(&request);
+  });
+  int64 replayed = 0;
+  auto last_report = std::chrono::steady_clock::now();
+  for (;;) {
+    EventBatch batch;
+    pg_call([&] {
+      MemoryContextReset(batch_context);
+      fetch_logged_events(portal, batch_context, &batch);
+    });
+    if (batch.count == 0) break;
+    for (int i = 0; i < batch.count; ++i) replay.add(batch.events[i]);
+    replayed += batch.count;
+    if (std::chrono::steady_clock::now() - last_report >= kProgressEvery) {
+      last_report = std::chrono::steady_clock::now();
+      pg_call([&] { report_progress(request.progress_label, replayed); });
+    }
+  }
+  pg_call([&] {
+    SPI_cursor_close(portal);
+    MemoryContextDelete(batch_context);
+    SPI_finish();
+  });
+  return replay.rows();
+}
+
+}  // namespace pz::pg

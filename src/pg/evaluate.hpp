@@ -1,0 +1,60 @@
+// Offline evaluation of a loop's decision log: one streaming pass over the
+// joined events (SPI cursor, in event order) that estimates the value of
+// fixed policies (online, baseline, random, current model) and of replayed
+// learning settings (progressive validation: each event is scored before the
+// replayed model learns it, starting from an empty model).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/estimators.hpp"
+#include "core/settings.hpp"
+#include "pg/postgres.hpp"
+
+namespace pz::pg {
+
+// A namespace (top-level key) left out of the features, or one key of it.
+struct Ablation {
+  bool context;      // of the context, else of the action features
+  std::string name;  // the namespace
+  std::string key;   // empty: the whole namespace; else one key inside it
+};
+
+// One set of learning settings replayed over the log.
+struct ReplayArm {
+  std::string name;
+  LoopSettings settings;
+  std::vector<Ablation> ablations;
+  // Also report the event-by-event DR difference "first arm minus this one"
+  // (a paired interval: much tighter than comparing two intervals).
+  bool compare_to_first = false;
+};
+
+struct EvaluationRequest {
+  int32 loop_id = 0;
+  LoopSettings loop_settings;
+  std::optional<std::string> current_model;  // serialized; none: untrained
+  bool has_since = false;
+  TimestampTz since = 0;
+  bool has_until = false;
+  TimestampTz until = 0;
+  bool fixed_policies = true;  // online, baseline, random, current
+  std::vector<ReplayArm> arms;
+  EstimatorSettings estimator;
+  const char* progress_label = "pz_evaluate";
+};
+
+struct EvaluationRow {
+  std::string policy;
+  std::string estimator;  // average, ips, snips, dr, dr_difference
+  Estimate estimate;
+};
+
+// Runs inside a transaction; connects SPI itself. NOTICEs report progress
+// every 10 seconds of a long run.
+std::vector<EvaluationRow> evaluate_log(const EvaluationRequest& request);
+
+}  // namespace pz::pg

@@ -1,0 +1,114 @@
+// pz.evaluate_log(): the C side of pz_evaluate, pz_optimize and
+// pz_feature_importance. The SQL wrappers (sql/install/50_evaluation.sql)
+// check the arguments and validate candidate settings; this reads the arms
+// they built, runs one replay and returns its estimates as rows.
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "core/errors.hpp"
+#include "pg/evaluate.hpp"
+#include "pg/guard.hpp"
+
+namespace pz::pg {
+namespace {
+
+using Json = nlohmann::json;
+
+struct EvaluateArguments {
+  int32 loop_id;
+  char* settings_json;
+  bytea* weights;  // NULL: untrained
+  bool has_since;
+  TimestampTz since;
+  bool has_until;
+  TimestampTz until;
+  bool fixed;
+  char* arms_json;
+  double max_weight;
+};
+
+void read_arguments(FunctionCallInfo fcinfo, EvaluateArguments* args) {
+  InitMaterializedSRF(fcinfo, 0);
+  for (int i : {0, 1, 5, 6, 7})
+    if (PG_ARGISNULL(i))
+      ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("pz: null argument")));
+  args->loop_id = PG_GETARG_INT32(0);
+  args->settings_json = JsonbToCString(nullptr, &PG_GETARG_JSONB_P(1)->root, -1);
+  args->weights = PG_ARGISNULL(2) ? nullptr : PG_GETARG_BYTEA_PP(2);
+  args->has_since = !PG_ARGISNULL(3);
+  args->since = args->has_since ? PG_GETARG_TIMESTAMPTZ(3) : 0;
+  args->has_until = !PG_ARGISNULL(4);
+  args->until = args->has_until ? PG_GETARG_TIMESTAMPTZ(4) : 0;
+  args->fixed = PG_GETARG_BOOL(5);
+  args->arms_json = JsonbToCString(nullptr, &PG_GETARG_JSONB_P(6)->root, -1);
+  args->max_weight = PG_GETARG_FLOAT8(7);
+}
+
+// [{"name", "settings", "ablations": [{"side", "namespace", "key"}], "compare"}]
+std::vector<ReplayArm> parse_arms(const char* text) {
+  Json arms = Json::parse(text);
+  if (!arms.is_array()) throw InputError("arms must be a JSON array");
+  std::vector<ReplayArm> result;
+  for (const Json& item : arms) {
+    ReplayArm arm;
+    arm.name = item.at("name").get<std::string>();
+    arm.settings = parse_loop_settings(item.at("settings").dump());
+    arm.compare_to_first = item.value("compare", false);
+    if (item.contains("ablations")) {
+      for (const Json& ablation : item.at("ablations")) {
+        arm.ablations.push_back({ablation.at("side").get<std::string>() == "context",
+                                 ablation.at("namespace").get<std::string>(),
+                                 ablation.value("key", std::string())});
+      }
+    }
+    result.push_back(std::move(arm));
+  }
+  return result;
+}
+
+void emit_rows(FunctionCallInfo fcinfo, const std::vector<EvaluationRow>* rows) {
+  ReturnSetInfo* result = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
+  for (const EvaluationRow& row : *rows) {
+    Datum values[6];
+    bool nulls[6] = {false, false, false, false, false, false};
+    values[0] = PointerGetDatum(
+        cstring_to_text_with_len(row.policy.data(), static_cast<int>(row.policy.size())));
+    values[1] = PointerGetDatum(
+        cstring_to_text_with_len(row.estimator.data(), static_cast<int>(row.estimator.size())));
+    // No event: no estimate (NULL), rather than a misleading 0.
+    nulls[2] = nulls[3] = nulls[4] = row.estimate.events == 0;
+    values[2] = Float8GetDatum(row.estimate.value);
+    values[3] = Float8GetDatum(row.estimate.ci_low);
+    values[4] = Float8GetDatum(row.estimate.ci_high);
+    values[5] = Int64GetDatum(static_cast<int64>(row.estimate.events));
+    tuplestore_putvalues(result->setResult, result->setDesc, values, nulls);
+  }
+}
+
+}  // namespace
+}  // namespace pz::pg
+
+PZ_SQL_FUNCTION(pz_evaluate_log) {
+  EvaluateArguments args;
+  pg_call([&] { read_arguments(fcinfo, &args); });
+  if (!(args.max_weight > 0.0)) throw InputError("max_weight must be greater than 0");
+
+  EvaluationRequest request;
+  request.loop_id = args.loop_id;
+  request.loop_settings = parse_loop_settings(args.settings_json);
+  if (args.weights != nullptr)
+    request.current_model.emplace(VARDATA_ANY(args.weights), VARSIZE_ANY_EXHDR(args.weights));
+  request.has_since = args.has_since;
+  request.since = args.since;
+  request.has_until = args.has_until;
+  request.until = args.until;
+  request.fixed_policies = args.fixed;
+  request.arms = parse_arms(args.arms_json);
+  request.estimator.max_weight = args.max_weight;
+
+  std::vector<EvaluationRow> rows = evaluate_log(request);
+  pg_call([&] { emit_rows(fcinfo, &rows); });
+  return static_cast<Datum>(0);
+}

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Real-data check of the off-policy estimators (issue 7): for both campaigns of
+# the Open Bandit Dataset sample, pz_evaluate's estimate of the uniform-random
+# policy from the Thompson sampling log must agree with the click rate the
+# random log actually obtained, within their combined 95% interval
+# |estimate - truth| <= 1.96 sqrt(se_estimate^2 + se_truth^2)
+# (both carry sampling error: ~50 clicks a file). Checked for IPS, SNIPS and
+# DR at the default clipping (max_weight 100); the same estimates without
+# clipping and with max_weight 10 are printed to show what clipping does.
+#
+# Needs a server with pz installed: PZ_TEST_HOST, PZ_TEST_PORT (as tools/test.sh
+# sets them). Data: ../shared/data/obd relative to the repository root, or
+# PZ_OBD_DATA. Exits 77 (skipped) without a server or without the data.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+data=${PZ_OBD_DATA:-$root/../shared/data/obd}
+if [[ -z ${PZ_TEST_HOST:-} || -z ${PZ_TEST_PORT:-} ]]; then
+  echo "PZ_TEST_HOST and PZ_TEST_PORT are not set: skipped"; exit 77
+fi
+if [[ ! -d $data/bts/men ]]; then
+  echo "no Open Bandit data at $data: skipped"; exit 77
+fi
+
+export PGHOST=$PZ_TEST_HOST PGPORT=$PZ_TEST_PORT PGUSER=${PZ_TEST_USER:-postgres} PGOPTIONS="-c client_min_messages=warning"
+database=pz_obd_test
+psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "DROP DATABASE IF EXISTS $database" \
+  -c "CREATE DATABASE $database"
+trap 'psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $database" >/dev/null 2>&1 || true' EXIT
+export PGDATABASE=$database
+psql -X -q -v ON_ERROR_STOP=1 -c "CREATE EXTENSION pz"
+
+for campaign in men women; do
+  for policy in bts random; do
+    "$root/tools/load_obd.sh" "$campaign" "$policy" "obd_${campaign}_${policy}" "$data"
+  done
+done
+
+psql -X -v ON_ERROR_STOP=1 <<'SQL'
+CREATE TEMP TABLE comparison AS
+WITH truth AS (
+    SELECT c.campaign, e.value, (e.ci_high - e.ci_low) / (2 * 1.959963984540054) AS se
+      FROM unnest(ARRAY['men', 'women']) AS c(campaign),
+           pz_evaluate('obd_' || c.campaign || '_random') AS e
+     WHERE e.policy = 'online'),
+estimate AS (
+    SELECT c.campaign, w.max_weight, e.estimator, e.value, e.ci_low, e.ci_high,
+           (e.ci_high - e.ci_low) / (2 * 1.959963984540054) AS se
+      FROM unnest(ARRAY['men', 'women']) AS c(campaign),
+           unnest(ARRAY[100, 10, 'Infinity']::float8[]) AS w(max_weight),
+           pz_evaluate('obd_' || c.campaign || '_bts', max_weight => w.max_weight) AS e
+     WHERE e.policy = 'random')
+SELECT s.campaign, s.max_weight, s.estimator,
+       round(s.value::numeric, 5) AS estimate,
+       round(s.ci_low::numeric, 5) AS ci_low, round(s.ci_high::numeric, 5) AS ci_high,
+       round(t.value::numeric, 5) AS truth,
+       round((t.value - 1.959963984540054 * t.se)::numeric, 5) AS truth_low,
+       round((t.value + 1.959963984540054 * t.se)::numeric, 5) AS truth_high,
+       round(((s.value - t.value) / t.value)::numeric, 3) AS relative_error,
+       round(((s.value - t.value) / sqrt(s.se ^ 2 + t.se ^ 2))::numeric, 2) AS z,
+       abs(s.value - t.value) <= 1.959963984540054 * sqrt(s.se ^ 2 + t.se ^ 2) AS agrees
+  FROM estimate AS s JOIN truth AS t USING (campaign);
+
+SELECT * FROM comparison ORDER BY campaign, max_weight DESC, estimator;
+
+DO $$
+DECLARE
+    failures text;
+BEGIN
+    SELECT string_agg(format('%s %s (estimate %s, truth %s, z %s)', campaign, estimator, estimate, truth, z), '; ')
+      INTO failures FROM comparison WHERE max_weight = 100 AND NOT agrees;
+    IF failures IS NOT NULL THEN
+        RAISE EXCEPTION 'off-policy estimates disagree with the random log: %', failures;
+    END IF;
+    IF (SELECT count(*) FROM comparison WHERE max_weight = 100) <> 6 THEN
+        RAISE EXCEPTION 'expected 6 estimates at the default clipping';
+    END IF;
+END
+$$;
+SQL
+echo "ok: the random policy's value estimated from the Thompson sampling logs agrees with the random logs"
