@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The first command to run: builds pz, starts a throwaway cluster with pz
+# preloaded (its background worker trains), and runs a simulated shop against
+# it with pz-sim. Prints how the reward climbs from random towards the best
+# possible, overall and per persona, and writes the learning curve to
+# build/pz-demo.png. Run as root on Debian 12 (installs what is missing).
+#
+# Environment: PZ_DEMO_VISITS (default 8000), PZ_DEMO_RATE visits/s (default 80).
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+visits=${PZ_DEMO_VISITS:-8000}
+rate=${PZ_DEMO_RATE:-80}
+chart="$PZ_ROOT/build/pz-demo.png"
+
+ensure_packages
+build_all
+
+trap stop_cluster EXIT
+# The worker looks for due loops every second.
+start_cluster "pz.naptime = 1"
+log "demo cluster on port $PGPORT"
+psql -q -v ON_ERROR_STOP=1 <<'SQL'
+CREATE EXTENSION pz;
+-- Clicks come back within a second; the model is retrained every two seconds.
+SELECT name FROM pz_create_loop('shop', '{"reward_wait": "2 seconds", "model_update": "2 seconds",
+                                          "exploration": 0.2}') \g /dev/null
+SQL
+
+log "simulating $visits visits at $rate/s"
+"$PZ_ROOT/build/tools/pz-sim" --visits "$visits" --rate "$rate" --connections 2 --seed 7 --chart "$chart"
+
+log "the loop after the run"
+psql -X -c "SELECT loop, model_version, examples, events, joined, rewards, late_rewards FROM pz.loop_status"
+echo "chart: $chart"

@@ -1,0 +1,103 @@
+#include "database.hpp"
+
+#include <stdexcept>
+
+namespace pz_sim {
+
+namespace {
+
+// The query of DESIGN.md: the catalog filter is ordinary SQL, the features
+// are built from the columns, and pz_rank orders what the filter lets through.
+const char* const kRankQuery = R"SQL(
+SELECT r.event_id, r.action_id, c.title, c.price
+  FROM pz_rank($1, $2::jsonb,
+         (SELECT jsonb_agg(jsonb_build_object('id', sku, 'features', jsonb_build_object(
+                   'category', category,
+                   'price', CASE WHEN price < 10 THEN 'under 10' WHEN price < 30 THEN '10 to 30'
+                                 WHEN price < 100 THEN '30 to 100' ELSE '100 and more' END,
+                   'rarity', rarity,
+                   'pack', CASE WHEN pack_size = 1 THEN 'single' WHEN pack_size < 12 THEN 'multi'
+                                ELSE 'bulk' END,
+                   'rating', rating)))
+            FROM catalog
+           WHERE stock > 0 AND region IN ($3, 'all'))) AS r
+  JOIN catalog c ON c.sku = r.action_id
+ ORDER BY r.rank
+ LIMIT 1)SQL";
+
+}  // namespace
+
+void create_catalog(pqxx::connection& connection, const std::vector<Item>& items) {
+  pqxx::work tx(connection);
+  tx.exec("DROP TABLE IF EXISTS catalog");
+  tx.exec(
+      "CREATE TABLE catalog (sku text PRIMARY KEY, title text NOT NULL, category text NOT NULL, "
+      "price numeric(10, 2) NOT NULL, rarity text NOT NULL, pack_size integer NOT NULL, "
+      "rating numeric(2, 1) NOT NULL, stock integer NOT NULL, region text NOT NULL, popularity integer NOT NULL)");
+  std::string insert = "INSERT INTO catalog VALUES ";
+  for (size_t i = 0; i < items.size(); ++i) {
+    const Item& item = items[i];
+    const std::string title = std::string(kRarities[item.rarity]) + " " + kCategories[item.category] + " item " +
+                              std::to_string(i + 1);
+    insert += (i ? ", (" : "(") + tx.quote(item.sku) + ", " + tx.quote(title) + ", " +
+              tx.quote(kCategories[item.category]) + ", " + std::to_string(item.price) + ", " +
+              tx.quote(kRarities[item.rarity]) + ", " + std::to_string(item.pack_size) + ", " +
+              std::to_string(item.rating) + ", " + std::to_string(item.stock) + ", " +
+              tx.quote(kRegions[item.region]) + ", " + std::to_string(item.popularity) + ")";
+  }
+  tx.exec(insert);
+  tx.exec("ANALYZE catalog");
+  tx.commit();
+}
+
+LoopSettings read_loop(pqxx::connection& connection, const std::string& loop) {
+  pqxx::nontransaction tx(connection);
+  pqxx::result rows = tx.exec_params(
+      "SELECT extract(epoch FROM (settings->>'reward_wait')::interval)::float8, "
+      "       extract(epoch FROM (settings->>'model_update')::interval)::float8, "
+      "       (settings->>'exploration')::float8 "
+      "  FROM pz.loops WHERE name = $1",
+      loop);
+  if (rows.empty())
+    throw std::runtime_error("loop \"" + loop + "\" does not exist; create it with pz_create_loop('" + loop +
+                             "', '{\"reward_wait\": \"2 seconds\", \"model_update\": \"2 seconds\"}')");
+  return {rows[0][0].as<double>(), rows[0][1].as<double>(), rows[0][2].as<double>()};
+}
+
+void set_exploration(pqxx::connection& connection, const std::string& loop, double exploration) {
+  pqxx::nontransaction tx(connection);
+  tx.exec_params("SELECT pz_configure_loop($1, jsonb_build_object('exploration', $2::float8))", loop, exploration);
+}
+
+bool worker_running(pqxx::connection& connection) {
+  pqxx::nontransaction tx(connection);
+  return tx.exec("SELECT count(*) FROM pg_stat_activity WHERE backend_type LIKE 'pz%'")[0][0].as<long>() > 0;
+}
+
+long model_version(pqxx::connection& connection, const std::string& loop) {
+  pqxx::nontransaction tx(connection);
+  pqxx::result rows = tx.exec_params("SELECT model_version FROM pz.loops WHERE name = $1", loop);
+  return rows.empty() ? 0 : rows[0][0].as<long>();
+}
+
+void prepare_visit_statements(pqxx::connection& connection) {
+  connection.prepare("rank", kRankQuery);
+  connection.prepare("reward", "SELECT pz_reward($1::uuid, $2::float8)");
+}
+
+bool rank(pqxx::connection& connection, const std::string& loop, const std::string& context,
+          const std::string& region, Shown& shown) {
+  pqxx::nontransaction tx(connection);
+  pqxx::result rows = tx.exec_prepared("rank", loop, context, region);
+  if (rows.empty()) return false;
+  shown.event_id = rows[0][0].as<std::string>();
+  shown.sku = rows[0][1].as<std::string>();
+  return true;
+}
+
+void reward(pqxx::connection& connection, const std::string& event_id, double value) {
+  pqxx::nontransaction tx(connection);
+  tx.exec_prepared("reward", event_id, value);
+}
+
+}  // namespace pz_sim

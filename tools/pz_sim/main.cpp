@@ -1,0 +1,103 @@
+// pz-sim: a shop whose visitors are ranked by pz inside PostgreSQL, whose
+// clicks flow back with pz_reward, and whose model the background worker
+// retrains as it goes. Prints how the reward climbs from random towards the
+// best possible, overall and per persona, and draws the learning curve.
+#include <chrono>
+#include <cstdio>
+#include <exception>
+#include <random>
+#include <thread>
+
+#include "chart.hpp"
+#include "database.hpp"
+#include "options.hpp"
+#include "progress.hpp"
+#include "report.hpp"
+#include "shop.hpp"
+#include "visits.hpp"
+
+namespace {
+
+using namespace pz_sim;
+
+void apply_shares(std::vector<Persona>& personas, const Options& options) {
+  for (const auto& [name, share] : options.persona_shares) {
+    bool found = false;
+    for (Persona& p : personas) {
+      if (p.name != name) continue;
+      p.share = share;
+      found = true;
+    }
+    if (!found) {
+      std::string known;
+      for (const Persona& p : personas) known += (known.empty() ? "" : ", ") + p.name;
+      throw std::runtime_error("unknown persona \"" + name + "\" (known: " + known + ")");
+    }
+  }
+  double total = 0;
+  for (const Persona& p : personas) total += p.share;
+  if (total <= 0) throw std::runtime_error("--personas leaves no persona with a share above 0");
+  for (Persona& p : personas) p.share /= total;
+}
+
+int run(const Options& options) {
+  Shop shop;
+  std::mt19937_64 rng(options.seed);
+  shop.items = make_catalog(options.catalog_size, rng);
+  shop.personas = make_personas();
+  apply_shares(shop.personas, options);
+
+  pqxx::connection monitor(options.dsn);
+  if (options.exploration >= 0) set_exploration(monitor, options.loop, options.exploration);
+  const LoopSettings settings = read_loop(monitor, options.loop);
+  if (!worker_running(monitor))
+    std::fprintf(stderr, "pz-sim: warning: no pz background worker is running: the model will not learn\n"
+                         "        (preload pz with shared_preload_libraries and set pz.database)\n");
+  create_catalog(monitor, shop.items);
+  std::fprintf(stderr,
+               "pz-sim: %ld visits, %d connections, %.0f visits/s; loop \"%s\": exploration %.2f, reward_wait %.1f s, "
+               "model_update %.1f s\n",
+               options.visits, options.connections, options.rate, options.loop.c_str(), settings.exploration,
+               settings.reward_wait_seconds, settings.model_update_seconds);
+
+  RunState state(options.visits);
+  const long first_version = model_version(monitor, options.loop);
+  const auto start = std::chrono::steady_clock::now();
+  std::thread visitors([&] { run_visits(options, shop, settings, state); });
+  Progress progress(options.visits);
+  long version = first_version;
+  int ticks = 0;
+  while (state.completed < options.visits && !state.failed) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    if (++ticks % 4 == 0) version = model_version(monitor, options.loop);
+    progress.draw(state, version);
+  }
+  visitors.join();
+  version = model_version(monitor, options.loop);
+  progress.finish(state, version);
+  if (state.failed) {
+    std::fprintf(stderr, "pz-sim: %s\n", state.error.c_str());
+    return 1;
+  }
+  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("pz-sim: %ld visits in %.1f s (%.1f/s), %ld clicks reported, model versions %ld -> %ld\n",
+              options.visits, elapsed, options.visits / elapsed, state.rewards_sent.load(), first_version, version);
+
+  const Summary summary = summarize(state.results, options.buckets, shop.personas.size());
+  print_report(stdout, summary, shop.personas);
+  if (!options.chart.empty() && write_chart(options.chart, summary, shop.personas, options.visits))
+    std::printf("\nlearning curve: %s\n", options.chart.c_str());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Options options = parse_options(argc, argv);
+  try {
+    return run(options);
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "pz-sim: %s\n", error.what());
+    return 1;
+  }
+}

@@ -1,0 +1,107 @@
+#include "options.hpp"
+
+#include <getopt.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <sstream>
+
+namespace pz_sim {
+
+namespace {
+
+const char* const kUsage =
+    "Usage: pz-sim [options]\n"
+    "Simulates a shop whose visitors are ranked by pz_rank and whose clicks are\n"
+    "reported with pz_reward; pz's background worker must be training the loop.\n"
+    "Replaces the table \"catalog\" of the target database.\n"
+    "\n"
+    "  --visits N          visits to simulate (default 4000)\n"
+    "  --connections N     concurrent visitors, one thread and connection each (default 2)\n"
+    "  --rate R            visits per second in all, 0 for as fast as possible (default 50)\n"
+    "  --personas LIST     shares of traffic, e.g. office_admin=30,gadget_fan=5\n"
+    "                      (others keep their default; 0 removes a persona)\n"
+    "  --exploration E     set the loop's exploration (0..1) before starting\n"
+    "  --seed S            seed of the catalog and the visitors (default 1)\n"
+    "  --dsn DSN           libpq connection string (default: PG* environment)\n"
+    "  --loop NAME         pz loop to rank with (default shop; must exist)\n"
+    "  --chart PATH        write the learning curve to this PNG (needs gnuplot)\n"
+    "  --buckets N         time buckets of the report (default 10)\n"
+    "  --catalog-size N    items in the catalog (default 300)\n";
+
+[[noreturn]] void usage_error(const std::string& message) {
+  std::fprintf(stderr, "pz-sim: %s\n\n%s", message.c_str(), kUsage);
+  std::exit(2);
+}
+
+double number(const char* text, const char* option, double low, double high) {
+  char* end = nullptr;
+  const double value = std::strtod(text, &end);
+  if (end == text || *end != '\0' || !(value >= low && value <= high))
+    usage_error(std::string("--") + option + " must be a number from " + std::to_string(low) + " to " +
+                std::to_string(high) + ", not \"" + text + "\"");
+  return value;
+}
+
+// "office_admin=30,gadget-fan=5": names take _ or - for spaces.
+std::vector<std::pair<std::string, double>> parse_shares(const std::string& list) {
+  std::vector<std::pair<std::string, double>> shares;
+  std::stringstream stream(list);
+  std::string item;
+  while (std::getline(stream, item, ',')) {
+    const size_t equals = item.find('=');
+    if (equals == std::string::npos) usage_error("--personas takes name=share pairs, not \"" + item + "\"");
+    std::string name = item.substr(0, equals);
+    std::replace(name.begin(), name.end(), '_', ' ');
+    std::replace(name.begin(), name.end(), '-', ' ');
+    shares.emplace_back(name, number(item.c_str() + equals + 1, "personas", 0, 1e6));
+  }
+  return shares;
+}
+
+}  // namespace
+
+Options parse_options(int argc, char** argv) {
+  enum { kVisits = 1000, kConnections, kRate, kPersonas, kExploration, kSeed, kDsn, kLoop, kChart, kBuckets,
+         kCatalogSize, kHelp };
+  const option long_options[] = {
+      {"visits", required_argument, nullptr, kVisits},
+      {"connections", required_argument, nullptr, kConnections},
+      {"rate", required_argument, nullptr, kRate},
+      {"personas", required_argument, nullptr, kPersonas},
+      {"exploration", required_argument, nullptr, kExploration},
+      {"seed", required_argument, nullptr, kSeed},
+      {"dsn", required_argument, nullptr, kDsn},
+      {"loop", required_argument, nullptr, kLoop},
+      {"chart", required_argument, nullptr, kChart},
+      {"buckets", required_argument, nullptr, kBuckets},
+      {"catalog-size", required_argument, nullptr, kCatalogSize},
+      {"help", no_argument, nullptr, kHelp},
+      {nullptr, 0, nullptr, 0},
+  };
+  Options options;
+  int code;
+  while ((code = getopt_long(argc, argv, "", long_options, nullptr)) != -1) {
+    switch (code) {
+      case kVisits: options.visits = static_cast<long>(number(optarg, "visits", 1, 1e9)); break;
+      case kConnections: options.connections = static_cast<int>(number(optarg, "connections", 1, 64)); break;
+      case kRate: options.rate = number(optarg, "rate", 0, 1e6); break;
+      case kPersonas: options.persona_shares = parse_shares(optarg); break;
+      case kExploration: options.exploration = number(optarg, "exploration", 0, 1); break;
+      case kSeed: options.seed = static_cast<unsigned long long>(number(optarg, "seed", 0, 1e18)); break;
+      case kDsn: options.dsn = optarg; break;
+      case kLoop: options.loop = optarg; break;
+      case kChart: options.chart = optarg; break;
+      case kBuckets: options.buckets = static_cast<int>(number(optarg, "buckets", 1, 100)); break;
+      case kCatalogSize: options.catalog_size = static_cast<int>(number(optarg, "catalog-size", 10, 100000)); break;
+      case kHelp: std::fputs(kUsage, stdout); std::exit(0);
+      default: usage_error("unknown option");
+    }
+  }
+  if (optind < argc) usage_error(std::string("unexpected argument \"") + argv[optind] + "\"");
+  if (options.buckets > options.visits) options.buckets = static_cast<int>(options.visits);
+  return options;
+}
+
+}  // namespace pz_sim

@@ -1,0 +1,27 @@
+// pz-sim's command line.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace pz_sim {
+
+struct Options {
+  long visits = 4000;
+  int connections = 2;
+  double rate = 50;  // visits per second over all connections; 0: as fast as possible
+  std::vector<std::pair<std::string, double>> persona_shares;  // overrides, by persona name
+  double exploration = -1;  // < 0: keep the loop's setting
+  unsigned long long seed = 1;
+  std::string dsn;  // empty: libpq's environment (PGHOST, PGPORT, ...)
+  std::string loop = "shop";
+  std::string chart;  // PNG path; empty: no chart
+  int catalog_size = 300;
+  int buckets = 10;
+};
+
+// Parses argv; prints usage and exits on --help or a bad option.
+Options parse_options(int argc, char** argv);
+
+}  // namespace pz_sim

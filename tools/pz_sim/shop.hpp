@@ -1,0 +1,78 @@
+// The simulated shop: its catalog, its personas and what each persona would
+// click. The click probabilities are hidden from pz; a visit's context shows
+// only noisy signals of the persona behind it.
+#pragma once
+
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace pz_sim {
+
+struct Item {
+  std::string sku;
+  int category;  // index into kCategories
+  double price;
+  int rarity;     // 0 common, 1 limited, 2 rare
+  int pack_size;  // 1, 3..6, or 12..48
+  double rating;  // 1..5, public
+  int stock;      // 0: out of stock
+  int region;     // index into kRegions; kAllRegions ships everywhere
+  int popularity; // sales rank proxy, for the plain-SQL comparison
+};
+
+inline constexpr int kCategoryCount = 8;
+inline constexpr const char* kCategories[kCategoryCount] = {
+    "office supplies", "party decor", "toys", "kitchen", "garden", "electronics", "books", "crafts"};
+inline constexpr int kRegionCount = 3;
+inline constexpr const char* kRegions[kRegionCount + 1] = {"north", "south", "west", "all"};
+inline constexpr int kAllRegions = kRegionCount;
+inline constexpr const char* kRarities[3] = {"common", "limited", "rare"};
+
+// What one kind of customer likes (hidden) and how it shows (noisy signals).
+struct Persona {
+  std::string name;
+  double share;  // of visits
+  // Hidden utility of an item: summed, then squashed into a click probability.
+  double category_utility[kCategoryCount];
+  double rarity_utility[3];
+  double pack_utility[3];  // single, multi, bulk
+  double price_slope;      // per doubling of the price
+  double rating_weight;    // per star above 3.5
+  // Signals: how likely each observable value is for this persona.
+  double mobile_share;
+  double part_of_day[4];  // morning, work hours, evening, night
+  int favourite_category;  // shows as the last ordered category
+  double last_order_favourite;  // probability that it does
+  double orders_per_year;  // mean of the (noisy) order count
+};
+
+// One visit as the shop sees it (context) and as the simulator knows it.
+struct Visitor {
+  int persona;
+  int city;
+  std::string device;
+  std::string part_of_day;
+  std::string last_category;  // empty for a first order
+  int orders;                 // in the past year
+};
+
+inline constexpr int kCityCount = 6;
+struct City {
+  const char* name;
+  int region;
+};
+inline constexpr City kCities[kCityCount] = {{"Lille", 0}, {"Paris", 0},    {"Marseille", 1},
+                                             {"Toulouse", 1}, {"Nantes", 2}, {"Rennes", 2}};
+
+std::vector<Item> make_catalog(int size, std::mt19937_64& rng);
+std::vector<Persona> make_personas();
+Visitor draw_visitor(const std::vector<Persona>& personas, std::mt19937_64& rng);
+double click_probability(const Persona& persona, const Item& item);
+// The visitor's context document as the application would build it (JSON text).
+std::string context_json(const Visitor& visitor);
+// Items the shop may show this visitor: in stock and shipped to their region.
+bool viable(const Item& item, const Visitor& visitor);
+
+}  // namespace pz_sim

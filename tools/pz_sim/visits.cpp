@@ -1,0 +1,138 @@
+#include "visits.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <thread>
+#include <unordered_map>
+
+#include "delay_queue.hpp"
+
+namespace pz_sim {
+
+namespace {
+
+// A click comes back seconds after the page view: log-normal, and always
+// inside the loop's reward wait so that the joiner sees it.
+Clock::duration click_delay(double reward_wait_seconds, std::mt19937_64& rng) {
+  const double median = std::min(0.15 * reward_wait_seconds, 2.0);
+  const double cap = std::min(0.5 * reward_wait_seconds, 10.0);
+  const double seconds = median <= 0 ? 0 : std::min(cap, median * std::exp(0.6 * std::normal_distribution<>()(rng)));
+  return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+}
+
+class VisitorThread {
+ public:
+  VisitorThread(const Options& options, const Shop& shop, const LoopSettings& settings, RunState& state, int index)
+      : options_(options), shop_(shop), settings_(settings), state_(state),
+        timing_rng_(options.seed * 7919 + static_cast<unsigned long long>(index)) {
+    for (size_t i = 0; i < shop.items.size(); ++i) item_by_sku_[shop.items[i].sku] = i;
+  }
+
+  void run() {
+    pqxx::connection connection(options_.dsn);
+    prepare_visit_statements(connection);
+    const double rate = options_.rate / options_.connections;
+    Clock::time_point next_arrival = Clock::now();
+    bool visits_left = true;
+    while (!state_.failed) {
+      const Clock::time_point now = Clock::now();
+      if (queue_.due(now)) {
+        send(connection, queue_.pop());
+        continue;
+      }
+      if (!visits_left) {
+        if (queue_.empty()) return;
+        std::this_thread::sleep_until(queue_.next_due());
+        continue;
+      }
+      if (rate > 0 && now < next_arrival) {
+        std::this_thread::sleep_until(queue_.empty() ? next_arrival : std::min(next_arrival, queue_.next_due()));
+        continue;
+      }
+      const long number = state_.next_visit++;
+      if (number >= options_.visits) {
+        visits_left = false;
+        continue;
+      }
+      visit(connection, number);
+      // Poisson arrivals at this thread's share of the rate.
+      if (rate > 0) next_arrival += seconds(std::exponential_distribution<>(rate)(timing_rng_));
+    }
+  }
+
+ private:
+  static Clock::duration seconds(double s) {
+    return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
+  }
+
+  void visit(pqxx::connection& connection, long number) {
+    // The visitor depends on the seed and the visit number only, not on timing.
+    std::seed_seq seeds{options_.seed, static_cast<unsigned long long>(number)};
+    std::mt19937_64 rng(seeds);
+    const Visitor visitor = draw_visitor(shop_.personas, rng);
+    const Persona& persona = shop_.personas[visitor.persona];
+
+    VisitResult result;
+    result.persona = visitor.persona;
+    double sum = 0;
+    int viable_count = 0;
+    for (const Item& item : shop_.items) {
+      if (!viable(item, visitor)) continue;
+      const double p = click_probability(persona, item);
+      sum += p;
+      result.best_probability = std::max(result.best_probability, p);
+      ++viable_count;
+    }
+    Shown shown;
+    if (viable_count > 0 &&
+        rank(connection, options_.loop, context_json(visitor), kRegions[kCities[visitor.city].region], shown)) {
+      result.random_probability = sum / viable_count;
+      result.shown_probability = click_probability(persona, shop_.items.at(item_by_sku_.at(shown.sku)));
+      if (std::uniform_real_distribution<>(0, 1)(rng) < result.shown_probability) {
+        result.clicked = 1;
+        queue_.push({Clock::now() + click_delay(settings_.reward_wait_seconds, rng), shown.event_id, 1.0});
+        ++state_.rewards_pending;
+      }
+    }
+    result.done = true;
+    {
+      std::lock_guard<std::mutex> lock(state_.mutex);
+      state_.results[number] = result;
+    }
+    ++state_.completed;
+  }
+
+  void send(pqxx::connection& connection, const PendingReward& pending) {
+    reward(connection, pending.event_id, pending.value);
+    --state_.rewards_pending;
+    ++state_.rewards_sent;
+  }
+
+  const Options& options_;
+  const Shop& shop_;
+  const LoopSettings& settings_;
+  RunState& state_;
+  std::mt19937_64 timing_rng_;
+  std::unordered_map<std::string, size_t> item_by_sku_;
+  DelayQueue queue_;
+};
+
+}  // namespace
+
+void run_visits(const Options& options, const Shop& shop, const LoopSettings& settings, RunState& state) {
+  std::vector<std::thread> threads;
+  for (int i = 0; i < options.connections; ++i) {
+    threads.emplace_back([&, i] {
+      try {
+        VisitorThread(options, shop, settings, state, i).run();
+      } catch (const std::exception& error) {
+        std::lock_guard<std::mutex> lock(state.mutex);
+        if (!state.failed.exchange(true)) state.error = error.what();
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+}
+
+}  // namespace pz_sim

@@ -1,0 +1,47 @@
+// The visit loop: concurrent visitors, each on its own connection, rank the
+// viable items, maybe click, and report clicks after a delay.
+#pragma once
+
+#include <atomic>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "database.hpp"
+#include "options.hpp"
+#include "shop.hpp"
+
+namespace pz_sim {
+
+struct VisitResult {
+  bool done = false;
+  int persona = 0;
+  double clicked = 0;           // the reward observed: 1 click, 0 none
+  double shown_probability = 0; // hidden click probability of the item shown
+  double random_probability = 0;// expected reward of a uniform pick among the viable items
+  double best_probability = 0;  // of the best viable item for this persona
+};
+
+struct Shop {
+  std::vector<Item> items;
+  std::vector<Persona> personas;
+};
+
+// Shared by the visitor threads and the progress display.
+struct RunState {
+  explicit RunState(long visits) : results(visits) {}
+  std::atomic<long> next_visit{0};
+  std::atomic<long> completed{0};
+  std::atomic<long> rewards_pending{0};
+  std::atomic<long> rewards_sent{0};
+  std::atomic<bool> failed{false};
+  std::mutex mutex;  // guards results and error
+  std::vector<VisitResult> results;  // by visit number
+  std::string error;
+};
+
+// Runs every visit and sends every reward; returns when all are done or one
+// thread failed (state.failed, state.error).
+void run_visits(const Options& options, const Shop& shop, const LoopSettings& settings, RunState& state);
+
+}  // namespace pz_sim
