@@ -51,8 +51,9 @@ CREATE TABLE pz.events (
     CONSTRAINT events_aligned CHECK (cardinality(ranking) = cardinality(probabilities)
                                      AND cardinality(ranking) = cardinality(scores))
 );
--- The joiner scans the not yet joined events of one loop in time order.
-CREATE INDEX events_pending_idx ON pz.events (loop_id, created_at) WHERE joined_at IS NULL;
+-- The joiner scans the not yet joined events of one loop in event order
+-- (created_at, then event_id), straight from this index without sorting.
+CREATE INDEX events_pending_idx ON pz.events (loop_id, created_at, event_id) WHERE joined_at IS NULL;
 -- Status and evaluation read one loop's events by time.
 CREATE INDEX events_loop_time_idx ON pz.events (loop_id, created_at);
 

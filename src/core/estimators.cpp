@@ -15,6 +15,14 @@ Estimate around(double value, double std_error, uint64_t events, double z) {
   estimate.ci_low = value - z * std_error;
   estimate.ci_high = value + z * std_error;
   estimate.events = events;
+  estimate.has_value = true;
+  return estimate;
+}
+
+// The target never takes a logged action: the log says nothing about it.
+Estimate unknown(uint64_t events) {
+  Estimate estimate;
+  estimate.events = events;
   return estimate;
 }
 
@@ -72,15 +80,17 @@ void OffPolicyEstimator::add(const LoggedOutcome& event) {
   w2r2_sum_ += w2 * r * r;
 }
 
-Estimate OffPolicyEstimator::ips() const { return ips_.estimate(settings_.z); }
+Estimate OffPolicyEstimator::ips() const {
+  if (events() > 0 && weight_sum_ <= 0.0) return unknown(events());
+  return ips_.estimate(settings_.z);
+}
 
 Estimate OffPolicyEstimator::doubly_robust() const { return dr_.estimate(settings_.z); }
 
 Estimate OffPolicyEstimator::snips() const {
   const uint64_t n = events();
   if (n == 0) return Estimate{};
-  // No weight at all: the target never takes a logged action; nothing is known.
-  if (weight_sum_ <= 0.0) return around(0.0, 0.0, n, settings_.z);
+  if (weight_sum_ <= 0.0) return unknown(n);
   const double value = weighted_reward_sum_ / weight_sum_;
   const double residual_squares =
       std::max(0.0, w2r2_sum_ - 2.0 * value * w2r_sum_ + value * value * w2_sum_);

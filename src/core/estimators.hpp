@@ -33,6 +33,7 @@ struct Estimate {
   double ci_high = 0.0;
   double std_error = 0.0;
   uint64_t events = 0;
+  bool has_value = false;  // false: nothing is known (no event, or no weight on any event)
 };
 
 // Mean of per-event terms with a normal-approximation interval: mean +- z *

@@ -44,7 +44,7 @@ struct EvaluationRequest {
   bool fixed_policies = true;  // online, baseline, random, current
   std::vector<ReplayArm> arms;
   EstimatorSettings estimator;
-  const char* progress_label = "pz_evaluate";
+  const char* progress_label = "pz offline evaluation";  // shared by the three SQL functions
 };
 
 struct EvaluationRow {

@@ -77,8 +77,8 @@ void emit_rows(FunctionCallInfo fcinfo, const std::vector<EvaluationRow>* rows) 
         cstring_to_text_with_len(row.policy.data(), static_cast<int>(row.policy.size())));
     values[1] = PointerGetDatum(
         cstring_to_text_with_len(row.estimator.data(), static_cast<int>(row.estimator.size())));
-    // No event: no estimate (NULL), rather than a misleading 0.
-    nulls[2] = nulls[3] = nulls[4] = row.estimate.events == 0;
+    // Nothing known (no event, or no weight): NULL, rather than a misleading 0.
+    nulls[2] = nulls[3] = nulls[4] = !row.estimate.has_value;
     values[2] = Float8GetDatum(row.estimate.value);
     values[3] = Float8GetDatum(row.estimate.ci_low);
     values[4] = Float8GetDatum(row.estimate.ci_high);

@@ -11,6 +11,10 @@
 #include "pg/guard.hpp"
 #include "pg/shared_state.hpp"
 
+extern "C" {
+#include "utils/guc.h"
+}
+
 namespace pz::pg {
 
 namespace {
@@ -215,18 +219,22 @@ std::string reward_expression(std::string_view aggregation) {
   return "(array_agg(r.value ORDER BY r.received_at, r.reward_id))[1]";
 }
 
+// The due events in event order. The order is taken on the narrow pending index
+// first and kept by the nested loop that LATERAL imposes, so that a backlog of
+// wide rows (context and actions) is never sorted, nor spilled to disk.
 std::string due_events_query(std::string_view aggregation) {
   return "SELECT e.event_id, e.context, e.actions, e.chosen_action, e.probabilities[1], e.active, "
          "       w.reward, CASE WHEN e.active THEN 0 ELSE w.rewards END "
-         "  FROM pz.events e "
+         "  FROM (SELECT p.event_id, p.created_at FROM pz.events p "
+         "         WHERE p.loop_id = $1 AND p.joined_at IS NULL "
+         "           AND p.created_at <= $3 - $2::interval "
+         "           AND coalesce(p.activated_at, p.created_at) <= $3 - $2::interval "
+         "         ORDER BY p.created_at, p.event_id LIMIT $4) d "
+         "  CROSS JOIN LATERAL (SELECT * FROM pz.events x WHERE x.event_id = d.event_id) e "
          "  LEFT JOIN LATERAL (SELECT " + reward_expression(aggregation) + " AS reward, "
          "         count(*) AS rewards "
          "    FROM pz.rewards r WHERE r.event_id = e.event_id) w ON true "
-         " WHERE e.loop_id = $1 AND e.joined_at IS NULL "
-         "   AND e.created_at <= $3 - $2::interval "
-         "   AND coalesce(e.activated_at, e.created_at) <= $3 - $2::interval "
-         " ORDER BY e.created_at, e.event_id "
-         " LIMIT $4";
+         " ORDER BY d.created_at, d.event_id";
 }
 
 // Learns one event; returns its outcome.
@@ -256,14 +264,21 @@ TrainCounts train_loop(const std::string& loop_name, int64_t max_events) {
   LoopForTraining loop;
   TimestampTz now = 0;
   MemoryContext batch_context = nullptr;
+  int guc_level = 0;
   pg_call([&] {
+    // A step runs often and briefly: compiling its plans would cost more than it saves.
+    guc_level = NewGUCNestLevel();
+    (void)set_config_option("jit", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
     connect_spi();
     now = GetCurrentTimestamp();
     lock_loop_for_training(loop_name.c_str(), &loop);
     batch_context = AllocSetContextCreate(CurrentMemoryContext, "pz trainer batch", ALLOCSET_DEFAULT_SIZES);
   });
   if (!loop.found) {
-    pg_call([] { SPI_finish(); });
+    pg_call([&] {
+      SPI_finish();
+      AtEOXact_GUC(true, guc_level);
+    });
     throw SqlError(ERRCODE_UNDEFINED_OBJECT, "loop \"" + loop_name + "\" does not exist",
                    "Create it with pz_create_loop().");
   }
@@ -326,6 +341,7 @@ TrainCounts train_loop(const std::string& loop_name, int64_t max_events) {
   pg_call([&] {
     MemoryContextDelete(batch_context);
     SPI_finish();
+    AtEOXact_GUC(true, guc_level);
   });
   return counts;
 }

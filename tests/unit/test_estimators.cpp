@@ -122,13 +122,6 @@ TEST(OffPolicyEstimator, TinyPropensityWithoutClippingDominates) {
   EXPECT_LE(raw.snips().value, 1.0);
 }
 
-TEST(OffPolicyEstimator, NoOverlapGivesZeroWithoutCrash) {
-  OffPolicyEstimator estimator;
-  estimator.add({1.0, 0.5, 0.0, 0.2, 0.3});
-  EXPECT_DOUBLE_EQ(estimator.snips().value, 0.0);
-  EXPECT_EQ(estimator.snips().events, 1u);
-}
-
 TEST(OffPolicyEstimator, RejectsBadInput) {
   OffPolicyEstimator estimator;
   EXPECT_THROW(estimator.add({1.0, 0.0, 0.5, 0.0, 0.0}), InputError);
@@ -142,4 +135,18 @@ TEST(OffPolicyEstimator, RejectsBadInput) {
 }
 
 }  // namespace
+TEST(OffPolicyEstimator, NoWeightMeansUnknownNotZero) {
+  // The target never takes the logged action: IPS and SNIPS know nothing;
+  // DR still has its reward model (0.3 and 0.1 predicted for the target).
+  OffPolicyEstimator estimator;
+  estimator.add({1.0, 0.5, 0.0, 0.3, 0.4});
+  estimator.add({0.0, 0.5, 0.0, 0.1, 0.2});
+  EXPECT_FALSE(estimator.ips().has_value);
+  EXPECT_FALSE(estimator.snips().has_value);
+  EXPECT_EQ(estimator.snips().events, 2u);
+  ASSERT_TRUE(estimator.doubly_robust().has_value);
+  EXPECT_NEAR(estimator.doubly_robust().value, 0.2, 1e-12);
+  EXPECT_TRUE(four_events().snips().has_value);
+}
+
 }  // namespace pz
