@@ -287,11 +287,10 @@ Averages simulate(long rounds, uint64_t seed, const LearnerSettings& learner) {
 int main(int argc, char** argv) {
   long rounds = 500000;
   uint64_t seed = 42;
-  // Bernoulli clicks are noisy: VW's default learning rate (0.5) chases the
-  // noise of rarely seen features (ratio 0.79 here), a smaller one averages it
-  // out. This is the loop's learning_rate setting.
+  // The loop's defaults. Bernoulli clicks weighted by 1/p are noisy: Vowpal
+  // Wabbit's default learning rate (0.5) chases the noise of rarely seen
+  // features (ratio 0.79 here), so pz's default is 0.05.
   LearnerSettings learner;
-  learner.learning_rate = 0.05;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (std::strcmp(argv[i], "--rounds") == 0)
       rounds = std::atol(argv[i + 1]);

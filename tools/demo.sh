@@ -5,12 +5,12 @@
 # possible, overall and per persona, and writes the learning curve to
 # build/pz-demo.png. Run as root on Debian 12 (installs what is missing).
 #
-# Environment: PZ_DEMO_VISITS (default 8000), PZ_DEMO_RATE visits/s (default 80).
+# Environment: PZ_DEMO_VISITS (default 20000), PZ_DEMO_RATE visits/s (default 160).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-visits=${PZ_DEMO_VISITS:-8000}
-rate=${PZ_DEMO_RATE:-80}
+visits=${PZ_DEMO_VISITS:-20000}
+rate=${PZ_DEMO_RATE:-160}
 chart="$PZ_ROOT/build/pz-demo.png"
 
 ensure_packages

@@ -13,7 +13,7 @@ SELECT '{
   "default_reward": 0,
   "reward_aggregation": "earliest",
   "model_update": "1 minute",
-  "learning_rate": 0.5,
+  "learning_rate": 0.05,
   "power_t": 0.5,
   "l2": 0,
   "interactions": [["*", "*"]],

@@ -162,7 +162,7 @@ LANGUAGE sql IMMUTABLE
 AS $$
 SELECT '[
   [{"interactions": [["*", "*"]]}, {"interactions": []}],
-  [{"learning_rate": 0.1}, {"learning_rate": 0.5}, {"learning_rate": 2}],
+  [{"learning_rate": 0.01}, {"learning_rate": 0.05}, {"learning_rate": 0.5}],
   [{"algorithm": "epsilon_greedy", "exploration": 0.05}, {"algorithm": "epsilon_greedy", "exploration": 0.2},
    {"algorithm": "softmax"}, {"algorithm": "squarecb"}]
 ]'::jsonb

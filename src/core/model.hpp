@@ -15,7 +15,7 @@
 namespace pz {
 
 struct LearnerSettings {
-  double learning_rate = 0.5;
+  double learning_rate = 0.05;
   double power_t = 0.5;
   double l2 = 0.0;
 };
