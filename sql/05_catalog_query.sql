@@ -30,3 +30,21 @@ SELECT e.chosen_action = (SELECT sku FROM shown WHERE rank = 1) AS logged_choice
        cardinality(e.ranking) AS ranked, r.value, r.signal
   FROM pz.events e JOIN pz.rewards r USING (event_id)
  WHERE e.event_id = (SELECT event_id FROM shown LIMIT 1);
+
+-- The planner expects a candidate list of typical size from pz_rank, so the
+-- ranking is joined back through the catalog's key rather than by hashing the
+-- whole catalog on every call.
+SELECT prorows FROM pg_proc WHERE oid = 'pz_rank(text, jsonb, jsonb, jsonb)'::regprocedure;
+CREATE TABLE big_catalog AS SELECT 'sku' || i AS sku, i % 7 = 0 AS featured FROM generate_series(1, 20000) AS i;
+ALTER TABLE big_catalog ADD PRIMARY KEY (sku);
+ANALYZE big_catalog;
+EXPLAIN (COSTS OFF)
+SELECT c.sku, r.rank
+FROM pz_rank('home_hero', '{}', '["sku1", "sku2"]', '{"learn": false}') AS r
+JOIN big_catalog c ON c.sku = r.action_id
+ORDER BY r.rank LIMIT 10;
+DROP TABLE big_catalog;
+
+-- The logged documents are compressed with lz4 (fast to write and to read back).
+SELECT attname, attcompression FROM pg_attribute
+ WHERE attrelid = 'pz.events'::regclass AND attname IN ('context', 'actions') ORDER BY attname;

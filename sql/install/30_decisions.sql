@@ -4,6 +4,9 @@ CREATE FUNCTION @extschema@.pz_rank(loop text, context jsonb, actions jsonb, opt
 RETURNS TABLE (event_id uuid, action_id text, rank integer, probability float8, score float8)
 AS 'MODULE_PATHNAME', 'pz_rank'
 LANGUAGE C VOLATILE CALLED ON NULL INPUT SECURITY DEFINER
+-- A typical candidate list, not the default 1,000: with that estimate the
+-- planner joins the ranking back to the catalog by hashing the whole catalog.
+ROWS 50
 SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION @extschema@.pz_rank(text, jsonb, jsonb, jsonb) IS 'Ranks candidate actions for a context with the loop''s exploring policy and logs the decision.';
 
