@@ -219,22 +219,29 @@ std::string reward_expression(std::string_view aggregation) {
   return "(array_agg(r.value ORDER BY r.received_at, r.reward_id))[1]";
 }
 
-// The due events in event order. The order is taken on the narrow pending index
-// first and kept by the nested loop that LATERAL imposes, so that a backlog of
-// wide rows (context and actions) is never sorted, nor spilled to disk.
+// The due events in event order, read straight from the pending index
+// (loop_id, created_at, event_id): see plan_like_a_queue().
 std::string due_events_query(std::string_view aggregation) {
   return "SELECT e.event_id, e.context, e.actions, e.chosen_action, e.probabilities[1], e.active, "
          "       w.reward, CASE WHEN e.active THEN 0 ELSE w.rewards END "
-         "  FROM (SELECT p.event_id, p.created_at FROM pz.events p "
-         "         WHERE p.loop_id = $1 AND p.joined_at IS NULL "
-         "           AND p.created_at <= $3 - $2::interval "
-         "           AND coalesce(p.activated_at, p.created_at) <= $3 - $2::interval "
-         "         ORDER BY p.created_at, p.event_id LIMIT $4) d "
-         "  CROSS JOIN LATERAL (SELECT * FROM pz.events x WHERE x.event_id = d.event_id) e "
+         "  FROM pz.events e "
          "  LEFT JOIN LATERAL (SELECT " + reward_expression(aggregation) + " AS reward, "
          "         count(*) AS rewards "
          "    FROM pz.rewards r WHERE r.event_id = e.event_id) w ON true "
-         " ORDER BY d.created_at, d.event_id";
+         " WHERE e.loop_id = $1 AND e.joined_at IS NULL "
+         "   AND e.created_at <= $3 - $2::interval "
+         "   AND coalesce(e.activated_at, e.created_at) <= $3 - $2::interval "
+         " ORDER BY e.created_at, e.event_id "
+         " LIMIT $4";
+}
+
+// A step's statements are fixed, and so are their best plans: walk the pending
+// index in event order, find rewards and events by key. Costing a backlog, the
+// planner would rather scan the whole table and sort the wide rows on disk (3
+// times slower), and compile them with JIT. Settings of this step only.
+void plan_like_a_queue() {
+  for (const char* setting : {"jit", "enable_seqscan", "enable_sort", "enable_memoize"})
+    (void)set_config_option(setting, "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 }
 
 // Learns one event; returns its outcome.
@@ -266,9 +273,8 @@ TrainCounts train_loop(const std::string& loop_name, int64_t max_events) {
   MemoryContext batch_context = nullptr;
   int guc_level = 0;
   pg_call([&] {
-    // A step runs often and briefly: compiling its plans would cost more than it saves.
     guc_level = NewGUCNestLevel();
-    (void)set_config_option("jit", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+    plan_like_a_queue();
     connect_spi();
     now = GetCurrentTimestamp();
     lock_loop_for_training(loop_name.c_str(), &loop);
