@@ -55,3 +55,7 @@ SELECT count(*) AS rows, abs(sum(probability) - 1) < 1e-9 AS sums_to_one
 SELECT error_of($$SELECT pz_rank('hardened', (SELECT (repeat('[', 100000) || repeat(']', 100000))::jsonb), '["a"]')$$)
        LIKE '54001:%' AS too_deep;
 SELECT hardened_rows();
+
+-- An evaluation whose replayed models could not fit in memory is refused
+-- before its models are allocated.
+SELECT error_of($$SELECT * FROM pz_evaluate('hardened', candidates => '{"a": {"bits": 28}, "b": {"bits": 28}}')$$);

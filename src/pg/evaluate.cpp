@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "core/errors.hpp"
@@ -17,6 +18,11 @@
 namespace pz::pg {
 
 namespace {
+
+// A weight and its adaptive state (Model::memory_bytes).
+constexpr size_t kBytesPerWeight = 3 * sizeof(float);
+constexpr size_t kReplayMemoryLimit = size_t{4} << 30;
+
 
 constexpr long kFetchBatch = 1000;
 constexpr auto kProgressEvery = std::chrono::seconds(10);
@@ -203,6 +209,16 @@ Replay::Replay(const EvaluationRequest& request)
                                          ModelUse::kScoring);
     }
   }
+  // Every replayed model lives in this backend at once, outside PostgreSQL's
+  // memory accounting: refuse a request that could not fit rather than let
+  // the operating system kill the server process.
+  size_t model_bytes = 0;
+  for (const ReplayArm& arm : request.arms) model_bytes += kBytesPerWeight << arm.settings.space.bits;
+  if (model_bytes > kReplayMemoryLimit)
+    throw SqlError(ERRCODE_PROGRAM_LIMIT_EXCEEDED,
+                   "the candidates' models would take " + std::to_string(model_bytes >> 20) +
+                       " MB, more than the 4096 MB an evaluation may use",
+                   "Replay fewer candidates at once, or candidates with fewer bits.");
   arms_.reserve(request.arms.size());
   for (const ReplayArm& arm : request.arms) {
     arms_.push_back(ArmState{&arm,
