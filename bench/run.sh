@@ -262,7 +262,7 @@ echo "${result[reward_tps]} tps, ${result[reward_bytes]} bytes per reward"
 
 # ------------------------------------------------------------------ d. trainer
 # Events written straight into pz.events (as tools/bench_evaluate.sql does, but
-# not yet joined): 10 actions each, epsilon-greedy propensities, about 30% with
+# not yet joined, and with pz_rank's kind of event ids): 10 actions each, epsilon-greedy propensities, about 30% with
 # a click in pz.rewards; the others get the default reward when joined.
 log "d. trainer: logging $train_events events for the loop 'loop'"
 size_before=$(value "SELECT pg_total_relation_size('pz.events')")
@@ -270,7 +270,10 @@ sql -v events="$train_events" <<'SQL'
 SELECT name FROM pz_create_loop('loop', '{"reward_wait": "0 seconds"}') \g /dev/null
 INSERT INTO pz.events (event_id, loop_id, created_at, context, actions, ranking, probabilities, scores,
                        chosen_action, model_version, active, activated_at)
-SELECT gen_random_uuid(), l.loop_id, e.at,
+-- Event ids as pz_rank makes them (version 7: time first, then random).
+SELECT (lpad(to_hex(floor(extract(epoch FROM e.at) * 1000)::bigint), 12, '0') || '7'
+        || substr(replace(gen_random_uuid()::text, '-', ''), 14))::uuid,
+       l.loop_id, e.at,
        jsonb_build_object('user', jsonb_build_object('segment', 's' || e.segment, 'tenure_days', e.i % 90),
                           'device', CASE WHEN e.i % 3 = 0 THEN 'mobile' ELSE 'desktop' END),
        a.actions,

@@ -91,3 +91,16 @@ SELECT q AS call, error_of(q) AS error FROM unnest(ARRAY[
   $$SELECT pz_rank('home_hero', '{}', '["a"]', '{"event_id": "00000000-0000-4000-8000-000000000001"}')$$
 ]) AS q;
 SELECT written_rows();
+
+-- Event ids that pz makes are version 7 (time first): they grow with time.
+-- (Rolled back: the later tests count the events.)
+BEGIN;
+CREATE TEMP TABLE ids AS
+SELECT (SELECT event_id FROM pz_rank('home_hero', '{}', '["a", "b"]') LIMIT 1) AS first_id;
+SELECT pg_sleep(0.002);
+SELECT substr(first_id::text, 15, 1) AS version,
+       first_id < (SELECT event_id FROM pz_rank('home_hero', '{}', '["a", "b"]') LIMIT 1) AS grows,
+       abs(extract(epoch FROM now()) * 1000
+           - ('x' || replace(substr(first_id::text, 1, 13), '-', ''))::bit(48)::bigint) < 60000 AS is_now
+  FROM ids;
+ROLLBACK;

@@ -12,6 +12,7 @@
 #include "pg/shared_state.hpp"
 
 extern "C" {
+#include "storage/itemptr.h"
 #include "utils/guc.h"
 }
 
@@ -37,7 +38,7 @@ struct LoopForTraining {
 
 // One due event as the cursor returned it; tokens point into detoasted copies.
 struct DueEvent {
-  pg_uuid_t event_id;
+  ItemPointerData tid;  // the row version read: marked joined by its address, not its key
   JsonTokens context;
   JsonTokens actions;
   char* chosen_action;
@@ -55,7 +56,7 @@ struct EventBatch {
 
 // What the trainer decided for one event, written back to pz.events.
 struct Outcome {
-  pg_uuid_t event_id;
+  ItemPointerData tid;
   bool skipped;
   double reward;
   const char* label;
@@ -141,7 +142,7 @@ void fetch_due_events(Portal portal, MemoryContext batch_context, EventBatch* ba
     HeapTuple tuple = SPI_tuptable->vals[i];
     DueEvent* event = &batch->events[i];
     bool is_null;
-    event->event_id = *DatumGetUUIDP(SPI_getbinval(tuple, desc, 1, &is_null));
+    event->tid = *reinterpret_cast<ItemPointer>(DatumGetPointer(SPI_getbinval(tuple, desc, 1, &is_null)));
     read_jsonb_tokens(DatumGetJsonbPCopy(SPI_getbinval(tuple, desc, 2, &is_null)), &event->context);
     read_jsonb_tokens(DatumGetJsonbPCopy(SPI_getbinval(tuple, desc, 3, &is_null)), &event->actions);
     event->chosen_action = TextDatumGetCString(SPI_getbinval(tuple, desc, 4, &is_null));
@@ -156,36 +157,53 @@ void fetch_due_events(Portal portal, MemoryContext batch_context, EventBatch* ba
   SPI_freetuptable(SPI_tuptable);
 }
 
-// Marks a batch joined; returns how many rows changed (a skipped event that was
-// activated meanwhile stays pending).
-uint64 write_outcomes(const Outcome* outcomes, int count, TimestampTz now) {
-  Datum* ids = static_cast<Datum*>(palloc(sizeof(Datum) * count));
+// Rows a batch marked joined, learned or skipped.
+struct WrittenOutcomes {
+  uint64 learned;
+  uint64 skipped;
+};
+
+// Marks a batch joined, each event by the address of the version the cursor
+// read (a lookup by key would cost a descent of the primary key per event). A
+// skipped event activated meanwhile is a new version and stays pending.
+WrittenOutcomes write_outcomes(const Outcome* outcomes, int count, TimestampTz now) {
+  Datum* tids = static_cast<Datum*>(palloc(sizeof(Datum) * count));
   Datum* rewards = static_cast<Datum*>(palloc(sizeof(Datum) * count));
   bool* reward_nulls = static_cast<bool*>(palloc(sizeof(bool) * count));
   Datum* labels = static_cast<Datum*>(palloc(sizeof(Datum) * count));
   for (int i = 0; i < count; ++i) {
-    ids[i] = UUIDPGetDatum(const_cast<pg_uuid_t*>(&outcomes[i].event_id));
+    tids[i] = PointerGetDatum(&outcomes[i].tid);
     rewards[i] = Float8GetDatum(outcomes[i].reward);
     reward_nulls[i] = outcomes[i].skipped;
     labels[i] = CStringGetTextDatum(outcomes[i].label);
   }
   int dims[1] = {count};
   int lbs[1] = {1};
-  Oid types[4] = {UUIDARRAYOID, FLOAT8ARRAYOID, TEXTARRAYOID, TIMESTAMPTZOID};
+  Oid types[4] = {TIDARRAYOID, FLOAT8ARRAYOID, TEXTARRAYOID, TIMESTAMPTZOID};
   Datum args[4] = {
-      PointerGetDatum(construct_array(ids, count, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR)),
+      PointerGetDatum(construct_array(tids, count, TIDOID, sizeof(ItemPointerData), false, TYPALIGN_SHORT)),
       PointerGetDatum(construct_md_array(rewards, reward_nulls, 1, dims, lbs, FLOAT8OID, sizeof(float8),
                                          FLOAT8PASSBYVAL, TYPALIGN_DOUBLE)),
       PointerGetDatum(construct_array(labels, count, TEXTOID, -1, false, TYPALIGN_INT)),
       TimestampTzGetDatum(now)};
   int status = SPI_execute_with_args(
       "UPDATE pz.events AS e SET joined_at = $4, reward = u.reward, outcome = u.outcome "
-      "  FROM unnest($1, $2, $3) AS u(event_id, reward, outcome) "
-      " WHERE e.event_id = u.event_id AND e.joined_at IS NULL "
-      "   AND e.active = (u.outcome <> 'skipped')",
+      "  FROM unnest($1, $2, $3) AS u(tid, reward, outcome) "
+      " WHERE e.ctid = u.tid AND e.joined_at IS NULL "
+      "   AND e.active = (u.outcome <> 'skipped') "
+      "RETURNING u.outcome = 'skipped'",
       4, types, args, nullptr, false, 0);
-  if (status != SPI_OK_UPDATE) elog(ERROR, "pz: marking events joined failed");
-  return SPI_processed;
+  if (status != SPI_OK_UPDATE_RETURNING) elog(ERROR, "pz: marking events joined failed");
+  WrittenOutcomes written{0, 0};
+  for (uint64 i = 0; i < SPI_processed; ++i) {
+    bool is_null;
+    if (DatumGetBool(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &is_null)))
+      ++written.skipped;
+    else
+      ++written.learned;
+  }
+  SPI_freetuptable(SPI_tuptable);
+  return written;
 }
 
 void store_model(const LoopForTraining* loop, int64 version, int64 examples, const std::string* blob,
@@ -222,7 +240,7 @@ std::string reward_expression(std::string_view aggregation) {
 // The due events in event order, read straight from the pending index
 // (loop_id, created_at, event_id): see plan_like_a_queue().
 std::string due_events_query(std::string_view aggregation) {
-  return "SELECT e.event_id, e.context, e.actions, e.chosen_action, e.probabilities[1], e.active, "
+  return "SELECT e.ctid, e.context, e.actions, e.chosen_action, e.probabilities[1], e.active, "
          "       w.reward, CASE WHEN e.active THEN 0 ELSE w.rewards END "
          "  FROM pz.events e "
          "  LEFT JOIN LATERAL (SELECT " + reward_expression(aggregation) + " AS reward, "
@@ -247,7 +265,7 @@ void plan_like_a_queue() {
 // Learns one event; returns its outcome.
 Outcome learn_event(Model& model, const DueEvent& event, double default_reward, FeatureSet& context,
                     FeatureSet& action) {
-  Outcome outcome{event.event_id, !event.active, 0.0, "skipped"};
+  Outcome outcome{event.tid, !event.active, 0.0, "skipped"};
   if (!event.active) return outcome;
   outcome.reward = event.has_reward ? event.reward : default_reward;
   outcome.label = event.has_reward ? "rewarded" : "defaulted";
@@ -314,17 +332,25 @@ TrainCounts train_loop(const std::string& loop_name, int64_t max_events) {
     if (batch.count == 0) break;
     fetched += batch.count;
     outcomes.clear();
+    uint64 learned = 0;
     for (int i = 0; i < batch.count; ++i) {
       const DueEvent& event = batch.events[i];
       outcomes.push_back(learn_event(*model, event, loop.default_reward, context, action));
       counts.late_rewards += event.late_rewards;
-      if (!event.active) ++counts.skipped;
-      else if (event.has_reward) ++counts.rewarded;
+      if (!event.active) continue;
+      ++learned;
+      if (event.has_reward) ++counts.rewarded;
       else ++counts.defaulted;
     }
-    uint64 updated = 0;
-    pg_call([&] { updated = write_outcomes(outcomes.data(), static_cast<int>(outcomes.size()), now); });
-    counts.skipped -= static_cast<int64_t>(outcomes.size() - updated);  // activated meanwhile
+    WrittenOutcomes written{0, 0};
+    pg_call([&] { written = write_outcomes(outcomes.data(), static_cast<int>(outcomes.size()), now); });
+    // Exactly once: an event the model learned but could not mark joined would
+    // be learned again by the next step. Undo this whole step instead.
+    if (written.learned != learned)
+      throw SqlError(ERRCODE_T_R_SERIALIZATION_FAILURE,
+                     "events of loop \"" + loop_name + "\" changed while they were being learned",
+                     "The training step was undone; the next one learns them.");
+    counts.skipped += static_cast<int64_t>(written.skipped);  // the others were activated meanwhile
   }
   counts.learned = counts.rewarded + counts.defaulted;
   counts.joined = counts.learned + counts.skipped;
