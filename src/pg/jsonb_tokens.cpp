@@ -2,11 +2,75 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 
 #include "core/errors.hpp"
 #include "pg/guard.hpp"
 
 namespace pz::pg {
+
+namespace {
+
+// numeric -> float8 without printing it: PostgreSQL's own conversion goes
+// through the decimal text and strtod, the largest cost of reading a numeric
+// feature. The on-disk numeric format (base-10000 digits after a short or long
+// header) has been stable since PostgreSQL 9.1. Only values whose mantissa and
+// power of ten are exact doubles are taken here: one IEEE division of exact
+// operands is correctly rounded, as strtod is, so the result is identical.
+// Returns false for the rest (and NaN, infinities), left to PostgreSQL.
+bool exact_numeric_to_double(Numeric number, double* out) {
+  const auto* data = reinterpret_cast<const unsigned char*>(VARDATA_ANY(number));
+  const size_t size = VARSIZE_ANY_EXHDR(number);
+  if (size < sizeof(uint16)) return false;
+  uint16 header;
+  memcpy(&header, data, sizeof header);
+  bool negative;
+  int weight;
+  size_t digits_offset;
+  if ((header & 0xC000) == 0x8000) {  // short format
+    negative = (header & 0x2000) != 0;
+    weight = (header & 0x0040) ? static_cast<int>(header | ~0x003F) : (header & 0x003F);
+    digits_offset = sizeof(uint16);
+  } else if ((header & 0xC000) == 0x0000 || (header & 0xC000) == 0x4000) {  // long format
+    if (size < 2 * sizeof(uint16)) return false;
+    negative = (header & 0xC000) == 0x4000;
+    int16 long_weight;
+    memcpy(&long_weight, data + sizeof(uint16), sizeof long_weight);
+    weight = long_weight;
+    digits_offset = 2 * sizeof(uint16);
+  } else {
+    return false;  // NaN or an infinity
+  }
+  const size_t ndigits = (size - digits_offset) / sizeof(int16);
+  if (ndigits == 0) {
+    *out = 0.0;
+    return true;
+  }
+  if (ndigits > 4) return false;
+  uint64 mantissa = 0;
+  for (size_t i = 0; i < ndigits; ++i) {
+    int16 digit;
+    memcpy(&digit, data + digits_offset + i * sizeof(int16), sizeof digit);
+    mantissa = mantissa * 10000 + static_cast<uint64>(digit);
+  }
+  if (mantissa > (uint64{1} << 53)) return false;
+  // value = mantissa * 10000^exponent
+  const int exponent = weight - static_cast<int>(ndigits - 1);
+  static const double kPowersOf10000[] = {1.0, 1e4, 1e8, 1e12, 1e16, 1e20};
+  double value;
+  if (exponent >= 0) {
+    if (exponent > 1) return false;  // keep the product exact
+    value = static_cast<double>(mantissa) * kPowersOf10000[exponent];
+    if (value > 9007199254740992.0) return false;
+  } else {
+    if (-exponent > 5) return false;  // 10^20: the largest power of 10000 a double holds exactly
+    value = static_cast<double>(mantissa) / kPowersOf10000[-exponent];
+  }
+  *out = negative ? -value : value;
+  return true;
+}
+
+}  // namespace
 
 // PostgreSQL side: plain C, no C++ objects, so an ereport may leave at any point.
 void read_jsonb_tokens(Jsonb* document, JsonTokens* out) {
@@ -48,8 +112,14 @@ void read_jsonb_tokens(Jsonb* document, JsonTokens* out) {
             break;
           case jbvNumeric:
             token->kind = TokenKind::kNumber;
-            token->number = DatumGetFloat8(DirectFunctionCall1(
-                numeric_float8_no_overflow, NumericGetDatum(value.val.numeric)));
+            if (!exact_numeric_to_double(value.val.numeric, &token->number))
+              token->number = DatumGetFloat8(DirectFunctionCall1(
+                  numeric_float8_no_overflow, NumericGetDatum(value.val.numeric)));
+#ifdef PZ_CHECK_NUMERIC_FAST_PATH
+            if (token->number != DatumGetFloat8(DirectFunctionCall1(
+                                     numeric_float8_no_overflow, NumericGetDatum(value.val.numeric))))
+              elog(WARNING, "pz: fast numeric conversion differs");
+#endif
             break;
           case jbvBool:
             token->kind = TokenKind::kBool;
