@@ -19,6 +19,10 @@ REGRESS_OPTS = --inputdir=. --load-extension=$(EXTENSION)
 
 # -isystem: the server headers are not warning-clean C++.
 PG_CPPFLAGS = -Isrc -isystem $(shell $(PG_CONFIG) --includedir-server) -I/usr/include/eigen3
+# `make PZ_CHECKS=1`: warn wherever a shortcut differs from PostgreSQL's own code.
+ifdef PZ_CHECKS
+PG_CPPFLAGS += -DPZ_CHECK_NUMERIC_FAST_PATH
+endif
 # -MMD -MP: rebuild objects when a header they include changes.
 PG_CXXFLAGS = -std=c++17 -fPIC -O2 -Wno-missing-field-initializers -MMD -MP
 EXTRA_CLEAN = $(OBJS:.o=.d)
