@@ -15,8 +15,9 @@ BEGIN
 END
 $$;
 
--- The loop row, locked for update; raises 42704 for an unknown loop.
-CREATE FUNCTION pz.lock_loop(name text) RETURNS pz.loops
+-- The loop row, locked for update when it is to change (evaluation only
+-- reads); raises 42704 for an unknown loop.
+CREATE FUNCTION pz.loop_row(name text, for_update boolean) RETURNS pz.loops
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -24,7 +25,11 @@ DECLARE
     found_loop pz.loops;
 BEGIN
     PERFORM pz.check_loop_name(name);
-    SELECT * INTO found_loop FROM pz.loops AS l WHERE l.name = lock_loop.name FOR UPDATE;
+    IF for_update THEN
+        SELECT * INTO found_loop FROM pz.loops AS l WHERE l.name = loop_row.name FOR UPDATE;
+    ELSE
+        SELECT * INTO found_loop FROM pz.loops AS l WHERE l.name = loop_row.name;
+    END IF;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'loop "%" does not exist', name
             USING ERRCODE = 'undefined_object', HINT = 'Create it with pz_create_loop().';
@@ -62,7 +67,7 @@ LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    existing pz.loops := pz.lock_loop(name);
+    existing pz.loops := pz.loop_row(name, true);
     merged jsonb := pz.merge_settings(existing.settings, settings);
     updated pz.loops;
 BEGIN
@@ -86,7 +91,7 @@ LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    dropped pz.loops := pz.lock_loop(name);
+    dropped pz.loops := pz.loop_row(name, true);
 BEGIN
     DELETE FROM pz.rewards AS r USING pz.events AS e
      WHERE e.loop_id = dropped.loop_id AND r.event_id = e.event_id;

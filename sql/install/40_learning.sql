@@ -15,7 +15,7 @@ LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    target pz.loops := pz.lock_loop(loop);
+    target pz.loops := pz.loop_row(loop, true);
     weights bytea;
     rolled_back pz.loops;
 BEGIN

@@ -38,24 +38,6 @@ RETURNS TABLE (policy text, estimator text, value float8, ci_low float8, ci_high
 AS 'MODULE_PATHNAME', 'pz_evaluate_log'
 LANGUAGE C VOLATILE CALLED ON NULL INPUT;
 
--- The loop row without locking it (evaluation only reads); 42704 if unknown.
-CREATE FUNCTION pz.find_loop(name text) RETURNS pz.loops
-LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    found_loop pz.loops;
-BEGIN
-    PERFORM pz.check_loop_name(name);
-    SELECT * INTO found_loop FROM pz.loops AS l WHERE l.name = find_loop.name;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'loop "%" does not exist', name
-            USING ERRCODE = 'undefined_object', HINT = 'Create it with pz_create_loop().';
-    END IF;
-    RETURN found_loop;
-END
-$$;
-
 CREATE FUNCTION pz.check_evaluation_arguments(since timestamptz, until timestamptz, max_weight float8) RETURNS void
 LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
@@ -143,7 +125,7 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    target pz.loops := pz.find_loop(loop);
+    target pz.loops := pz.loop_row(loop, false);
     arms jsonb;
 BEGIN
     PERFORM pz.check_evaluation_arguments(since, until, max_weight);
@@ -212,7 +194,7 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    target pz.loops := pz.find_loop(loop);
+    target pz.loops := pz.loop_row(loop, false);
     candidates jsonb;
     arms jsonb;
     estimates jsonb;
@@ -276,7 +258,7 @@ LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    target pz.loops := pz.lock_loop(loop);
+    target pz.loops := pz.loop_row(loop, true);
     latest pz.optimizations;
     restored pz.loops;
 BEGIN
@@ -375,7 +357,7 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    target pz.loops := pz.find_loop(loop);
+    target pz.loops := pz.loop_row(loop, false);
     removed jsonb;
     namespace_rows jsonb;
     keys jsonb;

@@ -7,6 +7,7 @@
 
 #include "core/model_format.hpp"
 #include "pg/guard.hpp"
+#include "pg/model_store.hpp"
 #include "pg/shared_state.hpp"
 
 namespace pz::pg {
@@ -26,14 +27,6 @@ struct LoopRow {
 };
 
 SPIPlanPtr loop_plan = nullptr;
-SPIPlanPtr model_plan = nullptr;
-
-SPIPlanPtr prepare(const char* query, int nargs, Oid* types) {
-  SPIPlanPtr plan = SPI_prepare(query, nargs, types);
-  if (plan == nullptr) elog(ERROR, "pz: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-  SPI_keepplan(plan);
-  return plan;
-}
 
 // PostgreSQL side (plain C: may ereport anywhere).
 void read_loop_row(const char* name, int32 cached_loop_id, int64 cached_version,
@@ -47,12 +40,11 @@ void read_loop_row(const char* name, int32 cached_loop_id, int64 cached_version,
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "pz: SPI_connect failed");
   if (loop_plan == nullptr) {
     Oid types[1] = {TEXTOID};
-    loop_plan = prepare(
-        "SELECT loop_id, model_version, updated_at, settings FROM pz.loops WHERE name = $1", 1,
-        types);
-    Oid model_types[2] = {INT4OID, INT8OID};
-    model_plan =
-        prepare("SELECT weights FROM pz.models WHERE loop_id = $1 AND version = $2", 2, model_types);
+    SPIPlanPtr plan =
+        SPI_prepare("SELECT loop_id, model_version, updated_at, settings FROM pz.loops WHERE name = $1", 1, types);
+    if (plan == nullptr) elog(ERROR, "pz: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+    SPI_keepplan(plan);
+    loop_plan = plan;
   }
   Datum name_arg = CStringGetTextDatum(name);
   if (SPI_execute_plan(loop_plan, &name_arg, nullptr, false, 1) != SPI_OK_SELECT)
@@ -71,19 +63,8 @@ void read_loop_row(const char* name, int32 cached_loop_id, int64 cached_version,
       MemoryContext spi = MemoryContextSwitchTo(caller);
       row->settings_json = JsonbToCString(nullptr, &settings->root, VARSIZE(settings));
       MemoryContextSwitchTo(spi);
-      if (row->model_version > 0) {
-        Datum args[2] = {Int32GetDatum(row->loop_id), Int64GetDatum(row->model_version)};
-        if (SPI_execute_plan(model_plan, args, nullptr, false, 1) != SPI_OK_SELECT)
-          elog(ERROR, "pz: reading pz.models failed");
-        if (SPI_processed != 1)
-          ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED),
-                          errmsg("model version " INT64_FORMAT " of loop \"%s\" is missing",
-                                 row->model_version, name)));
-        Datum weights = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null);
-        spi = MemoryContextSwitchTo(caller);
-        row->weights = DatumGetByteaPCopy(weights);
-        MemoryContextSwitchTo(spi);
-      }
+      if (row->model_version > 0)
+        row->weights = read_model_weights(row->loop_id, row->model_version, name, caller);
     }
   }
   SPI_finish();

@@ -9,6 +9,7 @@
 #include "core/settings.hpp"
 #include "pg/featurize.hpp"
 #include "pg/guard.hpp"
+#include "pg/model_store.hpp"
 #include "pg/shared_state.hpp"
 
 extern "C" {
@@ -105,20 +106,7 @@ void lock_loop_for_training(const char* name, LoopForTraining* loop) {
   loop->aggregation = text_column(tuple, desc, 7);
   loop->models_kept = DatumGetInt32(SPI_getbinval(tuple, desc, 8, &is_null));
   MemoryContextSwitchTo(spi);
-  if (loop->model_version > 0) {
-    Oid model_types[2] = {INT4OID, INT8OID};
-    Datum model_args[2] = {Int32GetDatum(loop->loop_id), Int64GetDatum(loop->model_version)};
-    status = SPI_execute_with_args("SELECT weights FROM pz.models WHERE loop_id = $1 AND version = $2",
-                                   2, model_types, model_args, nullptr, false, 1);
-    if (status != SPI_OK_SELECT || SPI_processed != 1)
-      ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED),
-                      errmsg("model version " INT64_FORMAT " of loop \"%s\" is missing",
-                             loop->model_version, name)));
-    Datum weights = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null);
-    spi = MemoryContextSwitchTo(caller);
-    loop->weights = DatumGetByteaPCopy(weights);
-    MemoryContextSwitchTo(spi);
-  }
+  if (loop->model_version > 0) loop->weights = read_model_weights(loop->loop_id, loop->model_version, name, caller);
 }
 
 Portal open_due_events(const char* query, const LoopForTraining* loop, TimestampTz now, int64 limit) {

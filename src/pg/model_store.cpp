@@ -1,0 +1,34 @@
+#include "pg/model_store.hpp"
+
+namespace pz::pg {
+
+namespace {
+
+SPIPlanPtr weights_plan = nullptr;  // prepared once per backend
+
+}  // namespace
+
+bytea* read_model_weights(int32 loop_id, int64 version, const char* loop_name, MemoryContext into) {
+  if (weights_plan == nullptr) {
+    Oid types[2] = {INT4OID, INT8OID};
+    SPIPlanPtr plan = SPI_prepare("SELECT weights FROM pz.models WHERE loop_id = $1 AND version = $2", 2, types);
+    if (plan == nullptr) elog(ERROR, "pz: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+    SPI_keepplan(plan);
+    weights_plan = plan;
+  }
+  Datum args[2] = {Int32GetDatum(loop_id), Int64GetDatum(version)};
+  if (SPI_execute_plan(weights_plan, args, nullptr, false, 1) != SPI_OK_SELECT)
+    elog(ERROR, "pz: reading pz.models failed");
+  if (SPI_processed != 1)
+    ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED),
+                    errmsg("model version " INT64_FORMAT " of loop \"%s\" is missing", version, loop_name)));
+  bool is_null;
+  Datum weights = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null);
+  MemoryContext spi = MemoryContextSwitchTo(into);
+  bytea* copy = DatumGetByteaPCopy(weights);
+  MemoryContextSwitchTo(spi);
+  SPI_freetuptable(SPI_tuptable);
+  return copy;
+}
+
+}  // namespace pz::pg
