@@ -32,4 +32,8 @@ log "simulating $visits visits at $rate/s"
 
 log "the loop after the run"
 psql -X -c "SELECT loop, model_version, examples, events, joined, rewards, late_rewards FROM pz.loop_status"
+log "what the decision log says (pz_evaluate: SNIPS estimates with 95% intervals)"
+psql -X -c "SELECT policy, round(value::numeric, 3) AS value, round(ci_low::numeric, 3) AS ci_low,
+                   round(ci_high::numeric, 3) AS ci_high, events
+              FROM pz_evaluate('shop') WHERE estimator IN ('average', 'snips')"
 echo "chart: $chart"
