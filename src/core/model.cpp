@@ -10,6 +10,10 @@
 namespace pz {
 namespace {
 
+// The adaptive update's state per weight: its gradient sum and its scale.
+constexpr size_t kAdaptiveFloatsPerWeight = 2;
+
+
 // The constant feature every example has, so the model learns the mean reward.
 const uint32_t kBiasHash = NameHash().add("_bias").finish();
 
@@ -72,7 +76,12 @@ Model::Model(FeatureSpace space, LearnerSettings settings, ModelUse use)
   }
   const size_t size = size_t{1} << space_.bits;
   weights_.assign(size, 0.0f);
-  if (use_ == ModelUse::kLearning) adaptive_state_.assign(2 * size, 0.0f);
+  if (use_ == ModelUse::kLearning) adaptive_state_.assign(kAdaptiveFloatsPerWeight * size, 0.0f);
+}
+
+size_t Model::weight_bytes(int bits, ModelUse use) {
+  const size_t floats_per_weight = use == ModelUse::kLearning ? 1 + kAdaptiveFloatsPerWeight : 1;
+  return (size_t{1} << bits) * floats_per_weight * sizeof(float);
 }
 
 const FeatureSpace& Model::space() const { return space_; }

@@ -48,6 +48,9 @@ class Model {
 
   uint64_t examples() const;
   size_t memory_bytes() const;
+  // What the weights (and, to learn, their adaptive state) of a model with
+  // 2^bits weights take, before it is built.
+  static size_t weight_bytes(int bits, ModelUse use);
 
  private:
   friend std::string serialize_model(const Model& model);

@@ -19,8 +19,6 @@ namespace pz::pg {
 
 namespace {
 
-// A weight and its adaptive state (Model::memory_bytes).
-constexpr size_t kBytesPerWeight = 3 * sizeof(float);
 constexpr size_t kReplayMemoryLimit = size_t{4} << 30;
 
 
@@ -213,7 +211,8 @@ Replay::Replay(const EvaluationRequest& request)
   // memory accounting: refuse a request that could not fit rather than let
   // the operating system kill the server process.
   size_t model_bytes = 0;
-  for (const ReplayArm& arm : request.arms) model_bytes += kBytesPerWeight << arm.settings.space.bits;
+  for (const ReplayArm& arm : request.arms)
+    model_bytes += Model::weight_bytes(arm.settings.space.bits, ModelUse::kLearning);
   if (model_bytes > kReplayMemoryLimit)
     throw SqlError(ERRCODE_PROGRAM_LIMIT_EXCEEDED,
                    "the candidates' models would take " + std::to_string(model_bytes >> 20) +

@@ -228,4 +228,12 @@ TEST(Model, SettingsCanChange) {
 }
 
 }  // namespace
+TEST(Model, WeightBytesIsWhatABuiltModelTakes) {
+  for (ModelUse use : {ModelUse::kLearning, ModelUse::kScoring}) {
+    Model model(FeatureSpace{}, LearnerSettings{}, use);
+    EXPECT_EQ(Model::weight_bytes(18, use) + sizeof(Model), model.memory_bytes());
+  }
+  EXPECT_EQ(Model::weight_bytes(28, ModelUse::kLearning), size_t{3} << 30);  // 3 GiB
+}
+
 }  // namespace pz
