@@ -1,5 +1,6 @@
 #include "pg/event_log.hpp"
 
+#include "pg/kept_plan.hpp"
 #include "pg/guard.hpp"
 
 namespace pz::pg {
@@ -74,14 +75,11 @@ void write_event(const EventRecord& record) {
     Oid types[kColumns] = {UUIDOID,       INT4OID,       TIMESTAMPTZOID, JSONBOID, JSONBOID,
                            TEXTARRAYOID,  FLOAT8ARRAYOID, FLOAT8ARRAYOID, TEXTOID,  INT8OID,
                            BOOLOID,       TIMESTAMPTZOID, TEXTOID};
-    SPIPlanPtr plan = SPI_prepare(
+    insert_plan = prepare_kept_plan(
         "INSERT INTO pz.events (event_id, loop_id, created_at, context, actions, ranking, "
         "probabilities, scores, chosen_action, model_version, active, activated_at, baseline) "
         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
         kColumns, types);
-    if (plan == nullptr) elog(ERROR, "pz: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-    SPI_keepplan(plan);
-    insert_plan = plan;
   }
   if (SPI_execute_plan(insert_plan, values, nulls, false, 0) != SPI_OK_INSERT)
     elog(ERROR, "pz: inserting into pz.events failed");

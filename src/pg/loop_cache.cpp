@@ -7,6 +7,7 @@
 
 #include "core/model_format.hpp"
 #include "pg/guard.hpp"
+#include "pg/kept_plan.hpp"
 #include "pg/model_store.hpp"
 #include "pg/shared_state.hpp"
 
@@ -40,11 +41,8 @@ void read_loop_row(const char* name, int32 cached_loop_id, int64 cached_version,
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "pz: SPI_connect failed");
   if (loop_plan == nullptr) {
     Oid types[1] = {TEXTOID};
-    SPIPlanPtr plan =
-        SPI_prepare("SELECT loop_id, model_version, updated_at, settings FROM pz.loops WHERE name = $1", 1, types);
-    if (plan == nullptr) elog(ERROR, "pz: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-    SPI_keepplan(plan);
-    loop_plan = plan;
+    loop_plan = prepare_kept_plan(
+        "SELECT loop_id, model_version, updated_at, settings FROM pz.loops WHERE name = $1", 1, types);
   }
   Datum name_arg = CStringGetTextDatum(name);
   if (SPI_execute_plan(loop_plan, &name_arg, nullptr, false, 1) != SPI_OK_SELECT)

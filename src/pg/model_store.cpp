@@ -1,5 +1,6 @@
 #include "pg/model_store.hpp"
 
+#include "pg/kept_plan.hpp"
 namespace pz::pg {
 
 namespace {
@@ -11,10 +12,7 @@ SPIPlanPtr weights_plan = nullptr;  // prepared once per backend
 bytea* read_model_weights(int32 loop_id, int64 version, const char* loop_name, MemoryContext into) {
   if (weights_plan == nullptr) {
     Oid types[2] = {INT4OID, INT8OID};
-    SPIPlanPtr plan = SPI_prepare("SELECT weights FROM pz.models WHERE loop_id = $1 AND version = $2", 2, types);
-    if (plan == nullptr) elog(ERROR, "pz: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-    SPI_keepplan(plan);
-    weights_plan = plan;
+    weights_plan = prepare_kept_plan("SELECT weights FROM pz.models WHERE loop_id = $1 AND version = $2", 2, types);
   }
   Datum args[2] = {Int32GetDatum(loop_id), Int64GetDatum(version)};
   if (SPI_execute_plan(weights_plan, args, nullptr, false, 1) != SPI_OK_SELECT)
