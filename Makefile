@@ -8,11 +8,17 @@ CORE_SOURCES = $(wildcard src/core/*.cpp)
 PG_SOURCES = $(wildcard src/pg/*.cpp)
 OBJS = $(CORE_SOURCES:.cpp=.o) $(PG_SOURCES:.cpp=.o)
 
-# The install script is assembled from its parts, one responsibility a file.
-INSTALL_PARTS = $(sort $(wildcard sql/install/*.sql))
-DATA_built = $(EXTENSION)--$(EXTVERSION).sql
-# Update scripts, and the frozen install scripts of released versions (for upgrade tests).
-DATA = $(wildcard sql/$(EXTENSION)--*--*.sql) $(wildcard sql/released/$(EXTENSION)--*.sql)
+# Releases (see sql/released/README.md): the install script of the last
+# release is frozen in sql/released/; this version's changes are the parts in
+# sql/update/, assembled into the update script from the last release. The
+# fresh install script is the frozen one followed by that update, so a new
+# installation and an updated one cannot differ.
+LAST_RELEASE = $(shell ls sql/released/ | sed -n 's/^$(EXTENSION)--\([0-9.]*\)\.sql$$/\1/p' | sort -V | tail -n 1)
+UPDATE_PARTS = $(sort $(wildcard sql/update/*.sql))
+UPDATE_SCRIPT = $(EXTENSION)--$(LAST_RELEASE)--$(EXTVERSION).sql
+DATA_built = $(EXTENSION)--$(EXTVERSION).sql $(UPDATE_SCRIPT)
+# The frozen scripts of released versions: install any of them, then update.
+DATA = $(wildcard sql/released/$(EXTENSION)--*.sql)
 
 REGRESS = $(basename $(notdir $(sort $(wildcard sql/[0-9]*_*.sql))))
 REGRESS_OPTS = --inputdir=. --load-extension=$(EXTENSION)
@@ -36,8 +42,11 @@ include $(PGXS)
 
 -include $(OBJS:.o=.d)
 
-$(DATA_built): $(INSTALL_PARTS) pz.control
-	cat $(INSTALL_PARTS) > $@
+$(UPDATE_SCRIPT): $(UPDATE_PARTS) pz.control
+	cat $(UPDATE_PARTS) > $@
+
+$(EXTENSION)--$(EXTVERSION).sql: sql/released/$(EXTENSION)--$(LAST_RELEASE).sql $(UPDATE_SCRIPT)
+	cat $^ > $@
 
 .PHONY: format
 format:

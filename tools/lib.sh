@@ -2,7 +2,15 @@
 # project needs, building it, and throwaway PostgreSQL clusters.
 
 PZ_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-PG_BIN=/usr/lib/postgresql/15/bin
+# The PostgreSQL installation that pz is built against, installed into and
+# run from: Debian's, or with PZ_PG_PREFIX=<dir> a private copy of it made
+# there on first use (PostgreSQL finds its files relative to its binaries), so
+# that several checkouts, or two versions of pz, can be tested at once.
+PG_SYSTEM_HOME=/usr/lib/postgresql/15
+PG_HOME=${PZ_PG_PREFIX:+$PZ_PG_PREFIX/lib/postgresql/15}
+PG_HOME=${PG_HOME:-$PG_SYSTEM_HOME}
+PG_BIN=$PG_HOME/bin
+PG_CONFIG=$PG_BIN/pg_config
 PZ_PACKAGES=(g++ make cmake pkg-config postgresql-15 postgresql-server-dev-15 libeigen3-dev
              libpqxx-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev gnuplot-nox
              clang-14 libclang-rt-14-dev)
@@ -23,15 +31,27 @@ ensure_packages() {
   fi
 }
 
+# Copies Debian's PostgreSQL 15 under $1 (bin, lib, share; headers linked).
+make_private_postgres() {
+  local prefix=$1
+  [[ -x "$prefix/lib/postgresql/15/bin/postgres" ]] && return 0
+  mkdir -p "$prefix/lib/postgresql" "$prefix/share/postgresql" "$prefix/include"
+  cp -a "$PG_SYSTEM_HOME" "$prefix/lib/postgresql/"
+  cp -a /usr/share/postgresql/15 "$prefix/share/postgresql/"
+  ln -sfn /usr/include/postgresql "$prefix/include/postgresql"
+  chmod 755 "$prefix"
+}
+
 # Builds the core, its tests, benchmarks and clients (CMake) and the extension
 # (PGXS), and installs the extension into the server's directories.
 build_all() {
   log "building the core, tests and tools (CMake)"
   cmake -S "$PZ_ROOT" -B "$PZ_ROOT/build" -DCMAKE_BUILD_TYPE=Release >/dev/null
   cmake --build "$PZ_ROOT/build" -j"$(nproc)"
-  log "building and installing the extension (PGXS)"
-  make -C "$PZ_ROOT" -j"$(nproc)" -s
-  make -C "$PZ_ROOT" -s install >/dev/null
+  log "building and installing the extension (PGXS) into $PG_HOME"
+  [[ -z "${PZ_PG_PREFIX:-}" ]] || make_private_postgres "$PZ_PG_PREFIX"
+  make -C "$PZ_ROOT" -j"$(nproc)" -s PG_CONFIG="$PG_CONFIG"
+  make -C "$PZ_ROOT" -s install PG_CONFIG="$PG_CONFIG" >/dev/null
 }
 
 free_port() {

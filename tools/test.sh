@@ -32,7 +32,7 @@ outdir="$PZ_CLUSTER_DIR/regress"
 runuser -u postgres -- mkdir "$outdir"
 tests=$(cd "$PZ_ROOT/sql" && ls [0-9]*_*.sql | sed 's/\.sql$//')
 status=0
-runuser -u postgres -- /usr/lib/postgresql/15/lib/pgxs/src/test/regress/pg_regress \
+runuser -u postgres -- "$PG_HOME/lib/pgxs/src/test/regress/pg_regress" \
   --inputdir="$PZ_ROOT" --outputdir="$outdir" --bindir="$PG_BIN" \
   --host="$PGHOST" --port="$PGPORT" --user=postgres --dbname=pz_regression \
   --load-extension=pz $tests || status=$?
@@ -46,7 +46,7 @@ PZ_TEST_HOST=$PGHOST PZ_TEST_PORT=$PGPORT PZ_SERVER_LOG="$PZ_CLUSTER_DIR/server.
 record "integration tests" $status
 
 # Whole-server scenarios; crash restarts the server, so it runs last.
-export PZ_SERVER_LOG="$PZ_CLUSTER_DIR/server.log" PZ_CLUSTER_DIR PG_BIN
+export PZ_SERVER_LOG="$PZ_CLUSTER_DIR/server.log" PZ_CLUSTER_DIR PG_BIN PG_HOME PG_CONFIG
 for scenario in dump_restore upgrade concurrency crash; do
   log "cluster test: $scenario"
   status=0
