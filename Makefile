@@ -24,7 +24,8 @@ REGRESS = $(basename $(notdir $(sort $(wildcard sql/[0-9]*_*.sql))))
 REGRESS_OPTS = --inputdir=. --load-extension=$(EXTENSION)
 
 # -isystem: the server headers are not warning-clean C++.
-PG_CPPFLAGS = -Isrc -isystem $(shell $(PG_CONFIG) --includedir-server) -I/usr/include/eigen3
+PG_CPPFLAGS = -Isrc -isystem $(shell $(PG_CONFIG) --includedir-server) -I/usr/include/eigen3 \
+              -DPZ_VERSION='"$(EXTVERSION)"'
 # `make PZ_CHECKS=1`: warn wherever a shortcut differs from PostgreSQL's own code.
 ifdef PZ_CHECKS
 PG_CPPFLAGS += -DPZ_CHECK_NUMERIC_FAST_PATH

@@ -4,6 +4,7 @@
 #include <new>
 
 #include "core/errors.hpp"
+#include "pg/schema_version.hpp"
 
 namespace pz::pg {
 
@@ -38,6 +39,8 @@ void fill(Report& report, int sqlstate, const char* message, const std::string& 
 }  // namespace
 
 Datum call_cpp(FunctionCallInfo fcinfo, Datum (*body)(FunctionCallInfo)) {
+  // Before any C++ object exists in this frame: it may ereport.
+  require_current_schema();
   ErrorData* postgres_error = nullptr;
   Report report;
   try {

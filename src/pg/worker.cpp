@@ -19,6 +19,7 @@
 #include "pg/guard.hpp"
 #include "pg/gucs.hpp"
 #include "pg/postgres.hpp"
+#include "pg/schema_version.hpp"
 #include "pg/trainer.hpp"
 
 extern "C" {
@@ -124,7 +125,8 @@ struct LoopListing {
 
 void read_loops(LoopListing* listing) {
   MemoryContext transaction_context = CurrentMemoryContext;
-  listing->installed = OidIsValid(get_extension_oid("pz", true));
+  // Not installed, or not yet updated to this library's version: stay idle.
+  listing->installed = installed_schema() == SchemaState::kCurrent;
   listing->count = 0;
   if (!listing->installed) return;
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "pz: SPI_connect failed");
