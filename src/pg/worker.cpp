@@ -1,7 +1,11 @@
 // The "pz trainer" background worker. Every pz.naptime it lists the loops
 // (one transaction) and runs train_loop() for each one whose model_update has
 // passed since its last attempt, one transaction per step, so that one loop's
-// failure neither undoes nor stops another's.
+// failure neither undoes nor stops another's. A round gives each due loop one
+// step (at most pz.train_batch_size events); a loop with more due is due again
+// in the next round, which starts at once: a backlog is worked off in turns
+// with the other loops, and a configuration reload or a new loop waits for one
+// step at most. pg_cancel_backend() cancels the step in progress only.
 //
 // PostgreSQL calls the worker's main and may longjmp out of any of its calls:
 // PostgreSQL code that can raise an ERROR runs through pg_call(), and the C++
@@ -13,6 +17,7 @@
 #include <exception>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "core/errors.hpp"
@@ -45,6 +50,7 @@ constexpr int kRestartSeconds = 5;  // after a crash or an error exit
 // Process-lifetime state (globals: see the file comment).
 std::unordered_map<std::string, TimestampTz> last_attempt;  // per loop name; none yet = due
 std::vector<std::string> due_loops;  // of the current round, in loop_id order
+std::unordered_set<std::string> backlogged;  // more was due after their last step
 
 // An error, copied out of its exception into fixed buffers so that it can be
 // reported after the catch block, once the transaction is aborted.
@@ -101,6 +107,8 @@ void abort_and_report(const Failure& failure, const char* what) {
 // through pg_call().
 
 void begin_transaction(const char* activity) {
+  // A cancel that came between steps had nothing to cancel.
+  QueryCancelPending = false;
   // now() in the step must be the time of the step, as in a client session.
   SetCurrentStatementStartTimestamp();
   StartTransactionCommand();
@@ -112,6 +120,23 @@ void commit_transaction() {
   PopActiveSnapshot();
   CommitTransactionCommand();
   pgstat_report_activity(STATE_IDLE, nullptr);
+  // A client backend flushes its table statistics when it goes idle; the
+  // worker must do it itself, or autovacuum never sees its inserts into
+  // pz.models and updates of pz.events (at most once a second unless forced).
+  pgstat_report_stat(false);
+}
+
+// Between steps, outside any transaction: exits on SIGTERM, re-reads the
+// configuration after SIGHUP. A cancel is held back: raised here, outside a
+// transaction, it would end the worker; the next step forgets it.
+void between_steps() {
+  HOLD_CANCEL_INTERRUPTS();
+  CHECK_FOR_INTERRUPTS();
+  RESUME_CANCEL_INTERRUPTS();
+  if (ConfigReloadPending) {
+    ConfigReloadPending = false;
+    ProcessConfigFile(PGC_SIGHUP);
+  }
 }
 
 // The loops of this database, palloc'd in the transaction's memory.
@@ -168,12 +193,13 @@ void select_due_loops(const LoopListing& listing, TimestampTz now) {
   for (uint64 i = 0; i < listing.count; ++i) {
     std::string name = listing.names[i];
     auto attempt = last_attempt.find(name);
-    bool due = attempt == last_attempt.end() || static_cast<double>(now - attempt->second) >=
-                                                    listing.model_update_seconds[i] * USECS_PER_SEC;
+    bool due = attempt == last_attempt.end() || backlogged.count(name) > 0 ||
+               static_cast<double>(now - attempt->second) >= listing.model_update_seconds[i] * USECS_PER_SEC;
     if (attempt != last_attempt.end()) kept.emplace(name, attempt->second);
     if (due) due_loops.push_back(std::move(name));
   }
   last_attempt.swap(kept);
+  backlogged.clear();
 }
 
 // Lists the loops and selects the due ones; false (after reporting why) when
@@ -225,31 +251,31 @@ StepResult train_step(const char* loop) {
   return StepResult::kFailed;
 }
 
-// One look for due work; trains every due loop until it has caught up.
-void run_round() {
-  if (!find_due_loops()) return;
+// One look for due work; one step for each due loop. True when a loop has
+// more due (the next round should start without waiting).
+bool run_round() {
+  if (!find_due_loops()) return false;
   for (size_t i = 0; i < due_loops.size(); ++i) {
+    between_steps();
+    if (!pz_worker_enabled()) return false;  // turned off by a reload
     const char* loop = due_loops[i].c_str();
     last_attempt[loop] = GetCurrentTimestamp();
-    while (train_step(loop) == StepResult::kMoreDue) {
-      // A long backlog must not delay SIGTERM (exits here through die()).
-      CHECK_FOR_INTERRUPTS();
-    }
-    CHECK_FOR_INTERRUPTS();
+    if (train_step(loop) == StepResult::kMoreDue) backlogged.insert(loop);
   }
+  return !backlogged.empty();
 }
 
 // run_round() with a last guard: only bad_alloc from the bookkeeping above
 // can get here, and it must not reach PostgreSQL.
-void run_round_guarded() {
+bool run_round_guarded() {
   Failure failure;
   try {
-    run_round();
-    return;
+    return run_round();
   } catch (...) {
     describe_current_exception(failure);
   }
   abort_and_report(failure, "pz trainer round failed");
+  return false;
 }
 
 }  // namespace
@@ -283,12 +309,10 @@ void pz_trainer_main(Datum) {
   // committed: statement snapshots, whatever the server's default isolation.
   SetConfigOption("default_transaction_isolation", "read committed", PGC_SUSET, PGC_S_OVERRIDE);
   for (;;) {
-    CHECK_FOR_INTERRUPTS();
-    if (ConfigReloadPending) {
-      ConfigReloadPending = false;
-      ProcessConfigFile(PGC_SIGHUP);
-    }
-    if (pz::pg::pz_worker_enabled()) pz::pg::run_round_guarded();
+    pz::pg::between_steps();
+    bool more_due = pz::pg::pz_worker_enabled() && pz::pg::run_round_guarded();
+    if (more_due) continue;
+    pgstat_report_stat(true);  // all of it before sleeping
     (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
                     static_cast<long>(pz::pg::pz_naptime_seconds()) * 1000L, PG_WAIT_EXTENSION);
     ResetLatch(MyLatch);
