@@ -54,7 +54,7 @@ if wanted regress; then
     --load-extension=pz $tests || status=$?
   if [[ $status -ne 0 && -f "$outdir/regression.diffs" ]]; then cat "$outdir/regression.diffs"; fi
   # Kept for reading (and for accepting a deliberate change to expected/).
-  rm -rf "$PZ_ROOT/build/regress" && cp -r "$outdir" "$PZ_ROOT/build/regress"
+  rm -rf "$PZ_ROOT/build/regress" && mkdir -p "$PZ_ROOT/build" && cp -r "$outdir" "$PZ_ROOT/build/regress"
   record "regression tests" $status
 fi
 
