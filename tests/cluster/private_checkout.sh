@@ -11,7 +11,7 @@ chmod 700 "$private"
 git clone -q "$root" "$private/pz"
 expect_equal "mode of the clone's parent" 700 "$(stat -c %a "$private")"
 runuser -u postgres -- test -r "$private/pz/sql/00_setup.sql" && fail "postgres can read the clone"
-(cd "$private/pz" && env -u PZ_CLUSTER_DIR -u PGHOST -u PGPORT -u PZ_SERVER_LOG \
+(cd "$private/pz" && env -u PZ_CLUSTER_DIR -u PGHOST -u PGPORT -u PGOPTIONS -u PZ_SERVER_LOG \
    PZ_SKIP_BUILD=1 PZ_SUITES=regress PZ_REGRESS= bash tools/test.sh) \
   >"$private/test.log" 2>&1 || { cat "$private/test.log"; fail "tools/test.sh failed in a clone only root can read"; }
 grep -E "^(ok|FAILED):|suites:" "$private/test.log"
