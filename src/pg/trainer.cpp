@@ -1,5 +1,6 @@
 #include "pg/trainer.hpp"
 
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string_view>
@@ -53,6 +54,7 @@ struct DueEvent {
   int64 rewards;          // all its rewards by the time it was joined
   int64 counted_rewards;  // of those, the ones pz.loop_counters has counted
   char* event_id;
+  TimestampTz created_at;
 };
 
 struct EventBatch {
@@ -172,6 +174,7 @@ void fetch_due_events(Portal portal, MemoryContext batch_context, EventBatch* ba
     event->rewards = DatumGetInt64(SPI_getbinval(tuple, desc, 8, &is_null));
     event->counted_rewards = DatumGetInt64(SPI_getbinval(tuple, desc, 9, &is_null));
     event->event_id = SPI_getvalue(tuple, desc, 10);
+    event->created_at = DatumGetTimestampTz(SPI_getbinval(tuple, desc, 11, &is_null));
   }
   MemoryContextSwitchTo(spi);
   SPI_freetuptable(SPI_tuptable);
@@ -266,7 +269,7 @@ std::string reward_expression(std::string_view aggregation) {
 // transaction committed in time for this query. $5: rewards_counted_through.
 std::string due_events_query(std::string_view aggregation) {
   return "SELECT e.ctid, e.context, e.actions, e.chosen_action, e.probabilities[1], e.active, "
-         "       w.reward, w.rewards, w.counted, e.event_id "
+         "       w.reward, w.rewards, w.counted, e.event_id, e.created_at "
          "  FROM pz.events e "
          "  LEFT JOIN LATERAL (SELECT " + reward_expression(aggregation) + " AS reward, "
          "         count(*) AS rewards, count(*) FILTER (WHERE r.reward_id <= $5) AS counted "
@@ -334,14 +337,49 @@ Outcome learn_or_quarantine(Model& model, const DueEvent& event, double default_
   return Outcome{event.tid, false, 0.0, "quarantined"};
 }
 
-// Adds the step's counts to pz.loop_counters (see pz.record_training_step).
-void record_step(const LoopForTraining* loop, const TrainCounts* counts, int64 late_at_join) {
-  Oid types[6] = {INT4OID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID};
-  Datum args[6] = {Int32GetDatum(loop->loop_id),       Int64GetDatum(counts->rewarded),
+// Learned events and their rewards per minute of their creation, for the
+// averages of pz.loop_status (the last day only).
+struct MinuteSums {
+  std::map<TimestampTz, std::pair<int64, double>> by_minute;
+
+  void add(TimestampTz created_at, double reward, TimestampTz now) {
+    if (created_at < now - USECS_PER_DAY) return;
+    constexpr TimestampTz kMinute = 60 * USECS_PER_SEC;
+    TimestampTz minute = created_at - ((created_at % kMinute) + kMinute) % kMinute;
+    auto& sums = by_minute[minute];
+    sums.first += 1;
+    sums.second += reward;
+  }
+};
+
+// Adds the step's counts to pz.loop_counters and pz.loop_reward_minutes (see
+// pz.record_training_step).
+void record_step(const LoopForTraining* loop, const TrainCounts* counts, int64 late_at_join,
+                 const MinuteSums* sums) {
+  int n = static_cast<int>(sums->by_minute.size());
+  Datum* minutes = static_cast<Datum*>(palloc(sizeof(Datum) * (n + 1)));
+  Datum* events = static_cast<Datum*>(palloc(sizeof(Datum) * (n + 1)));
+  Datum* rewards = static_cast<Datum*>(palloc(sizeof(Datum) * (n + 1)));
+  int i = 0;
+  for (const auto& [minute, sum] : sums->by_minute) {
+    minutes[i] = TimestampTzGetDatum(minute);
+    events[i] = Int64GetDatum(sum.first);
+    rewards[i] = Float8GetDatum(sum.second);
+    ++i;
+  }
+  Oid types[9] = {INT4OID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID,
+                  TIMESTAMPTZARRAYOID, INT8ARRAYOID, FLOAT8ARRAYOID};
+  Datum args[9] = {Int32GetDatum(loop->loop_id),       Int64GetDatum(counts->rewarded),
                    Int64GetDatum(counts->defaulted),   Int64GetDatum(counts->skipped),
-                   Int64GetDatum(counts->quarantined), Int64GetDatum(late_at_join)};
-  if (SPI_execute_with_args("SELECT pz.record_training_step($1, $2, $3, $4, $5, $6)", 6, types, args, nullptr,
-                            false, 0) != SPI_OK_SELECT)
+                   Int64GetDatum(counts->quarantined), Int64GetDatum(late_at_join),
+                   PointerGetDatum(construct_array(minutes, n, TIMESTAMPTZOID, sizeof(TimestampTz),
+                                                   FLOAT8PASSBYVAL, TYPALIGN_DOUBLE)),
+                   PointerGetDatum(construct_array(events, n, INT8OID, sizeof(int64), FLOAT8PASSBYVAL,
+                                                   TYPALIGN_DOUBLE)),
+                   PointerGetDatum(construct_array(rewards, n, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL,
+                                                   TYPALIGN_DOUBLE))};
+  if (SPI_execute_with_args("SELECT pz.record_training_step($1, $2, $3, $4, $5, $6, $7, $8, $9)", 9, types,
+                            args, nullptr, false, 0) != SPI_OK_SELECT)
     elog(ERROR, "pz: counting the training step failed");
 }
 
@@ -389,6 +427,7 @@ TrainCounts train_loop(const std::string& loop_name, int64_t max_events) {
   std::vector<Outcome> outcomes;
   int64_t fetched = 0;
   int64 late_at_join = 0;
+  MinuteSums minute_sums;
   for (;;) {
     EventBatch batch;
     pg_call([&] {
@@ -414,6 +453,7 @@ TrainCounts train_loop(const std::string& loop_name, int64_t max_events) {
       ++learned;
       if (event.has_reward) ++counts.rewarded;
       else ++counts.defaulted;
+      minute_sums.add(event.created_at, outcome.reward, now);
     }
     WrittenOutcomes written{0, 0, 0};
     pg_call([&] { written = write_outcomes(outcomes.data(), static_cast<int>(outcomes.size()), now); });
@@ -444,7 +484,7 @@ TrainCounts train_loop(const std::string& loop_name, int64_t max_events) {
   } else {
     pg_call([&] { SPI_cursor_close(portal); });
   }
-  pg_call([&] { record_step(&loop, &counts, late_at_join); });
+  pg_call([&] { record_step(&loop, &counts, late_at_join, &minute_sums); });
   pg_call([&] {
     MemoryContextDelete(batch_context);
     SPI_finish();

@@ -51,6 +51,7 @@ constexpr int kRestartSeconds = 5;  // after a crash or an error exit
 std::unordered_map<std::string, TimestampTz> last_attempt;  // per loop name; none yet = due
 std::vector<std::string> due_loops;  // of the current round, in loop_id order
 std::unordered_set<std::string> backlogged;  // more was due after their last step
+bool installed = false;  // pz is installed in the worker's database (last listing)
 
 // An error, copied out of its exception into fixed buffers so that it can be
 // reported after the catch block, once the transaction is aborted.
@@ -178,6 +179,19 @@ void read_loops(LoopListing* listing) {
   SPI_finish();
 }
 
+// pz.refresh_loop_counters(), where the installed version has it.
+void refresh_counters() {
+  if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "pz: SPI_connect failed");
+  int status = SPI_execute(
+      "SELECT to_regprocedure('pz.refresh_loop_counters()') IS NOT NULL", true, 1);
+  bool is_null = true;
+  bool installed = status == SPI_OK_SELECT && SPI_processed == 1 &&
+                   DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null));
+  if (installed && SPI_execute("SELECT pz.refresh_loop_counters()", false, 0) != SPI_OK_SELECT)
+    elog(ERROR, "pz: refreshing the loop counters failed");
+  SPI_finish();
+}
+
 void log_step(const char* loop, int64 learned, int64 version) {
   elog(DEBUG1,
        "pz trainer: loop \"%s\" learned " INT64_FORMAT " examples, model version " INT64_FORMAT,
@@ -203,7 +217,7 @@ void select_due_loops(const LoopListing& listing, TimestampTz now) {
 }
 
 // Lists the loops and selects the due ones; false (after reporting why) when
-// that failed.
+// that failed. Sets `installed`: whether pz is installed in the database.
 bool find_due_loops() {
   Failure failure;
   try {
@@ -212,6 +226,7 @@ bool find_due_loops() {
       begin_transaction("pz: looking for loops due for training");
       read_loops(&listing);
     });
+    installed = listing.installed;
     if (listing.installed) {
       select_due_loops(listing, GetCurrentTimestamp());
     } else {
@@ -225,6 +240,23 @@ bool find_due_loops() {
   }
   abort_and_report(failure, "pz trainer could not list the loops");
   return false;
+}
+
+// Counts the rewards of loops that did not train lately (pz.loop_status reads
+// the rest), in a transaction of its own.
+void refresh_counters_step() {
+  Failure failure;
+  try {
+    pg_call([] {
+      begin_transaction("pz: counting rewards");
+      refresh_counters();
+      commit_transaction();
+    });
+    return;
+  } catch (...) {
+    describe_current_exception(failure);
+  }
+  abort_and_report(failure, "pz trainer could not count the rewards");
 }
 
 enum class StepResult { kCaughtUp, kMoreDue, kFailed };
@@ -262,6 +294,7 @@ bool run_round() {
     last_attempt[loop] = GetCurrentTimestamp();
     if (train_step(loop) == StepResult::kMoreDue) backlogged.insert(loop);
   }
+  if (installed) refresh_counters_step();
   return !backlogged.empty();
 }
 
