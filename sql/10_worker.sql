@@ -57,3 +57,27 @@ SELECT settings ->> 'model_update' AS model_update
 SELECT pz_drop_loop('poisoned');
 SELECT count(*) AS counters_left FROM pz.loop_counters
  WHERE loop_id NOT IN (SELECT loop_id FROM pz.loops);
+
+-- An installation of 0.1.0 trains with this library before its update, and
+-- the update counts its log: pz.loop_status says what the 0.1.0 view said.
+\set regress_database :DBNAME
+CREATE DATABASE pz_regress_counters;
+\c pz_regress_counters
+CREATE EXTENSION pz VERSION '0.1.0';
+SELECT name FROM pz_create_loop('old', '{"reward_wait": "0 seconds"}');
+SELECT count(*) FROM generate_series(1, 6) AS g,
+       LATERAL pz_rank('old', '{}', '["a", "b"]', jsonb_build_object('deferred', g = 6)) AS r,
+       LATERAL pz_reward(r.event_id, 1) WHERE r.rank = 1 AND g % 2 = 0;
+SELECT pz_train('old') ->> 'learned' AS learned_before_update;
+SELECT pz_reward(event_id, 0.5) FROM pz.events WHERE outcome = 'rewarded' LIMIT 1;
+SELECT count(*) FROM pz_rank('old', '{}', '["a", "b"]');
+CREATE TABLE status_before AS SELECT * FROM pz.loop_status;
+ALTER EXTENSION pz UPDATE;
+SELECT loop, events, pending, joined, skipped, rewards, late_rewards, quarantined, examples,
+       average_reward_hour, average_reward_day FROM pz.loop_status;
+SELECT (SELECT row(loop, model_version, trained_at, examples, events, pending, joined, skipped, rewards,
+                   late_rewards, average_reward_hour, average_reward_day) FROM status_before)
+     = (SELECT row(loop, model_version, trained_at, examples, events, pending, joined, skipped, rewards,
+                   late_rewards, average_reward_hour, average_reward_day) FROM pz.loop_status) AS same_as_before;
+\c :regress_database
+DROP DATABASE pz_regress_counters;

@@ -37,6 +37,7 @@ struct LoopForTraining {
   double default_reward;
   char* aggregation;
   int32 models_kept;
+  bool counted;  // the installed version has pz.loop_counters (0.2.0 on; not before the update)
   int64 rewards_counted_through;  // pz.loop_counters: rewards up to it are counted
   bytea* weights;  // current model, NULL when untrained
 };
@@ -109,7 +110,7 @@ void lock_loop_for_training(const char* name, LoopForTraining* loop) {
       "       (SELECT coalesce(max(m.version), 0) FROM pz.models m WHERE m.loop_id = l.loop_id), "
       "       s.settings::text, s.settings->>'reward_wait', (s.settings->>'default_reward')::float8, "
       "       s.settings->>'reward_aggregation', (s.settings->>'models_kept')::int4, "
-      "       (SELECT c.rewards_counted_through FROM pz.loop_counters c WHERE c.loop_id = l.loop_id) "
+      "       to_regclass('pz.loop_counters') IS NOT NULL "
       "  FROM pz.loops l, LATERAL (SELECT pz.default_settings() || jsonb_strip_nulls(l.settings)) AS s(settings) "
       " WHERE name = $1",
       1, types, args, nullptr, false, 1);
@@ -127,11 +128,22 @@ void lock_loop_for_training(const char* name, LoopForTraining* loop) {
   loop->default_reward = DatumGetFloat8(required_setting(tuple, 6, "default_reward", name));
   loop->aggregation = text_column(tuple, desc, 7);
   loop->models_kept = DatumGetInt32(required_setting(tuple, 8, "models_kept", name));
-  Datum counted = SPI_getbinval(tuple, desc, 9, &is_null);
-  loop->rewards_counted_through = is_null ? 0 : DatumGetInt64(counted);
+  loop->counted = DatumGetBool(SPI_getbinval(tuple, desc, 9, &is_null));
   MemoryContextSwitchTo(spi);
   (void)required_setting(tuple, 5, "reward_wait", name);
   (void)required_setting(tuple, 7, "reward_aggregation", name);
+  loop->rewards_counted_through = 0;
+  if (loop->counted) {
+    // A separate statement: before the update to 0.2.0 the table does not exist.
+    status = SPI_execute_with_args(
+        "SELECT c.rewards_counted_through FROM pz.loop_counters c, pz.loops l "
+        " WHERE c.loop_id = l.loop_id AND l.name = $1",
+        1, types, args, nullptr, false, 1);
+    if (status != SPI_OK_SELECT) elog(ERROR, "pz: reading the loop's counters failed");
+    if (SPI_processed == 1)
+      loop->rewards_counted_through =
+          DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null));
+  }
   // Pruning keeps models_kept versions: fewer than one would delete the new one.
   if (loop->models_kept < 1)
     ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -484,7 +496,7 @@ TrainCounts train_loop(const std::string& loop_name, int64_t max_events) {
   } else {
     pg_call([&] { SPI_cursor_close(portal); });
   }
-  pg_call([&] { record_step(&loop, &counts, late_at_join, &minute_sums); });
+  if (loop.counted) pg_call([&] { record_step(&loop, &counts, late_at_join, &minute_sums); });
   pg_call([&] {
     MemoryContextDelete(batch_context);
     SPI_finish();
