@@ -46,7 +46,9 @@ include $(PGXS)
 $(UPDATE_SCRIPT): $(UPDATE_PARTS) pz.control
 	cat $(UPDATE_PARTS) > $@
 
-$(EXTENSION)--$(EXTVERSION).sql: sql/released/$(EXTENSION)--$(LAST_RELEASE).sql $(UPDATE_SCRIPT)
+# Checks that only a fresh installation can make (sql/install/) run first.
+INSTALL_PARTS = $(sort $(wildcard sql/install/*.sql))
+$(EXTENSION)--$(EXTVERSION).sql: $(INSTALL_PARTS) sql/released/$(EXTENSION)--$(LAST_RELEASE).sql $(UPDATE_SCRIPT)
 	cat $^ > $@
 
 .PHONY: format

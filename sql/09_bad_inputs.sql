@@ -58,4 +58,7 @@ SELECT hardened_rows();
 
 -- An evaluation whose replayed models could not fit in memory is refused
 -- before its models are allocated.
+-- (pz.max_model_memory, lower, would refuse each candidate's bits first.)
+SET pz.max_model_memory = '4GB';
 SELECT error_of($$SELECT * FROM pz_evaluate('hardened', candidates => '{"a": {"bits": 28}, "b": {"bits": 28}}')$$);
+RESET pz.max_model_memory;

@@ -65,7 +65,11 @@ free_port() {
 # Starts a cluster owned by postgres in a new temp dir, with pz preloaded.
 # Sets PZ_CLUSTER_DIR, PGHOST, PGPORT, PGUSER, PGDATABASE; extra postgresql.conf
 # lines may be passed as arguments. Stop it with stop_cluster.
+# The checkout may be one only root can read (a clone in /root): the postgres
+# user's programs run from / (they fail in a working directory they cannot
+# read), and read only copies made with postgres_readable_copy.
 start_cluster() {
+  cd /
   PZ_CLUSTER_DIR=$(mktemp -d /tmp/pz-cluster.XXXXXX)
   chown postgres: "$PZ_CLUSTER_DIR"
   chmod 755 "$PZ_CLUSTER_DIR"
@@ -85,6 +89,16 @@ start_cluster() {
   runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PZ_CLUSTER_DIR/data" -l "$PZ_CLUSTER_DIR/server.log" \
     -w -t 60 start >/dev/null
   export PGHOST=$PZ_CLUSTER_DIR PGUSER=postgres PGDATABASE=postgres
+}
+
+# Copies the named paths of the checkout (e.g. sql expected) into the
+# cluster's temp dir, readable by postgres; prints the copy's root.
+postgres_readable_copy() {
+  local copy="$PZ_CLUSTER_DIR/checkout"
+  mkdir -p "$copy"
+  for path in "$@"; do cp -r "$PZ_ROOT/$path" "$copy/"; done
+  chmod -R a+rX "$copy"
+  echo "$copy"
 }
 
 stop_cluster() {

@@ -6,12 +6,14 @@
 # While developing, PZ_SUITES picks suites (default: all), e.g.
 #   PZ_SUITES="regress cluster:upgrade" bash tools/test.sh
 # names: unit fuzz regress integration cluster:<name of tests/cluster/*.sh>;
-# PZ_REGRESS picks regression files (e.g. "00_setup 03_rank").
+# PZ_REGRESS picks regression files (e.g. "00_setup 03_rank"); PZ_SKIP_BUILD=1
+# tests the build already installed (the private_checkout scenario does, in a
+# clone of the same commit).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 ensure_packages
-build_all
+[[ -n "${PZ_SKIP_BUILD:-}" ]] || build_all
 
 passed=0
 failed=0
@@ -45,13 +47,14 @@ if wanted regress; then
   runuser -u postgres -- mkdir "$outdir"
   tests=${PZ_REGRESS:-$(cd "$PZ_ROOT/sql" && ls [0-9]*_*.sql | sed 's/\.sql$//')}
   status=0
+  inputdir=$(postgres_readable_copy sql expected)
   runuser -u postgres -- "$PG_HOME/lib/pgxs/src/test/regress/pg_regress" \
-    --inputdir="$PZ_ROOT" --outputdir="$outdir" --bindir="$PG_BIN" \
+    --inputdir="$inputdir" --outputdir="$outdir" --bindir="$PG_BIN" \
     --host="$PGHOST" --port="$PGPORT" --user=postgres --dbname=pz_regression \
     --load-extension=pz $tests || status=$?
   if [[ $status -ne 0 && -f "$outdir/regression.diffs" ]]; then cat "$outdir/regression.diffs"; fi
   # Kept for reading (and for accepting a deliberate change to expected/).
-  rm -rf "$PZ_ROOT/build/regress" && cp -r "$outdir" "$PZ_ROOT/build/regress"
+  rm -rf "$PZ_ROOT/build/regress" && mkdir -p "$PZ_ROOT/build" && cp -r "$outdir" "$PZ_ROOT/build/regress"
   record "regression tests" $status
 fi
 
@@ -65,7 +68,7 @@ fi
 
 # Whole-server scenarios; crash restarts the server, so it runs last.
 export PZ_SERVER_LOG="$PZ_CLUSTER_DIR/server.log" PZ_CLUSTER_DIR PG_BIN PG_HOME PG_CONFIG
-for scenario in dump_restore upgrade concurrency crash; do
+for scenario in dump_restore upgrade concurrency worker_robustness private_checkout crash; do
   wanted "cluster:$scenario" || continue
   log "cluster test: $scenario"
   status=0

@@ -15,6 +15,10 @@ char* database_name = nullptr;
 int naptime_seconds = 10;
 bool worker_enabled = true;
 int train_batch_size = 100000;
+int max_model_memory_kb = 256 * 1024;
+int max_document_bytes = 1024 * 1024;
+int max_rewards_per_event = 100;
+bool adopt_existing_roles = false;
 
 }  // namespace
 
@@ -41,11 +45,34 @@ void define_gucs() {
       "Bounds the length of one training transaction; the worker goes on at once with the "
       "next step while more events are due.",
       &train_batch_size, 100000, 100, INT_MAX, PGC_SUSET, 0, nullptr, nullptr, nullptr);
+  // Limits: superuser settings, so that the roles they protect against cannot
+  // raise them.
+  DefineCustomIntVariable(
+      "pz.max_model_memory", "Most memory one loop's model may take while it learns.",
+      "A loop whose bits setting would need more is refused by pz_create_loop and "
+      "pz_configure_loop, and its model is neither loaded nor trained.",
+      &max_model_memory_kb, 256 * 1024, 1024, INT_MAX, PGC_SUSET, GUC_UNIT_KB, nullptr, nullptr, nullptr);
+  DefineCustomIntVariable(
+      "pz.max_document_bytes", "Largest context or actions document a rank call takes.",
+      "Applies to callers that are not superusers.", &max_document_bytes, 1024 * 1024, 1024, INT_MAX,
+      PGC_SUSET, GUC_UNIT_BYTE, nullptr, nullptr, nullptr);
+  DefineCustomIntVariable(
+      "pz.max_rewards_per_event", "Most rewards one event takes.",
+      "Applies to callers that are not superusers.", &max_rewards_per_event, 100, 1, INT_MAX, PGC_SUSET, 0,
+      nullptr, nullptr, nullptr);
+  DefineCustomBoolVariable(
+      "pz.adopt_existing_roles",
+      "Whether CREATE EXTENSION pz may use roles named pz_app, pz_analyst or pz_admin that pz did not create.",
+      "Set it before CREATE EXTENSION pz to grant pz's privileges to such roles.", &adopt_existing_roles,
+      false, PGC_SUSET, 0, nullptr, nullptr, nullptr);
 }
 
 const char* pz_database() { return database_name != nullptr ? database_name : "postgres"; }
 int pz_naptime_seconds() { return naptime_seconds; }
 bool pz_worker_enabled() { return worker_enabled; }
 int pz_train_batch_size() { return train_batch_size; }
+size_t pz_max_model_memory_bytes() { return static_cast<size_t>(max_model_memory_kb) * 1024; }
+size_t pz_max_document_bytes() { return static_cast<size_t>(max_document_bytes); }
+int pz_max_rewards_per_event() { return max_rewards_per_event; }
 
 }  // namespace pz::pg

@@ -2,6 +2,8 @@
 // by the background worker and the trainer.
 #pragma once
 
+#include <cstddef>
+
 namespace pz::pg {
 
 // Defines every pz.* GUC; called from _PG_init before the prefix is reserved.
@@ -16,5 +18,11 @@ int pz_naptime_seconds();
 bool pz_worker_enabled();
 // Most events one training step joins (pz.train_batch_size).
 int pz_train_batch_size();
+// Most memory one loop's model may take (pz.max_model_memory), in bytes.
+size_t pz_max_model_memory_bytes();
+// Largest context or actions document a rank call takes (pz.max_document_bytes).
+size_t pz_max_document_bytes();
+// Most rewards one event takes (pz.max_rewards_per_event).
+int pz_max_rewards_per_event();
 
 }  // namespace pz::pg

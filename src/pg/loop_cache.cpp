@@ -7,6 +7,7 @@
 
 #include "core/model_format.hpp"
 #include "pg/guard.hpp"
+#include "pg/limits.hpp"
 #include "pg/kept_plan.hpp"
 #include "pg/model_store.hpp"
 #include "pg/shared_state.hpp"
@@ -108,6 +109,7 @@ const CachedLoop& current_loop(const std::string& name) {
   fresh.updated_at = row.updated_at;
   fresh.settings = parse_loop_settings(row.settings_json);
   fresh.apprentice = read_apprentice_mode(row.settings_json);
+  check_model_memory(fresh.settings.space.bits, name.c_str());
   if (row.weights != nullptr) {
     std::string_view blob(VARDATA_ANY(row.weights), VARSIZE_ANY_EXHDR(row.weights));
     fresh.model = std::make_unique<Model>(deserialize_model(blob, fresh.settings.space,

@@ -11,6 +11,7 @@
 #include "pg/featurize.hpp"
 #include "pg/guard.hpp"
 #include "pg/jsonb_tokens.hpp"
+#include "pg/limits.hpp"
 #include "pg/loop_cache.hpp"
 #include "pg/rank_request.hpp"
 
@@ -111,6 +112,8 @@ PZ_SQL_FUNCTION(pz_rank) {
     throw SqlError(ERRCODE_NULL_VALUE_NOT_ALLOWED, "context must not be null", "Pass '{}' for no context.");
   // No viable item: jsonb_agg over nothing gives NULL, and the ranking is empty.
   if (args.actions == nullptr) return static_cast<Datum>(0);
+  check_document_size("context", VARSIZE(args.context));
+  check_document_size("actions", VARSIZE(args.actions));
 
   JsonTokens context_tokens = tokenize_jsonb(args.context);
   JsonTokens action_tokens = tokenize_jsonb(args.actions);

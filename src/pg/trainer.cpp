@@ -1,14 +1,17 @@
 #include "pg/trainer.hpp"
 
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string_view>
 #include <vector>
 
+#include "core/errors.hpp"
 #include "core/model_format.hpp"
 #include "core/settings.hpp"
 #include "pg/featurize.hpp"
 #include "pg/guard.hpp"
+#include "pg/limits.hpp"
 #include "pg/model_store.hpp"
 #include "pg/shared_state.hpp"
 
@@ -34,6 +37,8 @@ struct LoopForTraining {
   double default_reward;
   char* aggregation;
   int32 models_kept;
+  bool counted;  // the installed version has pz.loop_counters (0.2.0 on; not before the update)
+  int64 rewards_counted_through;  // pz.loop_counters: rewards up to it are counted
   bytea* weights;  // current model, NULL when untrained
 };
 
@@ -47,7 +52,10 @@ struct DueEvent {
   bool active;
   bool has_reward;
   double reward;
-  int64 late_rewards;
+  int64 rewards;          // all its rewards by the time it was joined
+  int64 counted_rewards;  // of those, the ones pz.loop_counters has counted
+  char* event_id;
+  TimestampTz created_at;
 };
 
 struct EventBatch {
@@ -58,7 +66,7 @@ struct EventBatch {
 // What the trainer decided for one event, written back to pz.events.
 struct Outcome {
   ItemPointerData tid;
-  bool skipped;
+  bool learned;  // else skipped or quarantined: no reward
   double reward;
   const char* label;
 };
@@ -69,6 +77,18 @@ void connect_spi() {
 
 char* text_column(HeapTuple tuple, TupleDesc desc, int column) {
   return SPI_getvalue(tuple, desc, column);
+}
+
+// A setting the step cannot do without: NULL only if neither the loop nor
+// pz.setting_rules has it, which the trainer refuses rather than guess.
+Datum required_setting(HeapTuple tuple, int column, const char* key, const char* loop) {
+  bool is_null;
+  Datum value = SPI_getbinval(tuple, SPI_tuptable->tupdesc, column, &is_null);
+  if (is_null)
+    ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+                    errmsg("setting \"%s\" of loop \"%s\" has no value", key, loop),
+                    errhint("Set it with pz_configure_loop(); pz.setting_rules holds the defaults.")));
+  return value;
 }
 
 void lock_loop_for_training(const char* name, LoopForTraining* loop) {
@@ -84,12 +104,15 @@ void lock_loop_for_training(const char* name, LoopForTraining* loop) {
                                      nullptr, false, 1);
   if (status != SPI_OK_SELECT) elog(ERROR, "pz: locking the loop failed");
   if (SPI_processed != 1) return;
+  // A key missing from the row (or JSON null) takes its default.
   status = SPI_execute_with_args(
       "SELECT loop_id, model_version, "
       "       (SELECT coalesce(max(m.version), 0) FROM pz.models m WHERE m.loop_id = l.loop_id), "
-      "       settings::text, settings->>'reward_wait', (settings->>'default_reward')::float8, "
-      "       settings->>'reward_aggregation', (settings->>'models_kept')::int4 "
-      "  FROM pz.loops l WHERE name = $1",
+      "       s.settings::text, s.settings->>'reward_wait', (s.settings->>'default_reward')::float8, "
+      "       s.settings->>'reward_aggregation', (s.settings->>'models_kept')::int4, "
+      "       to_regclass('pz.loop_counters') IS NOT NULL "
+      "  FROM pz.loops l, LATERAL (SELECT pz.default_settings() || jsonb_strip_nulls(l.settings)) AS s(settings) "
+      " WHERE name = $1",
       1, types, args, nullptr, false, 1);
   if (status != SPI_OK_SELECT) elog(ERROR, "pz: reading the loop failed");
   if (SPI_processed != 1) return;
@@ -102,18 +125,38 @@ void lock_loop_for_training(const char* name, LoopForTraining* loop) {
   loop->max_version = DatumGetInt64(SPI_getbinval(tuple, desc, 3, &is_null));
   loop->settings_json = text_column(tuple, desc, 4);
   loop->reward_wait = text_column(tuple, desc, 5);
-  loop->default_reward = DatumGetFloat8(SPI_getbinval(tuple, desc, 6, &is_null));
+  loop->default_reward = DatumGetFloat8(required_setting(tuple, 6, "default_reward", name));
   loop->aggregation = text_column(tuple, desc, 7);
-  loop->models_kept = DatumGetInt32(SPI_getbinval(tuple, desc, 8, &is_null));
+  loop->models_kept = DatumGetInt32(required_setting(tuple, 8, "models_kept", name));
+  loop->counted = DatumGetBool(SPI_getbinval(tuple, desc, 9, &is_null));
   MemoryContextSwitchTo(spi);
+  (void)required_setting(tuple, 5, "reward_wait", name);
+  (void)required_setting(tuple, 7, "reward_aggregation", name);
+  loop->rewards_counted_through = 0;
+  if (loop->counted) {
+    // A separate statement: before the update to 0.2.0 the table does not exist.
+    status = SPI_execute_with_args(
+        "SELECT c.rewards_counted_through FROM pz.loop_counters c, pz.loops l "
+        " WHERE c.loop_id = l.loop_id AND l.name = $1",
+        1, types, args, nullptr, false, 1);
+    if (status != SPI_OK_SELECT) elog(ERROR, "pz: reading the loop's counters failed");
+    if (SPI_processed == 1)
+      loop->rewards_counted_through =
+          DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null));
+  }
+  // Pruning keeps models_kept versions: fewer than one would delete the new one.
+  if (loop->models_kept < 1)
+    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                    errmsg("setting \"models_kept\" of loop \"%s\" must be at least 1", name),
+                    errhint("Set it with pz_configure_loop().")));
   if (loop->model_version > 0) loop->weights = read_model_weights(loop->loop_id, loop->model_version, name, caller);
 }
 
 Portal open_due_events(const char* query, const LoopForTraining* loop, TimestampTz now, int64 limit) {
-  Oid types[4] = {INT4OID, TEXTOID, TIMESTAMPTZOID, INT8OID};
-  Datum args[4] = {Int32GetDatum(loop->loop_id), CStringGetTextDatum(loop->reward_wait),
-                   TimestampTzGetDatum(now), Int64GetDatum(limit)};
-  Portal portal = SPI_cursor_open_with_args(nullptr, query, 4, types, args, nullptr, false, 0);
+  Oid types[5] = {INT4OID, TEXTOID, TIMESTAMPTZOID, INT8OID, INT8OID};
+  Datum args[5] = {Int32GetDatum(loop->loop_id), CStringGetTextDatum(loop->reward_wait),
+                   TimestampTzGetDatum(now), Int64GetDatum(limit), Int64GetDatum(loop->rewards_counted_through)};
+  Portal portal = SPI_cursor_open_with_args(nullptr, query, 5, types, args, nullptr, false, 0);
   if (portal == nullptr) elog(ERROR, "pz: opening the due events failed");
   return portal;
 }
@@ -134,21 +177,26 @@ void fetch_due_events(Portal portal, MemoryContext batch_context, EventBatch* ba
     read_jsonb_tokens(DatumGetJsonbPCopy(SPI_getbinval(tuple, desc, 2, &is_null)), &event->context);
     read_jsonb_tokens(DatumGetJsonbPCopy(SPI_getbinval(tuple, desc, 3, &is_null)), &event->actions);
     event->chosen_action = TextDatumGetCString(SPI_getbinval(tuple, desc, 4, &is_null));
-    event->probability = DatumGetFloat8(SPI_getbinval(tuple, desc, 5, &is_null));
+    Datum probability = SPI_getbinval(tuple, desc, 5, &is_null);
+    event->probability = is_null ? 0.0 : DatumGetFloat8(probability);  // 0: quarantined
     event->active = DatumGetBool(SPI_getbinval(tuple, desc, 6, &is_null));
     Datum reward = SPI_getbinval(tuple, desc, 7, &is_null);
     event->has_reward = !is_null;
     event->reward = is_null ? 0.0 : DatumGetFloat8(reward);
-    event->late_rewards = DatumGetInt64(SPI_getbinval(tuple, desc, 8, &is_null));
+    event->rewards = DatumGetInt64(SPI_getbinval(tuple, desc, 8, &is_null));
+    event->counted_rewards = DatumGetInt64(SPI_getbinval(tuple, desc, 9, &is_null));
+    event->event_id = SPI_getvalue(tuple, desc, 10);
+    event->created_at = DatumGetTimestampTz(SPI_getbinval(tuple, desc, 11, &is_null));
   }
   MemoryContextSwitchTo(spi);
   SPI_freetuptable(SPI_tuptable);
 }
 
-// Rows a batch marked joined, learned or skipped.
+// Rows a batch marked joined, by outcome.
 struct WrittenOutcomes {
   uint64 learned;
   uint64 skipped;
+  uint64 quarantined;
 };
 
 // Marks a batch joined, each event by the address of the version the cursor
@@ -162,7 +210,7 @@ WrittenOutcomes write_outcomes(const Outcome* outcomes, int count, TimestampTz n
   for (int i = 0; i < count; ++i) {
     tids[i] = PointerGetDatum(&outcomes[i].tid);
     rewards[i] = Float8GetDatum(outcomes[i].reward);
-    reward_nulls[i] = outcomes[i].skipped;
+    reward_nulls[i] = !outcomes[i].learned;
     labels[i] = CStringGetTextDatum(outcomes[i].label);
   }
   int dims[1] = {count};
@@ -179,14 +227,16 @@ WrittenOutcomes write_outcomes(const Outcome* outcomes, int count, TimestampTz n
       "  FROM unnest($1, $2, $3) AS u(tid, reward, outcome) "
       " WHERE e.ctid = u.tid AND e.joined_at IS NULL "
       "   AND e.active = (u.outcome <> 'skipped') "
-      "RETURNING u.outcome = 'skipped'",
+      "RETURNING u.outcome = 'skipped', u.outcome = 'quarantined'",
       4, types, args, nullptr, false, 0);
   if (status != SPI_OK_UPDATE_RETURNING) elog(ERROR, "pz: marking events joined failed");
-  WrittenOutcomes written{0, 0};
+  WrittenOutcomes written{0, 0, 0};
   for (uint64 i = 0; i < SPI_processed; ++i) {
     bool is_null;
     if (DatumGetBool(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &is_null)))
       ++written.skipped;
+    else if (DatumGetBool(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &is_null)))
+      ++written.quarantined;
     else
       ++written.learned;
   }
@@ -226,14 +276,16 @@ std::string reward_expression(std::string_view aggregation) {
 }
 
 // The due events in event order, read straight from the pending index
-// (loop_id, created_at, event_id): see plan_like_a_queue().
+// (loop_id, created_at, event_id): see plan_like_a_queue(). A reward received
+// after the step began is late, as pz.loop_status counts it, even if its
+// transaction committed in time for this query. $5: rewards_counted_through.
 std::string due_events_query(std::string_view aggregation) {
   return "SELECT e.ctid, e.context, e.actions, e.chosen_action, e.probabilities[1], e.active, "
-         "       w.reward, CASE WHEN e.active THEN 0 ELSE w.rewards END "
+         "       w.reward, w.rewards, w.counted, e.event_id, e.created_at "
          "  FROM pz.events e "
          "  LEFT JOIN LATERAL (SELECT " + reward_expression(aggregation) + " AS reward, "
-         "         count(*) AS rewards "
-         "    FROM pz.rewards r WHERE r.event_id = e.event_id) w ON true "
+         "         count(*) AS rewards, count(*) FILTER (WHERE r.reward_id <= $5) AS counted "
+         "    FROM pz.rewards r WHERE r.event_id = e.event_id AND r.received_at <= $3) w ON true "
          " WHERE e.loop_id = $1 AND e.joined_at IS NULL "
          "   AND e.created_at <= $3 - $2::interval "
          "   AND coalesce(e.activated_at, e.created_at) <= $3 - $2::interval "
@@ -250,11 +302,15 @@ void plan_like_a_queue() {
     (void)set_config_option(setting, "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 }
 
-// Learns one event; returns its outcome.
+// Learns one event; returns its outcome. Throws InputError or SqlError for an
+// event that cannot be learned, before the model has changed.
 Outcome learn_event(Model& model, const DueEvent& event, double default_reward, FeatureSet& context,
                     FeatureSet& action) {
-  Outcome outcome{event.tid, !event.active, 0.0, "skipped"};
+  Outcome outcome{event.tid, event.active, 0.0, "skipped"};
   if (!event.active) return outcome;
+  // NaN fails this test too; a weight of 1/0 would wreck the model for good.
+  if (!(event.probability > 0.0 && event.probability <= 1.0))
+    throw SqlError(ERRCODE_DATA_CORRUPTED, "the logged probability of the chosen action is not in (0, 1]");
   outcome.reward = event.has_reward ? event.reward : default_reward;
   outcome.label = event.has_reward ? "rewarded" : "defaulted";
   context.clear();
@@ -267,6 +323,76 @@ Outcome learn_event(Model& model, const DueEvent& event, double default_reward, 
     return outcome;
   }
   throw SqlError(ERRCODE_DATA_CORRUPTED, "the chosen action of a logged event is not among its actions");
+}
+
+void warn_quarantined(const char* loop, const char* event_id, const char* reason) {
+  ereport(WARNING, (errcode(ERRCODE_DATA_EXCEPTION),
+                    errmsg("pz: event %s of loop \"%s\" cannot be learned and is quarantined", event_id, loop),
+                    errdetail("%s", reason),
+                    errhint("Its outcome is 'quarantined' in pz.events; the loop learns the other events.")));
+}
+
+// learn_event(), except that an event that cannot be learned is quarantined
+// (and the server log says why) instead of failing the step: retried, it
+// would fail every step of its loop forever.
+Outcome learn_or_quarantine(Model& model, const DueEvent& event, double default_reward, FeatureSet& context,
+                            FeatureSet& action, const std::string& loop) {
+  std::string reason;
+  try {
+    return learn_event(model, event, default_reward, context, action);
+  } catch (const pz::InputError& error) {
+    reason = error.what();
+  } catch (const SqlError& error) {
+    reason = error.what();
+  }
+  pg_call([&] { warn_quarantined(loop.c_str(), event.event_id, reason.c_str()); });
+  return Outcome{event.tid, false, 0.0, "quarantined"};
+}
+
+// Learned events and their rewards per minute of their creation, for the
+// averages of pz.loop_status (the last day only).
+struct MinuteSums {
+  std::map<TimestampTz, std::pair<int64, double>> by_minute;
+
+  void add(TimestampTz created_at, double reward, TimestampTz now) {
+    if (created_at < now - USECS_PER_DAY) return;
+    constexpr TimestampTz kMinute = 60 * USECS_PER_SEC;
+    TimestampTz minute = created_at - ((created_at % kMinute) + kMinute) % kMinute;
+    auto& sums = by_minute[minute];
+    sums.first += 1;
+    sums.second += reward;
+  }
+};
+
+// Adds the step's counts to pz.loop_counters and pz.loop_reward_minutes (see
+// pz.record_training_step).
+void record_step(const LoopForTraining* loop, const TrainCounts* counts, int64 late_at_join,
+                 const MinuteSums* sums) {
+  int n = static_cast<int>(sums->by_minute.size());
+  Datum* minutes = static_cast<Datum*>(palloc(sizeof(Datum) * (n + 1)));
+  Datum* events = static_cast<Datum*>(palloc(sizeof(Datum) * (n + 1)));
+  Datum* rewards = static_cast<Datum*>(palloc(sizeof(Datum) * (n + 1)));
+  int i = 0;
+  for (const auto& [minute, sum] : sums->by_minute) {
+    minutes[i] = TimestampTzGetDatum(minute);
+    events[i] = Int64GetDatum(sum.first);
+    rewards[i] = Float8GetDatum(sum.second);
+    ++i;
+  }
+  Oid types[9] = {INT4OID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID,
+                  TIMESTAMPTZARRAYOID, INT8ARRAYOID, FLOAT8ARRAYOID};
+  Datum args[9] = {Int32GetDatum(loop->loop_id),       Int64GetDatum(counts->rewarded),
+                   Int64GetDatum(counts->defaulted),   Int64GetDatum(counts->skipped),
+                   Int64GetDatum(counts->quarantined), Int64GetDatum(late_at_join),
+                   PointerGetDatum(construct_array(minutes, n, TIMESTAMPTZOID, sizeof(TimestampTz),
+                                                   FLOAT8PASSBYVAL, TYPALIGN_DOUBLE)),
+                   PointerGetDatum(construct_array(events, n, INT8OID, sizeof(int64), FLOAT8PASSBYVAL,
+                                                   TYPALIGN_DOUBLE)),
+                   PointerGetDatum(construct_array(rewards, n, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL,
+                                                   TYPALIGN_DOUBLE))};
+  if (SPI_execute_with_args("SELECT pz.record_training_step($1, $2, $3, $4, $5, $6, $7, $8, $9)", 9, types,
+                            args, nullptr, false, 0) != SPI_OK_SELECT)
+    elog(ERROR, "pz: counting the training step failed");
 }
 
 }  // namespace
@@ -296,6 +422,7 @@ TrainCounts train_loop(const std::string& loop_name, int64_t max_events) {
   }
 
   LoopSettings settings = parse_loop_settings(loop.settings_json);
+  check_model_memory(settings.space.bits, loop_name.c_str());
   std::unique_ptr<Model> model;
   if (loop.weights != nullptr) {
     std::string_view blob(VARDATA_ANY(loop.weights), VARSIZE_ANY_EXHDR(loop.weights));
@@ -311,6 +438,8 @@ TrainCounts train_loop(const std::string& loop_name, int64_t max_events) {
   FeatureSet action;
   std::vector<Outcome> outcomes;
   int64_t fetched = 0;
+  int64 late_at_join = 0;
+  MinuteSums minute_sums;
   for (;;) {
     EventBatch batch;
     pg_call([&] {
@@ -321,27 +450,36 @@ TrainCounts train_loop(const std::string& loop_name, int64_t max_events) {
     fetched += batch.count;
     outcomes.clear();
     uint64 learned = 0;
+    uint64 quarantined = 0;
     for (int i = 0; i < batch.count; ++i) {
       const DueEvent& event = batch.events[i];
-      outcomes.push_back(learn_event(*model, event, loop.default_reward, context, action));
-      counts.late_rewards += event.late_rewards;
-      if (!event.active) continue;
+      Outcome outcome = learn_or_quarantine(*model, event, loop.default_reward, context, action, loop_name);
+      outcomes.push_back(outcome);
+      if (!outcome.learned) {
+        // Not learned: its rewards are late ones.
+        counts.late_rewards += event.rewards;
+        late_at_join += event.counted_rewards;
+        if (event.active) ++quarantined;
+        continue;
+      }
       ++learned;
       if (event.has_reward) ++counts.rewarded;
       else ++counts.defaulted;
+      minute_sums.add(event.created_at, outcome.reward, now);
     }
-    WrittenOutcomes written{0, 0};
+    WrittenOutcomes written{0, 0, 0};
     pg_call([&] { written = write_outcomes(outcomes.data(), static_cast<int>(outcomes.size()), now); });
     // Exactly once: an event the model learned but could not mark joined would
     // be learned again by the next step. Undo this whole step instead.
-    if (written.learned != learned)
+    if (written.learned != learned || written.quarantined != quarantined)
       throw SqlError(ERRCODE_T_R_SERIALIZATION_FAILURE,
                      "events of loop \"" + loop_name + "\" changed while they were being learned",
                      "The training step was undone; the next one learns them.");
     counts.skipped += static_cast<int64_t>(written.skipped);  // the others were activated meanwhile
+    counts.quarantined += static_cast<int64_t>(written.quarantined);
   }
   counts.learned = counts.rewarded + counts.defaulted;
-  counts.joined = counts.learned + counts.skipped;
+  counts.joined = counts.learned + counts.skipped + counts.quarantined;
   counts.more_due = fetched >= max_events;
   counts.model_version = loop.model_version;
   counts.examples = static_cast<int64_t>(model->examples());
@@ -358,6 +496,7 @@ TrainCounts train_loop(const std::string& loop_name, int64_t max_events) {
   } else {
     pg_call([&] { SPI_cursor_close(portal); });
   }
+  if (loop.counted) pg_call([&] { record_step(&loop, &counts, late_at_join, &minute_sums); });
   pg_call([&] {
     MemoryContextDelete(batch_context);
     SPI_finish();
@@ -373,6 +512,7 @@ std::string train_counts_json(const TrainCounts& counts) {
                          {"rewarded", counts.rewarded},
                          {"defaulted", counts.defaulted},
                          {"skipped", counts.skipped},
+                         {"quarantined", counts.quarantined},
                          {"late_rewards", counts.late_rewards},
                          {"model_version", counts.model_version},
                          {"examples", counts.examples},

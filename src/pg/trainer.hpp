@@ -11,12 +11,13 @@ namespace pz::pg {
 
 struct TrainCounts {
   std::string loop;
-  int64_t joined = 0;     // events closed by this step (learned + skipped)
+  int64_t joined = 0;     // events closed by this step (learned + skipped + quarantined)
   int64_t learned = 0;    // examples learned: rewarded + defaulted
   int64_t rewarded = 0;   // with at least one reward by the time they were joined
   int64_t defaulted = 0;  // no reward came: learned with the loop's default_reward
   int64_t skipped = 0;    // deferred and never activated: not learned
-  int64_t late_rewards = 0;  // rewards of the events skipped by this step (not learned)
+  int64_t quarantined = 0;   // could not be learned: not learned, never retried
+  int64_t late_rewards = 0;  // rewards of the events skipped or quarantined by this step
   int64_t model_version = 0;  // current after the step
   int64_t examples = 0;       // examples learned by that model in total
   bool more_due = false;      // the batch limit stopped the step early

@@ -1,7 +1,11 @@
 // The "pz trainer" background worker. Every pz.naptime it lists the loops
 // (one transaction) and runs train_loop() for each one whose model_update has
 // passed since its last attempt, one transaction per step, so that one loop's
-// failure neither undoes nor stops another's.
+// failure neither undoes nor stops another's. A round gives each due loop one
+// step (at most pz.train_batch_size events); a loop with more due is due again
+// in the next round, which starts at once: a backlog is worked off in turns
+// with the other loops, and a configuration reload or a new loop waits for one
+// step at most. pg_cancel_backend() cancels the step in progress only.
 //
 // PostgreSQL calls the worker's main and may longjmp out of any of its calls:
 // PostgreSQL code that can raise an ERROR runs through pg_call(), and the C++
@@ -13,6 +17,7 @@
 #include <exception>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "core/errors.hpp"
@@ -46,6 +51,8 @@ constexpr int kRestartSeconds = 5;  // after a crash or an error exit
 // Process-lifetime state (globals: see the file comment).
 std::unordered_map<std::string, TimestampTz> last_attempt;  // per loop name; none yet = due
 std::vector<std::string> due_loops;  // of the current round, in loop_id order
+std::unordered_set<std::string> backlogged;  // more was due after their last step
+bool installed = false;  // pz is installed in the worker's database (last listing)
 
 // An error, copied out of its exception into fixed buffers so that it can be
 // reported after the catch block, once the transaction is aborted.
@@ -102,6 +109,8 @@ void abort_and_report(const Failure& failure, const char* what) {
 // through pg_call().
 
 void begin_transaction(const char* activity) {
+  // A cancel that came between steps had nothing to cancel.
+  QueryCancelPending = false;
   // now() in the step must be the time of the step, as in a client session.
   SetCurrentStatementStartTimestamp();
   StartTransactionCommand();
@@ -113,6 +122,23 @@ void commit_transaction() {
   PopActiveSnapshot();
   CommitTransactionCommand();
   pgstat_report_activity(STATE_IDLE, nullptr);
+  // A client backend flushes its table statistics when it goes idle; the
+  // worker must do it itself, or autovacuum never sees its inserts into
+  // pz.models and updates of pz.events (at most once a second unless forced).
+  pgstat_report_stat(false);
+}
+
+// Between steps, outside any transaction: exits on SIGTERM, re-reads the
+// configuration after SIGHUP. A cancel is held back: raised here, outside a
+// transaction, it would end the worker; the next step forgets it.
+void between_steps() {
+  HOLD_CANCEL_INTERRUPTS();
+  CHECK_FOR_INTERRUPTS();
+  RESUME_CANCEL_INTERRUPTS();
+  if (ConfigReloadPending) {
+    ConfigReloadPending = false;
+    ProcessConfigFile(PGC_SIGHUP);
+  }
 }
 
 // The loops of this database, palloc'd in the transaction's memory.
@@ -155,6 +181,19 @@ void read_loops(LoopListing* listing) {
   SPI_finish();
 }
 
+// pz.refresh_loop_counters(), where the installed version has it.
+void refresh_counters() {
+  if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "pz: SPI_connect failed");
+  int status = SPI_execute(
+      "SELECT to_regprocedure('pz.refresh_loop_counters()') IS NOT NULL", true, 1);
+  bool is_null = true;
+  bool installed = status == SPI_OK_SELECT && SPI_processed == 1 &&
+                   DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null));
+  if (installed && SPI_execute("SELECT pz.refresh_loop_counters()", false, 0) != SPI_OK_SELECT)
+    elog(ERROR, "pz: refreshing the loop counters failed");
+  SPI_finish();
+}
+
 void log_step(const char* loop, int64 learned, int64 version) {
   elog(DEBUG1,
        "pz trainer: loop \"%s\" learned " INT64_FORMAT " examples, model version " INT64_FORMAT,
@@ -170,16 +209,17 @@ void select_due_loops(const LoopListing& listing, TimestampTz now) {
   for (uint64 i = 0; i < listing.count; ++i) {
     std::string name = listing.names[i];
     auto attempt = last_attempt.find(name);
-    bool due = attempt == last_attempt.end() || static_cast<double>(now - attempt->second) >=
-                                                    listing.model_update_seconds[i] * USECS_PER_SEC;
+    bool due = attempt == last_attempt.end() || backlogged.count(name) > 0 ||
+               static_cast<double>(now - attempt->second) >= listing.model_update_seconds[i] * USECS_PER_SEC;
     if (attempt != last_attempt.end()) kept.emplace(name, attempt->second);
     if (due) due_loops.push_back(std::move(name));
   }
   last_attempt.swap(kept);
+  backlogged.clear();
 }
 
 // Lists the loops and selects the due ones; false (after reporting why) when
-// that failed.
+// that failed. Sets `installed`: whether pz is installed in the database.
 bool find_due_loops() {
   Failure failure;
   try {
@@ -188,6 +228,7 @@ bool find_due_loops() {
       begin_transaction("pz: looking for loops due for training");
       read_loops(&listing);
     });
+    installed = listing.installed;
     if (listing.installed) {
       select_due_loops(listing, GetCurrentTimestamp());
     } else {
@@ -201,6 +242,23 @@ bool find_due_loops() {
   }
   abort_and_report(failure, "pz trainer could not list the loops");
   return false;
+}
+
+// Counts the rewards of loops that did not train lately (pz.loop_status reads
+// the rest), in a transaction of its own.
+void refresh_counters_step() {
+  Failure failure;
+  try {
+    pg_call([] {
+      begin_transaction("pz: counting rewards");
+      refresh_counters();
+      commit_transaction();
+    });
+    return;
+  } catch (...) {
+    describe_current_exception(failure);
+  }
+  abort_and_report(failure, "pz trainer could not count the rewards");
 }
 
 enum class StepResult { kCaughtUp, kMoreDue, kFailed };
@@ -227,31 +285,32 @@ StepResult train_step(const char* loop) {
   return StepResult::kFailed;
 }
 
-// One look for due work; trains every due loop until it has caught up.
-void run_round() {
-  if (!find_due_loops()) return;
+// One look for due work; one step for each due loop. True when a loop has
+// more due (the next round should start without waiting).
+bool run_round() {
+  if (!find_due_loops()) return false;
   for (size_t i = 0; i < due_loops.size(); ++i) {
+    between_steps();
+    if (!pz_worker_enabled()) return false;  // turned off by a reload
     const char* loop = due_loops[i].c_str();
     last_attempt[loop] = GetCurrentTimestamp();
-    while (train_step(loop) == StepResult::kMoreDue) {
-      // A long backlog must not delay SIGTERM (exits here through die()).
-      CHECK_FOR_INTERRUPTS();
-    }
-    CHECK_FOR_INTERRUPTS();
+    if (train_step(loop) == StepResult::kMoreDue) backlogged.insert(loop);
   }
+  if (installed) refresh_counters_step();
+  return !backlogged.empty();
 }
 
 // run_round() with a last guard: only bad_alloc from the bookkeeping above
 // can get here, and it must not reach PostgreSQL.
-void run_round_guarded() {
+bool run_round_guarded() {
   Failure failure;
   try {
-    run_round();
-    return;
+    return run_round();
   } catch (...) {
     describe_current_exception(failure);
   }
   abort_and_report(failure, "pz trainer round failed");
+  return false;
 }
 
 }  // namespace
@@ -285,12 +344,10 @@ void pz_trainer_main(Datum) {
   // committed: statement snapshots, whatever the server's default isolation.
   SetConfigOption("default_transaction_isolation", "read committed", PGC_SUSET, PGC_S_OVERRIDE);
   for (;;) {
-    CHECK_FOR_INTERRUPTS();
-    if (ConfigReloadPending) {
-      ConfigReloadPending = false;
-      ProcessConfigFile(PGC_SIGHUP);
-    }
-    if (pz::pg::pz_worker_enabled()) pz::pg::run_round_guarded();
+    pz::pg::between_steps();
+    bool more_due = pz::pg::pz_worker_enabled() && pz::pg::run_round_guarded();
+    if (more_due) continue;
+    pgstat_report_stat(true);  // all of it before sleeping
     (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
                     static_cast<long>(pz::pg::pz_naptime_seconds()) * 1000L, PG_WAIT_EXTENSION);
     ResetLatch(MyLatch);
