@@ -19,6 +19,7 @@
 #include "pg/guard.hpp"
 #include "pg/gucs.hpp"
 #include "pg/postgres.hpp"
+#include "pg/retention.hpp"
 #include "pg/trainer.hpp"
 
 extern "C" {
@@ -203,24 +204,39 @@ bool find_due_loops() {
 
 enum class StepResult { kCaughtUp, kMoreDue, kFailed };
 
-// One train_loop() step of `loop` in its own transaction.
-StepResult train_step(const char* loop) {
+// A kind of step of a loop: what it is doing (for pg_stat_activity), what it
+// failed to do (for the log), and its work inside the step's transaction,
+// which says whether more is due.
+struct StepKind {
+  const char* doing;
+  const char* failed_to;
+  bool (*work)(const char* loop);
+};
+
+bool train_once(const char* loop) {
+  TrainCounts counts = train_loop(loop, pz_train_batch_size());
+  pg_call([&] { log_step(loop, counts.learned, counts.model_version); });
+  return counts.more_due;
+}
+
+constexpr StepKind kTraining{"training", "train", train_once};
+constexpr StepKind kRetention{"deleting expired events of", "delete expired events of", delete_expired_events};
+
+// One step of `loop` in its own transaction.
+StepResult run_step(const char* loop, const StepKind& kind) {
   Failure failure;
   char activity[256];
-  snprintf(activity, sizeof activity, "pz: training loop %s", loop);
+  snprintf(activity, sizeof activity, "pz: %s loop %s", kind.doing, loop);
   try {
     pg_call([&] { begin_transaction(activity); });
-    TrainCounts counts = train_loop(loop, pz_train_batch_size());
-    pg_call([&] {
-      commit_transaction();
-      log_step(loop, counts.learned, counts.model_version);
-    });
-    return counts.more_due ? StepResult::kMoreDue : StepResult::kCaughtUp;
+    bool more_due = kind.work(loop);
+    pg_call([] { commit_transaction(); });
+    return more_due ? StepResult::kMoreDue : StepResult::kCaughtUp;
   } catch (...) {
     describe_current_exception(failure);
   }
   char what[256];
-  snprintf(what, sizeof what, "pz trainer could not train loop \"%s\"", loop);
+  snprintf(what, sizeof what, "pz trainer could not %s loop \"%s\"", kind.failed_to, loop);
   abort_and_report(failure, what);
   return StepResult::kFailed;
 }
@@ -231,10 +247,12 @@ void run_round() {
   for (size_t i = 0; i < due_loops.size(); ++i) {
     const char* loop = due_loops[i].c_str();
     last_attempt[loop] = GetCurrentTimestamp();
-    while (train_step(loop) == StepResult::kMoreDue) {
+    while (run_step(loop, kTraining) == StepResult::kMoreDue) {
       // A long backlog must not delay SIGTERM (exits here through die()).
       CHECK_FOR_INTERRUPTS();
     }
+    // Then the loop's expired events, a short transaction a batch.
+    while (run_step(loop, kRetention) == StepResult::kMoreDue) CHECK_FOR_INTERRUPTS();
     CHECK_FOR_INTERRUPTS();
   }
 }
