@@ -1,5 +1,6 @@
 #include "pg/trainer.hpp"
 
+#include <limits>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string_view>
@@ -109,11 +110,19 @@ void lock_loop_for_training(const char* name, LoopForTraining* loop) {
   if (loop->model_version > 0) loop->weights = read_model_weights(loop->loop_id, loop->model_version, name, caller);
 }
 
-Portal open_due_events(const char* query, const LoopForTraining* loop, TimestampTz now, int64 limit) {
-  Oid types[4] = {INT4OID, TEXTOID, TIMESTAMPTZOID, INT8OID};
-  Datum args[4] = {Int32GetDatum(loop->loop_id), CStringGetTextDatum(loop->reward_wait),
-                   TimestampTzGetDatum(now), Int64GetDatum(limit)};
-  Portal portal = SPI_cursor_open_with_args(nullptr, query, 4, types, args, nullptr, false, 0);
+// What a run learns: the due events (a training step), or the kept joined
+// log from the untrained model (a retraining).
+struct Source {
+  bool retraining;
+  TimestampTz since;  // retraining: the earliest created_at learned
+};
+
+Portal open_due_events(const char* query, const LoopForTraining* loop, TimestampTz now, int64 limit,
+                       const Source& source) {
+  Oid types[5] = {INT4OID, TEXTOID, TIMESTAMPTZOID, INT8OID, TIMESTAMPTZOID};
+  Datum args[5] = {Int32GetDatum(loop->loop_id), CStringGetTextDatum(loop->reward_wait),
+                   TimestampTzGetDatum(now), Int64GetDatum(limit), TimestampTzGetDatum(source.since)};
+  Portal portal = SPI_cursor_open_with_args(nullptr, query, 5, types, args, nullptr, false, 0);
   if (portal == nullptr) elog(ERROR, "pz: opening the due events failed");
   return portal;
 }
@@ -241,6 +250,17 @@ std::string due_events_query(std::string_view aggregation) {
          " LIMIT $4";
 }
 
+// The kept events a retraining learns ($5: since), in event order, each with
+// the reward it was joined with (has_reward is true for every one).
+std::string kept_events_query() {
+  return "SELECT e.ctid, e.context, e.actions, e.chosen_action, e.probabilities[1], true, "
+         "       e.reward, 0::int8 "
+         "  FROM pz.events e "
+         " WHERE e.loop_id = $1 AND e.outcome IN ('rewarded', 'defaulted') AND e.created_at >= $5 "
+         " ORDER BY e.created_at, e.event_id "
+         " LIMIT $4";
+}
+
 // A step's statements are fixed, and so are their best plans: walk the pending
 // index in event order, find rewards and events by key. Costing a backlog, the
 // planner would rather scan the whole table and sort the wide rows on disk (3
@@ -269,9 +289,7 @@ Outcome learn_event(Model& model, const DueEvent& event, double default_reward, 
   throw SqlError(ERRCODE_DATA_CORRUPTED, "the chosen action of a logged event is not among its actions");
 }
 
-}  // namespace
-
-TrainCounts train_loop(const std::string& loop_name, int64_t max_events) {
+TrainCounts run_training(const std::string& loop_name, int64_t max_events, const Source& source) {
   TrainCounts counts;
   counts.loop = loop_name;
   LoopForTraining loop;
@@ -297,16 +315,16 @@ TrainCounts train_loop(const std::string& loop_name, int64_t max_events) {
 
   LoopSettings settings = parse_loop_settings(loop.settings_json);
   std::unique_ptr<Model> model;
-  if (loop.weights != nullptr) {
+  if (loop.weights != nullptr && !source.retraining) {
     std::string_view blob(VARDATA_ANY(loop.weights), VARSIZE_ANY_EXHDR(loop.weights));
     model = std::make_unique<Model>(deserialize_model(blob, settings.space, settings.learner));
   } else {
     model = std::make_unique<Model>(settings.space, settings.learner);
   }
 
-  std::string query = due_events_query(loop.aggregation);
+  std::string query = source.retraining ? kept_events_query() : due_events_query(loop.aggregation);
   Portal portal = nullptr;
-  pg_call([&] { portal = open_due_events(query.c_str(), &loop, now, max_events); });
+  pg_call([&] { portal = open_due_events(query.c_str(), &loop, now, max_events, source); });
   FeatureSet context;
   FeatureSet action;
   std::vector<Outcome> outcomes;
@@ -330,6 +348,7 @@ TrainCounts train_loop(const std::string& loop_name, int64_t max_events) {
       if (event.has_reward) ++counts.rewarded;
       else ++counts.defaulted;
     }
+    if (source.retraining) continue;  // the events stay as they are
     WrittenOutcomes written{0, 0};
     pg_call([&] { written = write_outcomes(outcomes.data(), static_cast<int>(outcomes.size()), now); });
     // Exactly once: an event the model learned but could not mark joined would
@@ -342,14 +361,16 @@ TrainCounts train_loop(const std::string& loop_name, int64_t max_events) {
   }
   counts.learned = counts.rewarded + counts.defaulted;
   counts.joined = counts.learned + counts.skipped;
-  counts.more_due = fetched >= max_events;
+  counts.more_due = !source.retraining && fetched >= max_events;
   counts.model_version = loop.model_version;
   counts.examples = static_cast<int64_t>(model->examples());
 
-  if (counts.learned > 0) {
+  // A retraining stores its model even from no events: what was deleted must
+  // stop counting.
+  if (counts.learned > 0 || source.retraining) {
     counts.model_version = loop.max_version + 1;
     std::string blob = serialize_model(*model);
-    std::string metrics = train_counts_json(counts);
+    std::string metrics = source.retraining ? retrain_counts_json(counts) : train_counts_json(counts);
     pg_call([&] {
       SPI_cursor_close(portal);
       store_model(&loop, counts.model_version, counts.examples, &blob, metrics.c_str());
@@ -366,6 +387,16 @@ TrainCounts train_loop(const std::string& loop_name, int64_t max_events) {
   return counts;
 }
 
+}  // namespace
+
+TrainCounts train_loop(const std::string& loop_name, int64_t max_events) {
+  return run_training(loop_name, max_events, Source{false, DT_NOBEGIN});
+}
+
+TrainCounts retrain_loop(const std::string& loop_name, std::optional<int64_t> since) {
+  return run_training(loop_name, std::numeric_limits<int64_t>::max(), Source{true, since.value_or(DT_NOBEGIN)});
+}
+
 std::string train_counts_json(const TrainCounts& counts) {
   nlohmann::json json = {{"loop", counts.loop},
                          {"joined", counts.joined},
@@ -377,6 +408,15 @@ std::string train_counts_json(const TrainCounts& counts) {
                          {"model_version", counts.model_version},
                          {"examples", counts.examples},
                          {"more_due", counts.more_due}};
+  return json.dump();
+}
+
+std::string retrain_counts_json(const TrainCounts& counts) {
+  nlohmann::json json = {{"loop", counts.loop},
+                         {"retrained", true},
+                         {"learned", counts.learned},
+                         {"model_version", counts.model_version},
+                         {"examples", counts.examples}};
   return json.dump();
 }
 
