@@ -23,6 +23,10 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value', DETAIL = format('Got %s.', max_events);
     END IF;
     IF kept_for IS NOT NULL THEN
+        -- Shares the loop's row with other deleters; waits for a training
+        -- step, pz_configure_loop or pz_drop_loop of the loop (each holds it
+        -- for update), so that it can deadlock with none of them.
+        PERFORM FROM pz.loops AS l WHERE l.loop_id = target.loop_id FOR SHARE;
         -- Oldest first, from the loop's time index. Rows that another deleter
         -- (pz_forget, a concurrent call) holds are left for a later batch
         -- rather than waited for; the trainer never updates joined events.
