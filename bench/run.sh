@@ -3,7 +3,7 @@
 #   bash bench/run.sh
 # Builds and installs pz (skip with PZ_BENCH_SKIP_BUILD=1), starts a throwaway
 # cluster with pz preloaded, measures, and prints a table of each figure with
-# its target. Run as root on Debian 12; takes about 7 minutes on 2 cores.
+# its target. Run as root on Debian 12; takes about 11 minutes on 2 cores.
 #
 #   a. throughput of the one-statement "filter and rank" query (pgbench, 1 and
 #      8 clients) against the same filter with ORDER BY popularity LIMIT 10,
@@ -11,7 +11,8 @@
 #   b. server-side time of one pz_rank call with 50, 500 and 5,000 actions;
 #   c. pz_reward throughput (pgbench, 8 clients);
 #   d. trainer throughput: joining and learning logged events with pz_train;
-#   e. bytes per event and per reward on disk, bytes per cached model.
+#   e. bytes per event and per reward on disk, bytes per cached model;
+#   f. the log's size at steady state under retention (bench/retention.sh).
 #
 # Environment:
 #   PZ_BENCH_SKIP_BUILD=1       use the pz already installed
@@ -335,6 +336,13 @@ result[model_bytes]=$(psql -X -A -t -q -v ON_ERROR_STOP=1 \
 bench_version=$(value "SELECT model_version FROM pz.loops WHERE name = 'bench'")
 bench_bits=$(value "SELECT settings->>'bits' FROM pz.loops WHERE name = 'bench'")
 
+# ------------------------------------------------ f. the log under retention
+log "f. the log's size at steady state under retention (bench/retention.sh: its own cluster, 4 minutes)"
+PZ_BENCH_SKIP_BUILD=1 bash "$(dirname "$0")/retention.sh" | tee "$work/retention.out"
+read -r result[steady_bytes] result[steady_at] result[end_bytes] result[end_at] result[steady_growth] < <(
+  sed -n 's/^steady state: \([0-9]*\) bytes at \([0-9]*\) s, \([0-9]*\) bytes at \([0-9]*\) s (\(.*\))$/\1 \2 \3 \4 \5/p' \
+    "$work/retention.out")
+
 # -------------------------------------------------------------------- report
 # status VALUE OP LIMIT: "met" or "NOT met".
 status() { awk "BEGIN { exit !($1 $2 $3) }" && echo met || echo "NOT met"; }
@@ -383,6 +391,9 @@ ram=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
   row "e. pz.rewards bytes per reward (pz_reward, c)" "${result[reward_bytes]}" "" ""
   row "e. pz.rewards bytes per reward (bulk, d)" "${result[train_reward_bytes]}" "" ""
   row "e. cached model bytes per backend (bits $bench_bits, v$bench_version)" "${result[model_bytes]}" "" ""
+  row "f. log bytes under retention, once steady (at ${result[steady_at]} s)" "${result[steady_bytes]}" "" ""
+  row "f. log bytes under retention, at the end (${result[end_at]} s)" "${result[end_bytes]}" "flat" \
+      "${result[steady_growth]}"
   echo
   echo "a: 'pz' is the DESIGN.md statement (join to the catalog, then ORDER BY rank LIMIT 10); it logs one"
   echo "   event per call (an INSERT and a write commit) where the plain query only reads; both run the"
@@ -392,4 +403,7 @@ ram=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
   echo "   is pz_rank alone; 'logged' includes inserting the event row (both judged against the target)."
   echo "d: $learned events, $train_rewards with a reward, $steps pz_train call(s), $elapsed s."
   echo "e: on-disk sizes are pg_total_relation_size growth (heap, TOAST and indexes) per row added."
+  echo "f: pz.events + pz.rewards (heap, TOAST, indexes) while pgbench ranks and rewards 200 times a second"
+  echo "   (10 actions) on a loop with a 30 s retention, one session training and applying retention every"
+  echo "   second, autovacuum_naptime 10 s; the last column is the growth between the two sizes."
 }

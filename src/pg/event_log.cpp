@@ -7,9 +7,16 @@ namespace pz::pg {
 
 namespace {
 
-SPIPlanPtr insert_plan = nullptr;
+// Without and with a subject: the column subject_hash only exists once the
+// extension is updated to 0.2.0, so events without one never name it.
+SPIPlanPtr insert_plans[2] = {nullptr, nullptr};
 
-constexpr int kColumns = 13;
+constexpr int kColumns = 14;
+// The first kColumns - 1 of them.
+#define EVENT_COLUMNS                                                                                  \
+  "event_id, loop_id, created_at, context, actions, ranking, probabilities, scores, chosen_action, " \
+  "model_version, active, activated_at, baseline"
+#define EVENT_VALUES "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13"
 
 // PostgreSQL side (plain C: may ereport anywhere).
 Jsonb* without_excluded(Jsonb* actions, const std::vector<Candidate>& kept) {
@@ -69,19 +76,21 @@ void write_event(const EventRecord& record) {
     values[12] = 0;
     nulls[12] = 'n';
   }
+  const bool has_subject = record.subject_hash != nullptr;
+  values[13] = PointerGetDatum(record.subject_hash);
 
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "pz: SPI_connect failed");
-  if (insert_plan == nullptr) {
+  SPIPlanPtr& plan = insert_plans[has_subject];
+  if (plan == nullptr) {
     Oid types[kColumns] = {UUIDOID,       INT4OID,       TIMESTAMPTZOID, JSONBOID, JSONBOID,
                            TEXTARRAYOID,  FLOAT8ARRAYOID, FLOAT8ARRAYOID, TEXTOID,  INT8OID,
-                           BOOLOID,       TIMESTAMPTZOID, TEXTOID};
-    insert_plan = prepare_kept_plan(
-        "INSERT INTO pz.events (event_id, loop_id, created_at, context, actions, ranking, "
-        "probabilities, scores, chosen_action, model_version, active, activated_at, baseline) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-        kColumns, types);
+                           BOOLOID,       TIMESTAMPTZOID, TEXTOID,        BYTEAOID};
+    plan = prepare_kept_plan(has_subject ? "INSERT INTO pz.events (" EVENT_COLUMNS ", subject_hash) "
+                                           "VALUES (" EVENT_VALUES ", $14)"
+                                         : "INSERT INTO pz.events (" EVENT_COLUMNS ") VALUES (" EVENT_VALUES ")",
+                             has_subject ? kColumns : kColumns - 1, types);
   }
-  if (SPI_execute_plan(insert_plan, values, nulls, false, 0) != SPI_OK_INSERT)
+  if (SPI_execute_plan(plan, values, nulls, false, 0) != SPI_OK_INSERT)
     elog(ERROR, "pz: inserting into pz.events failed");
   SPI_finish();
 }

@@ -23,6 +23,7 @@ struct EventRecord {
   const Decision* decision;
   bool active;
   const std::string* baseline;  // nullptr: none
+  const bytea* subject_hash;    // nullptr: none (see subjects.hpp)
 };
 
 std::string uuid_text(const pg_uuid_t& uuid);

@@ -14,6 +14,7 @@
 #include "pg/limits.hpp"
 #include "pg/loop_cache.hpp"
 #include "pg/rank_request.hpp"
+#include "pg/subjects.hpp"
 
 namespace pz::pg {
 
@@ -154,7 +155,8 @@ PZ_SQL_FUNCTION(pz_rank) {
                        &scores,
                        &decision,
                        !options.deferred,
-                       options.has_baseline ? &options.baseline : nullptr};
+                       options.has_baseline ? &options.baseline : nullptr,
+                       options.subject.empty() ? nullptr : subject_hash(options.subject)};
     insert_event(record);
   }
   pg_call([&] { emit_rows(fcinfo, options.learn ? &event_id : nullptr, candidates, scores, decision); });

@@ -36,6 +36,15 @@ void read_excluded(TokenCursor& cursor, RankOptions& options) {
   cursor.next();
 }
 
+// A text, or an integral number read as its digits (an application's user id).
+void read_subject(TokenCursor& cursor, RankOptions& options) {
+  const JsonToken& token = cursor.peek();
+  if (!token_as_id(token, options.subject))
+    throw InputError(std::string("option \"subject\" must be a string, not ") + json_type_name(token));
+  if (options.subject.empty()) throw InputError("option \"subject\" must not be an empty string");
+  cursor.skip_value();
+}
+
 }  // namespace
 
 RankOptions parse_rank_options(JsonTokens tokens) {
@@ -65,9 +74,11 @@ RankOptions parse_rank_options(JsonTokens tokens) {
       options.has_baseline = true;
     } else if (key == "excluded") {
       read_excluded(cursor, options);
+    } else if (key == "subject") {
+      read_subject(cursor, options);
     } else {
       throw InputError("unknown option " + quoted(key) +
-                       " (known options: baseline, deferred, event_id, excluded, learn)");
+                       " (known options: baseline, deferred, event_id, excluded, learn, subject)");
     }
   }
   return options;

@@ -18,6 +18,7 @@ struct RankOptions {
   bool has_baseline = false;
   std::string baseline;
   std::unordered_set<std::string> excluded;
+  std::string subject;  // empty: none (its keyed hash is logged, for pz_forget)
 };
 
 struct Candidate {

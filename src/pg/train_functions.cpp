@@ -1,5 +1,6 @@
-// SQL functions of on-demand learning: pz_train, and the model check that
-// pz_rollback_model uses.
+// SQL functions of on-demand learning: pz_train, pz_retrain, and the model
+// check that pz_rollback_model uses.
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -30,6 +31,19 @@ PZ_SQL_FUNCTION(pz_train) {
   if (name == nullptr) throw SqlError(ERRCODE_NULL_VALUE_NOT_ALLOWED, "loop must not be null");
   TrainCounts counts = train_loop(name, pz_train_batch_size());
   return jsonb_from_text(train_counts_json(counts));
+}
+
+// pz_retrain(loop text, since timestamptz DEFAULT NULL)
+PZ_SQL_FUNCTION(pz_retrain) {
+  char* name = nullptr;
+  std::optional<int64_t> since;
+  pg_call([&] {
+    if (!PG_ARGISNULL(0)) name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+    if (!PG_ARGISNULL(1)) since = PG_GETARG_TIMESTAMPTZ(1);
+  });
+  if (name == nullptr) throw SqlError(ERRCODE_NULL_VALUE_NOT_ALLOWED, "loop must not be null");
+  TrainCounts counts = retrain_loop(name, since);
+  return jsonb_from_text(retrain_counts_json(counts));
 }
 
 // pz.model_fits(settings jsonb, weights bytea): can a stored model serve a loop

@@ -1,5 +1,6 @@
 #include "pg/trainer.hpp"
 
+#include <limits>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -152,10 +153,22 @@ void lock_loop_for_training(const char* name, LoopForTraining* loop) {
   if (loop->model_version > 0) loop->weights = read_model_weights(loop->loop_id, loop->model_version, name, caller);
 }
 
-Portal open_due_events(const char* query, const LoopForTraining* loop, TimestampTz now, int64 limit) {
-  Oid types[5] = {INT4OID, TEXTOID, TIMESTAMPTZOID, INT8OID, INT8OID};
-  Datum args[5] = {Int32GetDatum(loop->loop_id), CStringGetTextDatum(loop->reward_wait),
-                   TimestampTzGetDatum(now), Int64GetDatum(limit), Int64GetDatum(loop->rewards_counted_through)};
+// What a run learns: the due events (a training step), or the kept joined
+// log from the untrained model (a retraining).
+struct Source {
+  bool retraining;
+  TimestampTz since;  // retraining: the earliest created_at learned
+};
+
+// $5 of the due events' query is rewards_counted_through, $6 of the kept
+// events' query is since.
+Portal open_due_events(const char* query, const LoopForTraining* loop, TimestampTz now, int64 limit,
+                       const Source& source) {
+  Oid types[6] = {INT4OID, TEXTOID, TIMESTAMPTZOID, INT8OID, INT8OID, TIMESTAMPTZOID};
+  Datum args[6] = {Int32GetDatum(loop->loop_id), CStringGetTextDatum(loop->reward_wait),
+                   TimestampTzGetDatum(now), Int64GetDatum(limit), Int64GetDatum(loop->rewards_counted_through),
+                   TimestampTzGetDatum(source.since)};
+  Portal portal = SPI_cursor_open_with_args(nullptr, query, 6, types, args, nullptr, false, 0);
   Portal portal = SPI_cursor_open_with_args(nullptr, query, 5, types, args, nullptr, false, 0);
   if (portal == nullptr) elog(ERROR, "pz: opening the due events failed");
   return portal;
@@ -293,6 +306,17 @@ std::string due_events_query(std::string_view aggregation) {
          " LIMIT $4";
 }
 
+// The kept events a retraining learns ($6: since), in event order, each with
+// the reward it was joined with (has_reward is true for every one).
+std::string kept_events_query() {
+  return "SELECT e.ctid, e.context, e.actions, e.chosen_action, e.probabilities[1], true, "
+         "       e.reward, 0::int8, 0::int8, e.event_id, e.created_at "
+         "  FROM pz.events e "
+         " WHERE e.loop_id = $1 AND e.outcome IN ('rewarded', 'defaulted') AND e.created_at >= $6 "
+         " ORDER BY e.created_at, e.event_id "
+         " LIMIT $4";
+}
+
 // A step's statements are fixed, and so are their best plans: walk the pending
 // index in event order, find rewards and events by key. Costing a backlog, the
 // planner would rather scan the whole table and sort the wide rows on disk (3
@@ -395,9 +419,7 @@ void record_step(const LoopForTraining* loop, const TrainCounts* counts, int64 l
     elog(ERROR, "pz: counting the training step failed");
 }
 
-}  // namespace
-
-TrainCounts train_loop(const std::string& loop_name, int64_t max_events) {
+TrainCounts run_training(const std::string& loop_name, int64_t max_events, const Source& source) {
   TrainCounts counts;
   counts.loop = loop_name;
   LoopForTraining loop;
@@ -424,16 +446,16 @@ TrainCounts train_loop(const std::string& loop_name, int64_t max_events) {
   LoopSettings settings = parse_loop_settings(loop.settings_json);
   check_model_memory(settings.space.bits, loop_name.c_str());
   std::unique_ptr<Model> model;
-  if (loop.weights != nullptr) {
+  if (loop.weights != nullptr && !source.retraining) {
     std::string_view blob(VARDATA_ANY(loop.weights), VARSIZE_ANY_EXHDR(loop.weights));
     model = std::make_unique<Model>(deserialize_model(blob, settings.space, settings.learner));
   } else {
     model = std::make_unique<Model>(settings.space, settings.learner);
   }
 
-  std::string query = due_events_query(loop.aggregation);
+  std::string query = source.retraining ? kept_events_query() : due_events_query(loop.aggregation);
   Portal portal = nullptr;
-  pg_call([&] { portal = open_due_events(query.c_str(), &loop, now, max_events); });
+  pg_call([&] { portal = open_due_events(query.c_str(), &loop, now, max_events, source); });
   FeatureSet context;
   FeatureSet action;
   std::vector<Outcome> outcomes;
@@ -467,6 +489,7 @@ TrainCounts train_loop(const std::string& loop_name, int64_t max_events) {
       else ++counts.defaulted;
       minute_sums.add(event.created_at, outcome.reward, now);
     }
+    if (source.retraining) continue;  // the events stay as they are
     WrittenOutcomes written{0, 0, 0};
     pg_call([&] { written = write_outcomes(outcomes.data(), static_cast<int>(outcomes.size()), now); });
     // Exactly once: an event the model learned but could not mark joined would
@@ -480,14 +503,16 @@ TrainCounts train_loop(const std::string& loop_name, int64_t max_events) {
   }
   counts.learned = counts.rewarded + counts.defaulted;
   counts.joined = counts.learned + counts.skipped + counts.quarantined;
-  counts.more_due = fetched >= max_events;
+  counts.more_due = !source.retraining && fetched >= max_events;
   counts.model_version = loop.model_version;
   counts.examples = static_cast<int64_t>(model->examples());
 
-  if (counts.learned > 0) {
+  // A retraining stores its model even from no events: what was deleted must
+  // stop counting.
+  if (counts.learned > 0 || source.retraining) {
     counts.model_version = loop.max_version + 1;
     std::string blob = serialize_model(*model);
-    std::string metrics = train_counts_json(counts);
+    std::string metrics = source.retraining ? retrain_counts_json(counts) : train_counts_json(counts);
     pg_call([&] {
       SPI_cursor_close(portal);
       store_model(&loop, counts.model_version, counts.examples, &blob, metrics.c_str());
@@ -496,13 +521,25 @@ TrainCounts train_loop(const std::string& loop_name, int64_t max_events) {
   } else {
     pg_call([&] { SPI_cursor_close(portal); });
   }
-  if (loop.counted) pg_call([&] { record_step(&loop, &counts, late_at_join, &minute_sums); });
+  // A retraining joins nothing: the counters already hold its events.
+  if (loop.counted && !source.retraining)
+    pg_call([&] { record_step(&loop, &counts, late_at_join, &minute_sums); });
   pg_call([&] {
     MemoryContextDelete(batch_context);
     SPI_finish();
     AtEOXact_GUC(true, guc_level);
   });
   return counts;
+}
+
+}  // namespace
+
+TrainCounts train_loop(const std::string& loop_name, int64_t max_events) {
+  return run_training(loop_name, max_events, Source{false, DT_NOBEGIN});
+}
+
+TrainCounts retrain_loop(const std::string& loop_name, std::optional<int64_t> since) {
+  return run_training(loop_name, std::numeric_limits<int64_t>::max(), Source{true, since.value_or(DT_NOBEGIN)});
 }
 
 std::string train_counts_json(const TrainCounts& counts) {
@@ -517,6 +554,15 @@ std::string train_counts_json(const TrainCounts& counts) {
                          {"model_version", counts.model_version},
                          {"examples", counts.examples},
                          {"more_due", counts.more_due}};
+  return json.dump();
+}
+
+std::string retrain_counts_json(const TrainCounts& counts) {
+  nlohmann::json json = {{"loop", counts.loop},
+                         {"retrained", true},
+                         {"learned", counts.learned},
+                         {"model_version", counts.model_version},
+                         {"examples", counts.examples}};
   return json.dump();
 }
 

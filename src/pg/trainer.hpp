@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace pz::pg {
@@ -28,7 +29,17 @@ struct TrainCounts {
 // Throws SqlError 42704 for an unknown loop.
 TrainCounts train_loop(const std::string& loop_name, int64_t max_events);
 
+// Rebuilds the loop's model from scratch (pz_retrain): the untrained model
+// learns, in event order, the kept events joined as rewarded or defaulted and
+// created at or after `since` (a timestamptz; all when empty), each with the
+// reward it was joined with; the result is stored as a new version and made
+// current. The events are left as they are. Same transaction and lock rules
+// as train_loop; the counts are learned, model_version and examples.
+TrainCounts retrain_loop(const std::string& loop_name, std::optional<int64_t> since);
+
 // The counts as JSON text, as pz_train returns them.
 std::string train_counts_json(const TrainCounts& counts);
+// The counts of retrain_loop as JSON text, as pz_retrain returns them.
+std::string retrain_counts_json(const TrainCounts& counts);
 
 }  // namespace pz::pg

@@ -24,6 +24,7 @@
 #include "pg/guard.hpp"
 #include "pg/gucs.hpp"
 #include "pg/postgres.hpp"
+#include "pg/retention.hpp"
 #include "pg/schema_version.hpp"
 #include "pg/trainer.hpp"
 
@@ -263,24 +264,39 @@ void refresh_counters_step() {
 
 enum class StepResult { kCaughtUp, kMoreDue, kFailed };
 
-// One train_loop() step of `loop` in its own transaction.
-StepResult train_step(const char* loop) {
+// A kind of step of a loop: what it is doing (for pg_stat_activity), what it
+// failed to do (for the log), and its work inside the step's transaction,
+// which says whether more is due.
+struct StepKind {
+  const char* doing;
+  const char* failed_to;
+  bool (*work)(const char* loop);
+};
+
+bool train_once(const char* loop) {
+  TrainCounts counts = train_loop(loop, pz_train_batch_size());
+  pg_call([&] { log_step(loop, counts.learned, counts.model_version); });
+  return counts.more_due;
+}
+
+constexpr StepKind kTraining{"training", "train", train_once};
+constexpr StepKind kRetention{"deleting expired events of", "delete expired events of", delete_expired_events};
+
+// One step of `loop` in its own transaction.
+StepResult run_step(const char* loop, const StepKind& kind) {
   Failure failure;
   char activity[256];
-  snprintf(activity, sizeof activity, "pz: training loop %s", loop);
+  snprintf(activity, sizeof activity, "pz: %s loop %s", kind.doing, loop);
   try {
     pg_call([&] { begin_transaction(activity); });
-    TrainCounts counts = train_loop(loop, pz_train_batch_size());
-    pg_call([&] {
-      commit_transaction();
-      log_step(loop, counts.learned, counts.model_version);
-    });
-    return counts.more_due ? StepResult::kMoreDue : StepResult::kCaughtUp;
+    bool more_due = kind.work(loop);
+    pg_call([] { commit_transaction(); });
+    return more_due ? StepResult::kMoreDue : StepResult::kCaughtUp;
   } catch (...) {
     describe_current_exception(failure);
   }
   char what[256];
-  snprintf(what, sizeof what, "pz trainer could not train loop \"%s\"", loop);
+  snprintf(what, sizeof what, "pz trainer could not %s loop \"%s\"", kind.failed_to, loop);
   abort_and_report(failure, what);
   return StepResult::kFailed;
 }
@@ -294,7 +310,11 @@ bool run_round() {
     if (!pz_worker_enabled()) return false;  // turned off by a reload
     const char* loop = due_loops[i].c_str();
     last_attempt[loop] = GetCurrentTimestamp();
-    if (train_step(loop) == StepResult::kMoreDue) backlogged.insert(loop);
+    // One training step, then one short batch of the loop's expired events:
+    // a busy loop waits for the next round, behind the other due loops.
+    bool more_due = run_step(loop, kTraining) == StepResult::kMoreDue;
+    if (run_step(loop, kRetention) == StepResult::kMoreDue) more_due = true;
+    if (more_due) backlogged.insert(loop);
   }
   if (installed) refresh_counters_step();
   return !backlogged.empty();

@@ -165,6 +165,18 @@ SQL
                                       '{\"event_id\": \"00000000-0000-4000-8000-000000000003\"}')" >/dev/null
   expect_equal "ranking with a model trained by $version after a rollback" "1" \
     "$(q -c "SELECT model_version FROM pz.events WHERE event_id = '00000000-0000-4000-8000-000000000003'")"
+
+  log "the data lifecycle on the old log"
+  expect_equal "events with a subject after updating from $version" 0 \
+    "$(q -c "SELECT count(subject_hash) FROM pz.events")"
+  q -c "SELECT count(*) FROM pz_rank('shop', '{}', '[\"toy\"]', '{\"subject\": \"s1\"}')" >/dev/null
+  expect_equal "pz_forget after updating from $version" '{"events": 1, "rewards": 0}' "$(q -c "SELECT pz_forget('s1')")"
+  expect_equal "pz_retrain learns the old joined log" \
+    "$(q -c "SELECT count(*) FROM pz.events JOIN pz.loops USING (loop_id)
+              WHERE name = 'shop' AND outcome IN ('rewarded', 'defaulted')")" \
+    "$(q -c "SELECT pz_retrain('shop')->>'examples'")"
+  q -c "SELECT pz_configure_loop('slow', '{\"retention\": \"1 microsecond\"}')" >/dev/null
+  expect_equal "retention deletes old joined events" 2 "$(q -c "SELECT pz.apply_retention('slow')->>'events'")"
   crashes=$(grep -c "terminated by signal" "$PZ_CLUSTER_DIR/server.log" || true)
   expect_equal "server processes that crashed" "0" "$crashes"
   stop_cluster
