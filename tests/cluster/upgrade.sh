@@ -35,7 +35,7 @@ SQL
   expect_equal "events with a subject after updating from $version" 0 \
     "$(q -d pz_upgrade -c "SELECT count(subject_hash) FROM pz.events")"
   q -d pz_upgrade -c "SELECT count(*) FROM pz_rank('kept', '{}', '[\"a\"]', '{\"subject\": \"s1\"}')" >/dev/null
-  expect_equal "pz_forget after updating from $version" '{"events": 1, "rewards": 0}' \
+  expect_equal "pz_forget after updating from $version" '{"loops": ["kept"], "events": 1, "rewards": 0}' \
     "$(q -d pz_upgrade -c "SELECT pz_forget('s1')")"
   expect_equal "pz_retrain after updating from $version" 1 "$(q -d pz_upgrade -c "SELECT pz_retrain('kept')->>'examples'")"
   q -d pz_upgrade -c "SELECT pz_configure_loop('kept', '{\"retention\": \"1 microsecond\"}')" >/dev/null
