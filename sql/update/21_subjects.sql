@@ -45,6 +45,8 @@ AS $$
 DECLARE
     hashes bytea[];
     forgotten uuid[];
+    touched integer[];
+    loops_touched jsonb;
     rewards_deleted bigint := 0;
 BEGIN
     IF subject IS NULL THEN
@@ -57,21 +59,25 @@ BEGIN
     -- Locked in event order, the order in which training steps and retention
     -- lock events too, so that forgetting cannot deadlock with them. A pending
     -- event that a training step holds is waited for, then deleted.
-    SELECT array_agg(e.event_id) INTO forgotten
-      FROM (SELECT e.event_id FROM pz.events AS e
+    SELECT array_agg(e.event_id), array_agg(DISTINCT e.loop_id) INTO forgotten, touched
+      FROM (SELECT e.event_id, e.loop_id FROM pz.events AS e
              WHERE e.subject_hash = ANY (hashes)
              ORDER BY e.created_at, e.event_id
                FOR UPDATE) AS e;
+    -- The loops the subject's events were in: those to pz_retrain.
+    SELECT coalesce(jsonb_agg(l.name ORDER BY l.name), '[]') INTO loops_touched
+      FROM pz.loops AS l WHERE l.loop_id = ANY (touched);
     IF forgotten IS NOT NULL THEN
         DELETE FROM pz.events AS e WHERE e.event_id = ANY (forgotten);
         -- After the events (see pz.apply_retention).
         DELETE FROM pz.rewards AS r WHERE r.event_id = ANY (forgotten);
         GET DIAGNOSTICS rewards_deleted = ROW_COUNT;
     END IF;
-    RETURN jsonb_build_object('events', coalesce(cardinality(forgotten), 0), 'rewards', rewards_deleted);
+    RETURN jsonb_build_object('events', coalesce(cardinality(forgotten), 0), 'rewards', rewards_deleted,
+                              'loops', loops_touched);
 END
 $$;
-COMMENT ON FUNCTION @extschema@.pz_forget(text) IS 'Deletes every event of a subject (options.subject of pz_rank) in every loop, with their rewards; returns the counts. Models trained on them keep their influence until pz_retrain.';
+COMMENT ON FUNCTION @extschema@.pz_forget(text) IS 'Deletes every event of a subject (options.subject of pz_rank) in every loop, with their rewards; returns the counts and the loops they were in. Models trained on them keep their influence until pz_retrain.';
 
 REVOKE ALL ON FUNCTION @extschema@.pz_forget(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.pz_forget(text) TO pz_admin;

@@ -169,7 +169,6 @@ Portal open_due_events(const char* query, const LoopForTraining* loop, Timestamp
                    TimestampTzGetDatum(now), Int64GetDatum(limit), Int64GetDatum(loop->rewards_counted_through),
                    TimestampTzGetDatum(source.since)};
   Portal portal = SPI_cursor_open_with_args(nullptr, query, 6, types, args, nullptr, false, 0);
-  Portal portal = SPI_cursor_open_with_args(nullptr, query, 5, types, args, nullptr, false, 0);
   if (portal == nullptr) elog(ERROR, "pz: opening the due events failed");
   return portal;
 }

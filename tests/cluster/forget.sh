@@ -64,7 +64,8 @@ loader=$!
 sleep 3
 forgotten=$(q -d $db -c "SELECT pz_forget('u1')")
 wait "$loader" || fail "phase 2 failed"
-expect_equal "pz_forget('u1')" "{\"events\": $u1_events, \"rewards\": $u1_rewards}" "$forgotten"
+expect_equal "pz_forget('u1')" "{\"loops\": [\"forget_a\", \"forget_b\"], \"events\": $u1_events, \"rewards\": $u1_rewards}" \
+  "$forgotten"
 expect_equal "events of u1 left" 0 "$(q -d $db -c "SELECT count(*) FROM pz.events WHERE $of_u1")"
 expect_equal "rows of the others logged before, untouched" "$others_before" "$(others "$cutoff")"
 expect_equal "rewards left without their event" 0 \

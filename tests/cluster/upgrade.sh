@@ -170,7 +170,7 @@ SQL
   expect_equal "events with a subject after updating from $version" 0 \
     "$(q -c "SELECT count(subject_hash) FROM pz.events")"
   q -c "SELECT count(*) FROM pz_rank('shop', '{}', '[\"toy\"]', '{\"subject\": \"s1\"}')" >/dev/null
-  expect_equal "pz_forget after updating from $version" '{"events": 1, "rewards": 0}' "$(q -c "SELECT pz_forget('s1')")"
+  expect_equal "pz_forget after updating from $version" '{"loops": ["shop"], "events": 1, "rewards": 0}' "$(q -c "SELECT pz_forget('s1')")"
   expect_equal "pz_retrain learns the old joined log" \
     "$(q -c "SELECT count(*) FROM pz.events JOIN pz.loops USING (loop_id)
               WHERE name = 'shop' AND outcome IN ('rewarded', 'defaulted')")" \
