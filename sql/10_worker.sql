@@ -58,19 +58,31 @@ SELECT pz_drop_loop('poisoned');
 SELECT count(*) AS counters_left FROM pz.loop_counters
  WHERE loop_id NOT IN (SELECT loop_id FROM pz.loops);
 
--- An installation of 0.1.0 trains with this library before its update, and
--- the update counts its log: pz.loop_status says what the 0.1.0 view said.
+-- An installation of 0.1.0 with a log, and the update counts that log:
+-- pz.loop_status says what the 0.1.0 view said. This library refuses to run
+-- on 0.1.0's SQL objects, so the log is written here as 0.1.0's pz_rank,
+-- pz_reward and pz_train left it (tests/cluster/upgrade.sh uses the real
+-- 0.1.0 library): two rewarded events, a deferred one skipped, one pending,
+-- and two late rewards.
 \set regress_database :DBNAME
 CREATE DATABASE pz_regress_counters;
 \c pz_regress_counters
 CREATE EXTENSION pz VERSION '0.1.0';
 SELECT name FROM pz_create_loop('old', '{"reward_wait": "0 seconds"}');
-SELECT count(*) FROM generate_series(1, 6) AS g,
-       LATERAL pz_rank('old', '{}', '["a", "b"]', jsonb_build_object('deferred', g = 6)) AS r,
-       LATERAL pz_reward(r.event_id, 1) WHERE r.rank = 1 AND g % 2 = 0;
-SELECT pz_train('old') ->> 'learned' AS learned_before_update;
-SELECT pz_reward(event_id, 0.5) FROM pz.events WHERE outcome = 'rewarded' LIMIT 1;
-SELECT count(*) FROM pz_rank('old', '{}', '["a", "b"]');
+INSERT INTO pz.events (event_id, loop_id, created_at, context, actions, ranking, probabilities, scores,
+                       chosen_action, model_version, active, activated_at, joined_at, reward, outcome)
+SELECT ('00000000-0000-4000-8000-00000000020' || n)::uuid, l.loop_id, now() - interval '1 minute',
+       '{}', '["a", "b"]', '{a,b}', '{0.9,0.1}', '{0,0}', 'a', 0, n <> 3,
+       CASE WHEN n <> 3 THEN now() - interval '1 minute' END,
+       CASE WHEN n < 4 THEN now() - interval '30 seconds' END,
+       CASE WHEN n < 3 THEN 1 END,
+       CASE WHEN n < 3 THEN 'rewarded' WHEN n = 3 THEN 'skipped' END
+  FROM pz.loops AS l, generate_series(1, 4) AS n WHERE l.name = 'old';
+INSERT INTO pz.rewards (event_id, received_at, value)
+VALUES ('00000000-0000-4000-8000-000000000201', now() - interval '50 seconds', 1),
+       ('00000000-0000-4000-8000-000000000202', now() - interval '50 seconds', 1),
+       ('00000000-0000-4000-8000-000000000203', now() - interval '50 seconds', 1),
+       ('00000000-0000-4000-8000-000000000201', now() - interval '10 seconds', 0.5);
 CREATE TABLE status_before AS SELECT * FROM pz.loop_status;
 ALTER EXTENSION pz UPDATE;
 SELECT loop, events, pending, joined, skipped, rewards, late_rewards, quarantined, examples,

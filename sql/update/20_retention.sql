@@ -34,7 +34,7 @@ BEGIN
           FROM (SELECT e.event_id FROM pz.events AS e
                  WHERE e.loop_id = target.loop_id AND e.created_at < now() - kept_for
                    AND e.joined_at IS NOT NULL
-                 ORDER BY e.created_at
+                 ORDER BY e.created_at, e.event_id
                  LIMIT max_events
                    FOR UPDATE SKIP LOCKED) AS e;
     END IF;
