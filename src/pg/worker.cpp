@@ -188,9 +188,9 @@ void refresh_counters() {
   int status = SPI_execute(
       "SELECT to_regprocedure('pz.refresh_loop_counters()') IS NOT NULL", true, 1);
   bool is_null = true;
-  bool installed = status == SPI_OK_SELECT && SPI_processed == 1 &&
+  bool available = status == SPI_OK_SELECT && SPI_processed == 1 &&
                    DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null));
-  if (installed && SPI_execute("SELECT pz.refresh_loop_counters()", false, 0) != SPI_OK_SELECT)
+  if (available && SPI_execute("SELECT pz.refresh_loop_counters()", false, 0) != SPI_OK_SELECT)
     elog(ERROR, "pz: refreshing the loop counters failed");
   SPI_finish();
 }
