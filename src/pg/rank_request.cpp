@@ -73,17 +73,42 @@ RankOptions parse_rank_options(JsonTokens tokens) {
   return options;
 }
 
+CandidateList::CandidateList(const RankOptions& options, size_t expected) : options_(options) {
+  candidates_.reserve(expected);
+  seen_.reserve(expected);
+}
+
+void CandidateList::add(Candidate candidate, const std::string& position) {
+  if (candidate.id.empty()) throw InputError(position + " has an empty id");
+  if (!seen_.insert(candidate.id).second)
+    throw InputError(position + ": duplicate action id " + quoted(candidate.id));
+  if (options_.excluded.count(candidate.id) == 0) candidates_.push_back(std::move(candidate));
+}
+
+std::vector<Candidate> CandidateList::finish() {
+  if (candidates_.empty())
+    throw InputError(seen_.empty() ? "actions must not be an empty array"
+                                   : "every action is excluded: nothing is left to rank");
+  if (options_.has_baseline) {
+    bool found = false;
+    for (const Candidate& candidate : candidates_) found = found || candidate.id == options_.baseline;
+    if (!found) throw InputError("baseline \"" + options_.baseline + "\" is not one of the actions to rank");
+  }
+  return std::move(candidates_);
+}
+
+std::string action_position(size_t element) { return "action " + std::to_string(element + 1); }
+
 std::vector<Candidate> parse_candidates(JsonTokens tokens, const RankOptions& options) {
   TokenCursor cursor(tokens);
   if (cursor.peek().kind != TokenKind::kBeginArray)
     throw InputError(std::string("actions must be a JSON array, not ") + json_type_name(cursor.peek()));
   cursor.next();
-  std::vector<Candidate> candidates;
-  std::unordered_set<std::string> seen;
+  CandidateList candidates(options, 0);
   for (size_t element = 0; cursor.peek().kind != TokenKind::kEndArray; ++element) {
     Candidate candidate{{}, element, 0, false};
     const JsonToken& start = cursor.peek();
-    std::string position = "action " + std::to_string(element + 1);
+    std::string position = action_position(element);
     if (start.kind == TokenKind::kBeginObject) {
       cursor.next();
       bool has_id = false;
@@ -116,15 +141,9 @@ std::vector<Candidate> parse_candidates(JsonTokens tokens, const RankOptions& op
     } else {
       cursor.next();
     }
-    if (candidate.id.empty()) throw InputError(position + " has an empty id");
-    if (!seen.insert(candidate.id).second)
-      throw InputError("duplicate action id " + quoted(candidate.id));
-    if (options.excluded.count(candidate.id) == 0) candidates.push_back(std::move(candidate));
+    candidates.add(std::move(candidate), position);
   }
-  if (candidates.empty())
-    throw InputError(seen.empty() ? "actions must not be an empty array"
-                                  : "every action is excluded: nothing is left to rank");
-  return candidates;
+  return candidates.finish();
 }
 
 }  // namespace pz::pg
