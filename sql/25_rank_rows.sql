@@ -56,7 +56,7 @@ SELECT actions = (SELECT jsonb_agg(jsonb_build_object('id', id, 'features', json
 -- The recommended one-statement query: filter, rank, show the top rows.
 SELECT (r.item).id, (r.item).title, r.rank
   FROM pz_rank_rows('rows_shop', '{}', ARRAY(SELECT c FROM rr_catalog c WHERE c.price <= 50 ORDER BY id),
-                    '{"learn": false}') AS r
+                    '{"learn": false, "event_id": "00000000-0000-4000-8000-0000000025b1"}') AS r
  ORDER BY r.rank LIMIT 1;
 -- array_agg(c) works as well; rows of an anonymous record type too.
 SELECT count(*) FROM pz_rank_rows('rows_shop', '{}', (SELECT array_agg(c) FROM rr_catalog c), '{"learn": false}');

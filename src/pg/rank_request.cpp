@@ -10,6 +10,9 @@ namespace {
 
 std::string quoted(std::string_view text) { return "\"" + std::string(text) + "\""; }
 
+// "action 3" for the element at index 2 of the actions given.
+std::string action_position(size_t element) { return "action " + std::to_string(element + 1); }
+
 bool read_bool_option(TokenCursor& cursor, std::string_view key) {
   const JsonToken& token = cursor.next();
   if (token.kind != TokenKind::kBool)
@@ -78,10 +81,10 @@ CandidateList::CandidateList(const RankOptions& options, size_t expected) : opti
   seen_.reserve(expected);
 }
 
-void CandidateList::add(Candidate candidate, const std::string& position) {
-  if (candidate.id.empty()) throw InputError(position + " has an empty id");
+void CandidateList::add(Candidate candidate) {
+  if (candidate.id.empty()) throw InputError(action_position(candidate.element) + " has an empty id");
   if (!seen_.insert(candidate.id).second)
-    throw InputError(position + ": duplicate action id " + quoted(candidate.id));
+    throw InputError(action_position(candidate.element) + ": duplicate action id " + quoted(candidate.id));
   if (options_.excluded.count(candidate.id) == 0) candidates_.push_back(std::move(candidate));
 }
 
@@ -97,8 +100,6 @@ std::vector<Candidate> CandidateList::finish() {
   return std::move(candidates_);
 }
 
-std::string action_position(size_t element) { return "action " + std::to_string(element + 1); }
-
 std::vector<Candidate> parse_candidates(JsonTokens tokens, const RankOptions& options) {
   TokenCursor cursor(tokens);
   if (cursor.peek().kind != TokenKind::kBeginArray)
@@ -108,7 +109,8 @@ std::vector<Candidate> parse_candidates(JsonTokens tokens, const RankOptions& op
   for (size_t element = 0; cursor.peek().kind != TokenKind::kEndArray; ++element) {
     Candidate candidate{{}, element, 0, false};
     const JsonToken& start = cursor.peek();
-    std::string position = action_position(element);
+    // Named only in errors: not built for every action.
+    auto position = [element] { return action_position(element); };
     if (start.kind == TokenKind::kBeginObject) {
       cursor.next();
       bool has_id = false;
@@ -116,7 +118,7 @@ std::vector<Candidate> parse_candidates(JsonTokens tokens, const RankOptions& op
         std::string_view key = cursor.next().string();
         if (key == "id") {
           if (!token_as_id(cursor.peek(), candidate.id))
-            throw InputError(position + ": \"id\" must be a string, not " + json_type_name(cursor.peek()));
+            throw InputError(position() + ": \"id\" must be a string, not " + json_type_name(cursor.peek()));
           has_id = true;
           cursor.skip_value();
         } else if (key == "features") {
@@ -125,23 +127,23 @@ std::vector<Candidate> parse_candidates(JsonTokens tokens, const RankOptions& op
             candidate.features_token = cursor.position();
             candidate.has_features = true;
           } else if (features.kind != TokenKind::kNull) {
-            throw InputError(position + ": \"features\" must be an object, not " + json_type_name(features));
+            throw InputError(position() + ": \"features\" must be an object, not " + json_type_name(features));
           }
           cursor.skip_value();
         } else {
-          throw InputError(position + " has an unknown key " + quoted(key) +
+          throw InputError(position() + " has an unknown key " + quoted(key) +
                            " (an action is {\"id\": ..., \"features\": {...}})");
         }
       }
       cursor.next();
-      if (!has_id) throw InputError(position + " has no \"id\"");
+      if (!has_id) throw InputError(position() + " has no \"id\"");
     } else if (!token_as_id(start, candidate.id)) {
-      throw InputError(position + " must be an object {\"id\": ..., \"features\": {...}} or an id string, not " +
+      throw InputError(position() + " must be an object {\"id\": ..., \"features\": {...}} or an id string, not " +
                        json_type_name(start));
     } else {
       cursor.next();
     }
-    candidates.add(std::move(candidate), position);
+    candidates.add(std::move(candidate));
   }
   return candidates.finish();
 }

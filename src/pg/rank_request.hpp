@@ -35,8 +35,8 @@ RankOptions parse_rank_options(JsonTokens options);
 class CandidateList {
  public:
   CandidateList(const RankOptions& options, size_t expected);
-  // Throws InputError, naming `position`, for an empty or duplicate id.
-  void add(Candidate candidate, const std::string& position);
+  // Throws InputError, naming the candidate's position, for an empty or duplicate id.
+  void add(Candidate candidate);
   // Throws InputError when nothing is left to rank or the baseline is not a candidate.
   std::vector<Candidate> finish();
 
@@ -45,9 +45,6 @@ class CandidateList {
   std::vector<Candidate> candidates_;
   std::unordered_set<std::string> seen_;
 };
-
-// "action 3" for the element at index 2 of the actions given.
-std::string action_position(size_t element);
 
 // Candidates in the order given, without the excluded ones. Throws InputError
 // for a malformed action, a duplicate id, nothing left to rank, or a baseline

@@ -82,14 +82,17 @@ PZ_SQL_FUNCTION(pz_rank_rows) {
 
   const CachedLoop& loop = current_loop(args.loop);
   ColumnChoice choice(loop.settings.rows);
-  RowActions rows;
+  RowActions rows{};
+  struct Release {
+    RowActions* rows;
+    ~Release() { release_row_actions(rows); }
+  } release{&rows};
   pg_call([&] { read_row_actions(args.actions, choice.columns(), &rows); });
 
   CandidateList list(options, static_cast<size_t>(rows.count));
   for (int i = 0; i < rows.count; ++i) {
     list.add(Candidate{std::string(rows.ids[i], rows.id_lengths[i]), static_cast<size_t>(i), rows.features_token[i],
-                       true},
-             action_position(static_cast<size_t>(i)));
+                       true});
   }
   std::vector<Candidate> candidates = list.finish();
 

@@ -46,6 +46,7 @@ struct ValuePlan {
 
 struct ColumnPlan {
   const char* name;
+  uint32_t name_length;
   int attribute;  // index in the deformed row
   HashedKey key;  // hashed once, used for top-level keys
   ValuePlan value;
@@ -68,6 +69,21 @@ struct RowPlan {
 };
 
 RowPlan* plans = nullptr;
+
+// The tokens of a call's rows, kept in TopMemoryContext between calls:
+// thousands of rows then cost no allocation and touch no fresh pages. One
+// call at a time takes it (a nested call, from a trigger say, uses its own).
+TokenBuffer kept_tokens;
+bool kept_tokens_taken = false;
+
+void reserve_tokens(TokenBuffer* tokens, size_t capacity) {
+  if (tokens->capacity >= capacity) return;
+  size_t bytes = capacity * sizeof(JsonToken);
+  tokens->tokens = static_cast<JsonToken*>(
+      tokens->tokens == nullptr ? MemoryContextAllocHuge(tokens == &kept_tokens ? TopMemoryContext : CurrentMemoryContext, bytes)
+                                : repalloc_huge(tokens->tokens, bytes));
+  tokens->capacity = capacity;
+}
 
 MemoryContext plans_context() {
   static MemoryContext context = nullptr;
@@ -136,6 +152,7 @@ int compare_columns(const void* a, const void* b) {
 void add_feature(RowPlan* plan, TupleDesc descriptor, int attribute) {
   ColumnPlan* column = &plan->features[plan->feature_count++];
   column->name = pstrdup(NameStr(TupleDescAttr(descriptor, attribute)->attname));
+  column->name_length = static_cast<uint32_t>(strlen(column->name));
   column->attribute = attribute;
   column->key = hash_key(column->name);
   plan_value(TupleDescAttr(descriptor, attribute)->atttypid, &column->value);
@@ -272,7 +289,7 @@ void emit_row(const RowPlan* plan, HeapTupleHeader row, Datum* values, bool* nul
     if (nulls[column->attribute]) continue;
     JsonToken* key = push_token(tokens, TokenKind::kKey);
     key->text = column->name;
-    key->length = static_cast<uint32_t>(strlen(column->name));
+    key->length = column->name_length;
     key->hashed = top_level ? &column->key : nullptr;
     emit_value(&column->value, values[column->attribute], tokens);
   }
@@ -445,7 +462,14 @@ void read_row_actions(ArrayType* actions, const RowColumns* columns, RowActions*
   int count;
   deconstruct_array(actions, element_type, length, by_value, align, &rows, &nulls, &count);
 
-  TokenBuffer tokens;
+  TokenBuffer own_tokens;
+  TokenBuffer* tokens = &own_tokens;
+  if (!kept_tokens_taken) {
+    kept_tokens_taken = true;
+    out->kept_tokens = true;
+    tokens = &kept_tokens;
+    tokens->size = 0;
+  }
   out->count = count;
   out->ids = static_cast<const char**>(palloc(sizeof(char*) * (count + 1)));
   out->id_lengths = static_cast<int*>(palloc(sizeof(int) * (count + 1)));
@@ -463,18 +487,25 @@ void read_row_actions(ArrayType* actions, const RowColumns* columns, RowActions*
     // Rows of one array share their type (records may differ in their typmod).
     if (plan == nullptr || plan->type != type || plan->typmod != typmod) {
       plan = find_row_plan(type, typmod, columns);
+      // An object, and a key and a scalar value for each feature column, per row.
+      reserve_tokens(tokens, static_cast<size_t>(count) * (2 * plan->feature_count + 2) + 16);
       values = static_cast<Datum*>(palloc(sizeof(Datum) * (plan->descriptor->natts + 1)));
       value_nulls = static_cast<bool*>(palloc(sizeof(bool) * (plan->descriptor->natts + 1)));
     }
-    out->features_token[i] = tokens.size;
-    emit_row(plan, row, values, value_nulls, true, &tokens);
+    out->features_token[i] = tokens->size;
+    emit_row(plan, row, values, value_nulls, true, tokens);
     if (value_nulls[plan->key_attribute])
       ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
                       errmsg("action %d: key column \"%s\" is null", i + 1, columns->key)));
     read_id(&plan->key_value, values[plan->key_attribute], &out->ids[i], &out->id_lengths[i]);
   }
-  out->tokens.tokens = tokens.tokens;
-  out->tokens.size = tokens.size;
+  out->tokens.tokens = tokens->tokens;
+  out->tokens.size = tokens->size;
+}
+
+void release_row_actions(RowActions* rows) {
+  if (rows->kept_tokens) kept_tokens_taken = false;
+  rows->kept_tokens = false;
 }
 
 Jsonb* row_actions_jsonb(const RowActions* rows, const size_t* elements, size_t count) {
