@@ -4,7 +4,6 @@
 #include <vector>
 
 #include "core/features.hpp"
-#include "pg/featurize.hpp"
 #include "pg/guard.hpp"
 #include "pg/jsonb_tokens.hpp"
 #include "pg/loop_cache.hpp"
@@ -42,13 +41,9 @@ PZ_SQL_FUNCTION(pz_rank) {
   // No viable item: jsonb_agg over nothing gives NULL, and the ranking is empty.
   if (args.actions == nullptr) return static_cast<Datum>(0);
 
-  JsonTokens context_tokens = tokenize_jsonb(args.context);
-  JsonTokens action_tokens = tokenize_jsonb(args.actions);
-  JsonTokens option_tokens = args.options == nullptr ? JsonTokens{} : tokenize_jsonb(args.options);
-
   FeatureSet context;
-  featurize_context(context_tokens, context);
-  RankOptions options = parse_rank_options(option_tokens);
+  RankOptions options = read_context_and_options(args.context, args.options, context);
+  JsonTokens action_tokens = tokenize_jsonb(args.actions);
   std::vector<Candidate> candidates = parse_candidates(action_tokens, options);
 
   const CachedLoop& loop = current_loop(args.loop);

@@ -80,6 +80,11 @@ void check_loop_and_context(const char* loop, Jsonb* context) {
     throw SqlError(ERRCODE_NULL_VALUE_NOT_ALLOWED, "context must not be null", "Pass '{}' for no context.");
 }
 
+RankOptions read_context_and_options(Jsonb* context, Jsonb* options, FeatureSet& context_features) {
+  featurize_context(tokenize_jsonb(context), context_features);
+  return parse_rank_options(options == nullptr ? JsonTokens{} : tokenize_jsonb(options));
+}
+
 const std::vector<FeatureSet>& featurize_candidates(JsonTokens tokens, const std::vector<Candidate>& candidates) {
   // Reused between calls: featurizing thousands of actions then allocates nothing.
   static std::vector<FeatureSet> pool;

@@ -43,6 +43,9 @@ struct RankOutcome {
 // Throws SqlError (22004) for a NULL loop name or context.
 void check_loop_and_context(const char* loop, Jsonb* context);
 
+// The context's features and the options, read alike by both forms.
+RankOptions read_context_and_options(Jsonb* context, Jsonb* options, FeatureSet& context_features);
+
 // The features of each candidate, read from `tokens` (actions as jsonb or as
 // rows). Reuses its storage between calls.
 const std::vector<FeatureSet>& featurize_candidates(JsonTokens tokens, const std::vector<Candidate>& candidates);

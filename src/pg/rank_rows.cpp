@@ -6,7 +6,6 @@
 #include <vector>
 
 #include "core/features.hpp"
-#include "pg/featurize.hpp"
 #include "pg/guard.hpp"
 #include "pg/jsonb_tokens.hpp"
 #include "pg/loop_cache.hpp"
@@ -74,11 +73,8 @@ PZ_SQL_FUNCTION(pz_rank_rows) {
   // No viable item (an empty array, or array_agg over nothing): no ranking, nothing logged.
   if (args.actions == nullptr) return static_cast<Datum>(0);
 
-  JsonTokens context_tokens = tokenize_jsonb(args.context);
-  JsonTokens option_tokens = args.options == nullptr ? JsonTokens{} : tokenize_jsonb(args.options);
   FeatureSet context;
-  featurize_context(context_tokens, context);
-  RankOptions options = parse_rank_options(option_tokens);
+  RankOptions options = read_context_and_options(args.context, args.options, context);
 
   const CachedLoop& loop = current_loop(args.loop);
   ColumnChoice choice(loop.settings.rows);
