@@ -118,3 +118,24 @@ SELECT count(*) FROM pz_rank_rows('rows_shop', '{}', ARRAY(SELECT c FROM rr_cata
                                   '{"event_id": "00000000-0000-4000-8000-0000000025a6"}');
 ROLLBACK;
 SELECT count(*) AS rolled_back FROM pz.events WHERE event_id = '00000000-0000-4000-8000-0000000025a6';
+
+-- A rank call nested in another (a trigger on the log) does not disturb the
+-- outer call's candidates.
+CREATE FUNCTION rr_nested_rank() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    -- Called under pz's pinned search_path: names qualified.
+    PERFORM count(*) FROM public.pz_rank_rows('rows_shop', '{}', ARRAY(SELECT c FROM public.rr_catalog c),
+                                              '{"learn": false}');
+    PERFORM count(*) FROM public.pz_rank('rows_shop', '{}', '["x", "y", "z"]', '{"learn": false}');
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER rr_nested AFTER INSERT ON pz.events FOR EACH ROW EXECUTE FUNCTION rr_nested_rank();
+SELECT r.action_id, (r.item).id = r.action_id AS same_item
+  FROM pz_rank_rows('rows_shop', '{}', ARRAY(SELECT c FROM rr_catalog c ORDER BY id),
+                    '{"event_id": "00000000-0000-4000-8000-0000000025a7"}') AS r
+ ORDER BY r.action_id;
+SELECT jsonb_path_query_array(actions, '$[*].id') AS logged_ids
+  FROM pz.events WHERE event_id = '00000000-0000-4000-8000-0000000025a7';
+DROP TRIGGER rr_nested ON pz.events;

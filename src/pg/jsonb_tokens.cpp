@@ -84,13 +84,17 @@ double numeric_to_double(Numeric number) {
   return value;
 }
 
+void reserve_tokens(TokenBuffer* buffer, size_t capacity) {
+  if (buffer->capacity >= capacity) return;
+  size_t bytes = capacity * sizeof(JsonToken);
+  MemoryContext context = buffer->context != nullptr ? buffer->context : CurrentMemoryContext;
+  buffer->tokens = static_cast<JsonToken*>(buffer->tokens == nullptr ? MemoryContextAllocHuge(context, bytes)
+                                                                     : repalloc_huge(buffer->tokens, bytes));
+  buffer->capacity = capacity;
+}
+
 JsonToken* push_token(TokenBuffer* buffer, TokenKind kind) {
-  if (buffer->size == buffer->capacity) {
-    buffer->capacity = buffer->capacity == 0 ? 64 : buffer->capacity * 2;
-    size_t bytes = buffer->capacity * sizeof(JsonToken);
-    buffer->tokens = static_cast<JsonToken*>(buffer->tokens == nullptr ? palloc(bytes)
-                                                                       : repalloc_huge(buffer->tokens, bytes));
-  }
+  if (buffer->size == buffer->capacity) reserve_tokens(buffer, buffer->capacity == 0 ? 64 : buffer->capacity * 2);
   JsonToken* token = &buffer->tokens[buffer->size++];
   memset(token, 0, sizeof *token);
   token->kind = kind;
@@ -146,6 +150,23 @@ void read_jsonb_tokens(Jsonb* document, JsonTokens* out) {
   append_jsonb_tokens(document, &buffer);
   out->tokens = buffer.tokens;
   out->size = buffer.size;
+}
+
+namespace {
+TokenBuffer kept_buffer{nullptr, 0, 0, nullptr};
+bool kept_buffer_held = false;
+}  // namespace
+
+KeptTokens::KeptTokens() : buffer_(&own_) {
+  if (kept_buffer_held) return;
+  kept_buffer_held = true;
+  kept_buffer.context = TopMemoryContext;
+  kept_buffer.size = 0;
+  buffer_ = &kept_buffer;
+}
+
+KeptTokens::~KeptTokens() {
+  if (buffer_ == &kept_buffer) kept_buffer_held = false;
 }
 
 JsonTokens tokenize_jsonb(Jsonb* document) {

@@ -43,7 +43,9 @@ PZ_SQL_FUNCTION(pz_rank) {
 
   FeatureSet context;
   RankOptions options = read_context_and_options(args.context, args.options, context);
-  JsonTokens action_tokens = tokenize_jsonb(args.actions);
+  KeptTokens kept;
+  pg_call([&] { append_jsonb_tokens(args.actions, kept.buffer()); });
+  JsonTokens action_tokens = kept.tokens();
   std::vector<Candidate> candidates = parse_candidates(action_tokens, options);
 
   const CachedLoop& loop = current_loop(args.loop);

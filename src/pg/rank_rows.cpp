@@ -78,12 +78,9 @@ PZ_SQL_FUNCTION(pz_rank_rows) {
 
   const CachedLoop& loop = current_loop(args.loop);
   ColumnChoice choice(loop.settings.rows);
-  RowActions rows{};
-  struct Release {
-    RowActions* rows;
-    ~Release() { release_row_actions(rows); }
-  } release{&rows};
-  pg_call([&] { read_row_actions(args.actions, choice.columns(), &rows); });
+  KeptTokens tokens;
+  RowActions rows;
+  pg_call([&] { read_row_actions(args.actions, choice.columns(), tokens.buffer(), &rows); });
 
   CandidateList list(options, static_cast<size_t>(rows.count));
   for (int i = 0; i < rows.count; ++i) {

@@ -70,21 +70,6 @@ struct RowPlan {
 
 RowPlan* plans = nullptr;
 
-// The tokens of a call's rows, kept in TopMemoryContext between calls:
-// thousands of rows then cost no allocation and touch no fresh pages. One
-// call at a time takes it (a nested call, from a trigger say, uses its own).
-TokenBuffer kept_tokens;
-bool kept_tokens_taken = false;
-
-void reserve_tokens(TokenBuffer* tokens, size_t capacity) {
-  if (tokens->capacity >= capacity) return;
-  size_t bytes = capacity * sizeof(JsonToken);
-  tokens->tokens = static_cast<JsonToken*>(
-      tokens->tokens == nullptr ? MemoryContextAllocHuge(tokens == &kept_tokens ? TopMemoryContext : CurrentMemoryContext, bytes)
-                                : repalloc_huge(tokens->tokens, bytes));
-  tokens->capacity = capacity;
-}
-
 MemoryContext plans_context() {
   static MemoryContext context = nullptr;
   if (context == nullptr)
@@ -451,7 +436,7 @@ void check_row_array_type(Oid array_type) {
                     errhint("Pass ARRAY(SELECT c FROM catalog c WHERE ...) or array_agg(c).")));
 }
 
-void read_row_actions(ArrayType* actions, const RowColumns* columns, RowActions* out) {
+void read_row_actions(ArrayType* actions, const RowColumns* columns, TokenBuffer* tokens, RowActions* out) {
   Oid element_type = ARR_ELEMTYPE(actions);
   int16 length;
   bool by_value;
@@ -462,14 +447,6 @@ void read_row_actions(ArrayType* actions, const RowColumns* columns, RowActions*
   int count;
   deconstruct_array(actions, element_type, length, by_value, align, &rows, &nulls, &count);
 
-  TokenBuffer own_tokens;
-  TokenBuffer* tokens = &own_tokens;
-  if (!kept_tokens_taken) {
-    kept_tokens_taken = true;
-    out->kept_tokens = true;
-    tokens = &kept_tokens;
-    tokens->size = 0;
-  }
   out->count = count;
   out->ids = static_cast<const char**>(palloc(sizeof(char*) * (count + 1)));
   out->id_lengths = static_cast<int*>(palloc(sizeof(int) * (count + 1)));
@@ -503,10 +480,6 @@ void read_row_actions(ArrayType* actions, const RowColumns* columns, RowActions*
   out->tokens.size = tokens->size;
 }
 
-void release_row_actions(RowActions* rows) {
-  if (rows->kept_tokens) kept_tokens_taken = false;
-  rows->kept_tokens = false;
-}
 
 Jsonb* row_actions_jsonb(const RowActions* rows, const size_t* elements, size_t count) {
   JsonbParseState* state = nullptr;

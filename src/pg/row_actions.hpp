@@ -25,7 +25,6 @@ struct RowColumns {
 
 // The rows of one call, each with its features object in `tokens`.
 struct RowActions {
-  bool kept_tokens;  // the tokens are the backend's kept buffer: release_row_actions() when done
   JsonTokens tokens;
   int count;
   const char** ids;  // the key column's text (not terminated)
@@ -38,13 +37,10 @@ struct RowActions {
 // Unguarded (may ereport).
 void check_row_array_type(Oid array_type);
 
-// Reads every row of `actions`. Unguarded (may ereport): 22023 for a NULL row,
+// Reads every row of `actions`, their tokens appended to `tokens`. Unguarded (may ereport): 22023 for a NULL row,
 // a row type without the key column or with a NULL key, and a column named in
 // action_features that the row type does not have.
-void read_row_actions(ArrayType* actions, const RowColumns* columns, RowActions* out);
-
-// Gives the kept token buffer back (the tokens are then invalid). Never ereports.
-void release_row_actions(RowActions* rows);
+void read_row_actions(ArrayType* actions, const RowColumns* columns, TokenBuffer* tokens, RowActions* out);
 
 // The rows at `elements` as pz.events.actions stores candidates:
 // [{"id": ..., "features": {...}}, ...]. Unguarded (may ereport).
