@@ -48,16 +48,18 @@ RankOptions read_context_and_options(Jsonb* context, Jsonb* options, FeatureSet&
 
 // The features of each candidate, read from `tokens` (actions as jsonb or as
 // rows). Reuses its storage between calls.
-const std::vector<FeatureSet>& featurize_candidates(JsonTokens tokens, const std::vector<Candidate>& candidates);
+const std::vector<FeatureSet>& featurize_candidates(JsonTokens tokens,
+                                                    const std::vector<Candidate>& candidates);
 
 // Scores, explores and, unless options.learn is false, logs the event with
 // the actions `log_actions` gives (called only then).
-RankOutcome decide_and_log(const RankInput& input, const std::function<LoggedActions()>& log_actions);
+RankOutcome decide_and_log(const RankInput& input,
+                           const std::function<LoggedActions()>& log_actions);
 
 // Returns the ranking as the function's rows: event_id (NULL when nothing was
 // logged), action_id, rank, probability, score, and with `items` (by
 // Candidate::element) a sixth column, the candidate itself.
-void emit_ranking(FunctionCallInfo fcinfo, const RankOutcome& outcome, const std::vector<Candidate>& candidates,
-                  const Datum* items);
+void emit_ranking(FunctionCallInfo fcinfo, const RankOutcome& outcome,
+                  const std::vector<Candidate>& candidates, const Datum* items);
 
 }  // namespace pz::pg

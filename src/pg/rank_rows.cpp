@@ -31,7 +31,8 @@ void read_arguments(FunctionCallInfo fcinfo, RankRowsArguments* args) {
   args->loop = PG_ARGISNULL(0) ? nullptr : text_to_cstring(PG_GETARG_TEXT_PP(0));
   args->context = PG_ARGISNULL(1) ? nullptr : PG_GETARG_JSONB_P(1);
   args->actions = PG_ARGISNULL(2) ? nullptr : PG_GETARG_ARRAYTYPE_P(2);
-  if (args->actions != nullptr && ArrayGetNItems(ARR_NDIM(args->actions), ARR_DIMS(args->actions)) == 0)
+  if (args->actions != nullptr &&
+      ArrayGetNItems(ARR_NDIM(args->actions), ARR_DIMS(args->actions)) == 0)
     args->actions = nullptr;
   args->options = PG_ARGISNULL(3) ? nullptr : PG_GETARG_JSONB_P(3);
 }
@@ -51,8 +52,9 @@ class ColumnChoice {
     } else {
       signature_ += '*';  // no column name is empty: cannot collide with a list
     }
-    columns_ = RowColumns{settings.action_key.c_str(), settings.action_features ? names_.data() : nullptr,
-                          static_cast<int>(names_.size()), signature_.data(), signature_.size()};
+    columns_ =
+        RowColumns{settings.action_key.c_str(), settings.action_features ? names_.data() : nullptr,
+                   static_cast<int>(names_.size()), signature_.data(), signature_.size()};
   }
   const RowColumns* columns() const { return &columns_; }
 
@@ -84,8 +86,8 @@ PZ_SQL_FUNCTION(pz_rank_rows) {
 
   CandidateList list(options, static_cast<size_t>(rows.count));
   for (int i = 0; i < rows.count; ++i) {
-    list.add(Candidate{std::string(rows.ids[i], rows.id_lengths[i]), static_cast<size_t>(i), rows.features_token[i],
-                       true});
+    list.add(Candidate{std::string(rows.ids[i], rows.id_lengths[i]), static_cast<size_t>(i),
+                       rows.features_token[i], true});
   }
   std::vector<Candidate> candidates = list.finish();
 

@@ -9,19 +9,9 @@
 
 #include "pg/jsonb_tokens.hpp"
 #include "pg/postgres.hpp"
+#include "pg/row_plans.hpp"
 
 namespace pz::pg {
-
-// Which columns to read (the loop's action_key and action_features), as plain
-// C for the PostgreSQL side.
-struct RowColumns {
-  const char* key;
-  const char* const* features;  // nullptr: every column but the key
-  int feature_count;
-  // Identifies these choices among the cached plans of one row type.
-  const char* signature;
-  size_t signature_length;
-};
 
 // The rows of one call, each with its features object in `tokens`.
 struct RowActions {
@@ -37,10 +27,11 @@ struct RowActions {
 // Unguarded (may ereport).
 void check_row_array_type(Oid array_type);
 
-// Reads every row of `actions`, their tokens appended to `tokens`. Unguarded (may ereport): 22023 for a NULL row,
-// a row type without the key column or with a NULL key, and a column named in
+// Reads every row of `actions`, their tokens appended to `tokens`. Unguarded (may ereport): 22023
+// for a NULL row, a row type without the key column or with a NULL key, and a column named in
 // action_features that the row type does not have.
-void read_row_actions(ArrayType* actions, const RowColumns* columns, TokenBuffer* tokens, RowActions* out);
+void read_row_actions(ArrayType* actions, const RowColumns* columns, TokenBuffer* tokens,
+                      RowActions* out);
 
 // The rows at `elements` as pz.events.actions stores candidates:
 // [{"id": ..., "features": {...}}, ...]. Unguarded (may ereport).
