@@ -103,14 +103,26 @@ SELECT count(*) FROM pz_rank_rows('rows_shop', '{}', ARRAY(SELECT c FROM rr_cata
 SELECT actions->0->'features'->'extra' AS extra, actions->0->'features' ? 'note' AS has_note
   FROM pz.events WHERE event_id = '00000000-0000-4000-8000-0000000025a4';
 
--- Nested composites and arrays of them flatten as jsonb objects do.
-CREATE TABLE rr_nested (id integer, dims rr_size[], inner_row rr_catalog);
-INSERT INTO rr_nested SELECT 7, ARRAY[ROW(1, 2, 'a'), NULL]::rr_size[], c FROM rr_catalog c WHERE id = 'b';
+-- Nested composites (also under a domain) and arrays of them flatten as
+-- jsonb objects do.
+CREATE DOMAIN rr_size_domain AS rr_size;
+CREATE TABLE rr_nested (id integer, dims rr_size[], inner_row rr_catalog, wrapped rr_size_domain);
+INSERT INTO rr_nested SELECT 7, ARRAY[ROW(1, 2, 'a'), NULL]::rr_size[], c, ROW(0.5, 1, 'w')::rr_size::rr_size_domain
+  FROM rr_catalog c WHERE id = 'b';
 SELECT count(*) FROM pz_rank_rows('rows_shop', '{}', ARRAY(SELECT n FROM rr_nested n),
                                   '{"event_id": "00000000-0000-4000-8000-0000000025a5"}');
 SELECT e.actions->0 = jsonb_build_object('id', '7', 'features', jsonb_strip_nulls(to_jsonb(n) - 'id')) AS as_to_jsonb,
        jsonb_pretty(e.actions->0->'features'->'dims') AS dims
   FROM pz.events e, rr_nested n WHERE e.event_id = '00000000-0000-4000-8000-0000000025a5';
+
+-- A changed nested type is read afresh too.
+ALTER TYPE rr_size ADD ATTRIBUTE depth integer;
+UPDATE rr_nested SET dims = ARRAY[ROW(1, 2, 'a', 9)]::rr_size[];
+SELECT count(*) FROM pz_rank_rows('rows_shop', '{}', ARRAY(SELECT n FROM rr_nested n),
+                                  '{"event_id": "00000000-0000-4000-8000-0000000025a8"}');
+SELECT e.actions->0 = jsonb_build_object('id', '7', 'features', jsonb_strip_nulls(to_jsonb(n) - 'id')) AS as_to_jsonb,
+       e.actions->0->'features'->'dims' AS dims
+  FROM pz.events e, rr_nested n WHERE e.event_id = '00000000-0000-4000-8000-0000000025a8';
 
 -- A rolled-back transaction leaves no event.
 BEGIN;
