@@ -14,6 +14,7 @@ extern "C" {
 namespace pz::pg {
 
 namespace {
+
 void emit_value(const ValuePlan* plan, Datum value, TokenBuffer* tokens);
 
 void emit_string(const char* text, size_t length, TokenBuffer* tokens) {
