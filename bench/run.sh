@@ -8,7 +8,11 @@
 #   a. throughput of the one-statement "filter and rank" query (pgbench, 1 and
 #      8 clients) against the same filter with ORDER BY popularity LIMIT 10,
 #      with 50, 500 and 5,000 viable items;
-#   b. server-side time of one pz_rank call with 50, 500 and 5,000 actions;
+#   a2. the same with the actions as rows (pz_rank_rows, the recommended
+#      statement: no jsonb built, no join back) against the plain query,
+#      2 clients, with the server's default durability (fsync on);
+#   b. server-side time of one pz_rank call with 50, 500 and 5,000 actions,
+#      and of one pz_rank_rows call with 50 and 5,000;
 #   c. pz_reward throughput (pgbench, 8 clients);
 #   d. trainer throughput: joining and learning logged events with pz_train;
 #   e. bytes per event and per reward on disk, bytes per cached model;
@@ -144,6 +148,8 @@ BEGIN
 END
 $$;
 SELECT pz_train('bench') \g /dev/null
+-- The rows form reads the same features from the catalog's columns.
+SELECT name FROM pz_configure_loop('bench', '{"action_key": "item_id", "action_features": ["category", "brand", "price"]}') \g /dev/null
 SQL
 
 # ---------------------------------------------------------------- a. throughput
@@ -183,6 +189,37 @@ for g in 1 2 3; do
   done
 done
 
+# ------------------------------------------- a2. rows in, default durability
+# The recommended statement: the filter's rows go to pz_rank_rows as they are
+# and come back as `item`. Against the plain query, 2 clients, with fsync on
+# (the server's default; the other runs use the throwaway cluster's fsync off),
+# logged (one durable commit per decision) and with {"learn": false}.
+cat >"$work/rows.sql" <<'SQL'
+\set segment random(1, 20)
+\set tenure random(0, 365)
+\set mobile random(0, 1)
+SELECT (r.item).item_id, (r.item).title, (r.item).price, r.rank, r.probability, r.event_id
+FROM pz_rank_rows('bench',
+       jsonb_build_object('user', jsonb_build_object('segment', 's' || :segment::int, 'tenure_days', :tenure::int),
+                          'device', CASE WHEN :mobile::int = 1 THEN 'mobile' ELSE 'desktop' END),
+       ARRAY(SELECT c FROM catalog c WHERE in_stock AND viable_group <= :g::int), :options) AS r
+ORDER BY r.rank
+LIMIT 10;
+SQL
+sql -c "ALTER SYSTEM SET fsync = on" -c "SELECT pg_reload_conf()" >/dev/null
+for g in 1 2 3; do
+  n=${sizes[g - 1]}
+  log "a2. $n viable items, 2 clients, fsync on: plain, pz_rank_rows logged, pz_rank_rows learn false ($seconds s each)"
+  result[rplain_$n]=$(tps 2 "$work/plain.sql" -D "g=$g")
+  result[rows_$n]=$(tps 2 "$work/rows.sql" -D "g=$g" -D "options={}")
+  result[rows_nolearn_$n]=$(tps 2 "$work/rows.sql" -D "g=$g" -D 'options={"learn": false}')
+  result[rows_ratio_$n]=$(calc "${result[rows_$n]} / ${result[rplain_$n]}" 3)
+  result[rows_nolearn_ratio_$n]=$(calc "${result[rows_nolearn_$n]} / ${result[rplain_$n]}" 3)
+  echo "plain ${result[rplain_$n]} tps, rows ${result[rows_$n]} tps (ratio ${result[rows_ratio_$n]})," \
+       "rows learn false ${result[rows_nolearn_$n]} tps (ratio ${result[rows_nolearn_ratio_$n]})"
+done
+sql -c "ALTER SYSTEM RESET fsync" -c "SELECT pg_reload_conf()" >/dev/null
+
 # ------------------------------------------------------- b. pz_rank server-side
 log "b. pz_rank alone, server-side"
 # The actions are built once, so that only pz_rank is timed. Each call gets a
@@ -195,26 +232,37 @@ sql <<'SQL'
 CREATE TABLE bench_actions AS
 SELECT g.size, (SELECT jsonb_agg(jsonb_build_object('id', item_id,
                    'features', jsonb_build_object('category', category, 'brand', brand, 'price', price)))
-                  FROM catalog WHERE in_stock AND viable_group <= g.grp) AS actions
+                  FROM catalog WHERE in_stock AND viable_group <= g.grp) AS actions,
+       ARRAY(SELECT c FROM catalog c WHERE in_stock AND viable_group <= g.grp) AS row_actions
   FROM (VALUES (1, 50), (2, 500), (3, 5000)) AS g(grp, size);
 
-CREATE FUNCTION bench_rank_time(n integer, calls integer, options jsonb,
+-- rows: time pz_rank_rows with the same actions as catalog rows.
+CREATE FUNCTION bench_rank_time(n integer, calls integer, options jsonb, rows boolean DEFAULT false,
                                 OUT us_per_call float8, OUT overhead_us float8, OUT bytes_per_event float8)
 LANGUAGE plpgsql AS $$
 DECLARE
     acts jsonb := (SELECT actions FROM bench_actions WHERE size = n);
+    row_acts catalog[] := (SELECT row_actions FROM bench_actions WHERE size = n);
     started timestamptz;
     size_before bigint;
 BEGIN
-    -- the backend loads and caches the model at its first call
+    -- the backend loads and caches the model (and the row type's plan) at its first call
     PERFORM count(*) FROM pz_rank('bench', '{}', acts, '{"learn": false}');
+    PERFORM count(*) FROM pz_rank_rows('bench', '{}', row_acts, '{"learn": false}');
     size_before := pg_total_relation_size('pz.events');
     started := clock_timestamp();
     FOR i IN 1..calls LOOP
-        PERFORM count(*) FROM pz_rank('bench',
-            jsonb_build_object('user', jsonb_build_object('segment', 's' || i % 20, 'tenure_days', i % 365),
-                               'device', CASE WHEN i % 3 = 0 THEN 'mobile' ELSE 'desktop' END),
-            acts, options);
+        IF rows THEN
+            PERFORM count(*) FROM pz_rank_rows('bench',
+                jsonb_build_object('user', jsonb_build_object('segment', 's' || i % 20, 'tenure_days', i % 365),
+                                   'device', CASE WHEN i % 3 = 0 THEN 'mobile' ELSE 'desktop' END),
+                row_acts, options);
+        ELSE
+            PERFORM count(*) FROM pz_rank('bench',
+                jsonb_build_object('user', jsonb_build_object('segment', 's' || i % 20, 'tenure_days', i % 365),
+                                   'device', CASE WHEN i % 3 = 0 THEN 'mobile' ELSE 'desktop' END),
+                acts, options);
+        END IF;
     END LOOP;
     us_per_call := extract(epoch FROM clock_timestamp() - started) * 1e6 / calls;
     bytes_per_event := (pg_total_relation_size('pz.events') - size_before)::float8 / calls;
@@ -237,6 +285,14 @@ for n in "${sizes[@]}"; do
     -c "SELECT round(us_per_call::numeric, 1), 0, round(bytes_per_event) FROM bench_rank_time($n, $calls, '{}')")
   echo "$n actions, $calls calls: ${result[rank_nolog_$n]} µs unlogged, ${result[rank_log_$n]} µs logged" \
        "(loop overhead ${result[rank_overhead_$n]} µs subtracted), ${result[event_bytes_$n]} bytes per event"
+done
+for n in 50 5000; do
+  calls=$((1000000 / n))
+  read -r result[rows_time_nolog_$n] < <(value \
+    "SELECT round(us_per_call::numeric, 1) FROM bench_rank_time($n, $calls, '{\"learn\": false}', rows => true)")
+  read -r result[rows_time_log_$n] < <(value \
+    "SELECT round(us_per_call::numeric, 1) FROM bench_rank_time($n, $calls, '{}', rows => true)")
+  echo "pz_rank_rows, $n actions, $calls calls: ${result[rows_time_nolog_$n]} µs unlogged, ${result[rows_time_log_$n]} µs logged"
 done
 
 # ---------------------------------------------------------------- c. pz_reward
@@ -373,6 +429,18 @@ ram=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
     done
   done
   for n in "${sizes[@]}"; do
+    row "a2. $n items, 2 clients, fsync on: plain, tps" "${result[rplain_$n]}" "" ""
+    row "a2. $n items, 2 clients, fsync on: pz_rank_rows, tps" "${result[rows_$n]}" "" ""
+    row "a2. $n items, 2 clients, fsync on: pz_rank_rows learn false, tps" "${result[rows_nolearn_$n]}" "" ""
+    if [[ $n == 50 ]]; then
+      row "a2. $n items: ratio pz_rank_rows / plain" "${result[rows_ratio_$n]}" ">= 0.7" \
+          "$(status "${result[rows_ratio_$n]}" '>=' 0.7)"
+    else
+      row "a2. $n items: ratio pz_rank_rows / plain" "${result[rows_ratio_$n]}" "" ""
+    fi
+    row "a2. $n items: ratio pz_rank_rows learn false / plain" "${result[rows_nolearn_ratio_$n]}" "" ""
+  done
+  for n in "${sizes[@]}"; do
     case $n in 50) limit=50 target="<= 50 µs" ;; 5000) limit=2000 target="<= 2 ms" ;; *) limit="" target="" ;; esac
     for kind in nolog log; do
       if [[ $kind == nolog ]]; then what='{"learn": false}'; else what='logged'; fi
@@ -380,6 +448,12 @@ ram=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
       [[ -z $limit ]] || verdict=$(status "${result[rank_${kind}_$n]}" '<=' "$limit")
       row "b. pz_rank, $n actions, $what: µs per call" "${result[rank_${kind}_$n]}" "$target" "$verdict"
     done
+  done
+  for n in 50 5000; do
+    case $n in 50) limit=30 target="<= 30 µs" ;; *) limit=1000 target="<= 1 ms" ;; esac
+    row "b. pz_rank_rows, $n actions, {\"learn\": false}: µs per call" "${result[rows_time_nolog_$n]}" "$target" \
+        "$(status "${result[rows_time_nolog_$n]}" '<=' "$limit")"
+    row "b. pz_rank_rows, $n actions, logged: µs per call" "${result[rows_time_log_$n]}" "" ""
   done
   row "c. pz_reward, 8 clients, tps" "${result[reward_tps]}" "" ""
   row "d. pz_train, join + learn, examples/s" "${result[train_rate]}" ">= 50,000" \
@@ -398,6 +472,8 @@ ram=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
   echo "a: 'pz' is the DESIGN.md statement (join to the catalog, then ORDER BY rank LIMIT 10); it logs one"
   echo "   event per call (an INSERT and a write commit) where the plain query only reads; both run the"
   echo "   same filter, and pz's also builds the actions document (jsonb_agg) of every viable item."
+  echo "a2: the DESIGN.md rows statement (pz_rank_rows over ARRAY(SELECT c FROM catalog c WHERE ...), item"
+  echo "   returned, ORDER BY rank LIMIT 10), fsync on for both sides; 'learn false' logs nothing."
   echo "b: server-side, per call, in one session and one transaction, after subtracting a plpgsql loop"
   echo "   making a trivial call with the same context (${result[rank_overhead_50]} µs at 50 actions). {\"learn\": false}"
   echo "   is pz_rank alone; 'logged' includes inserting the event row (both judged against the target)."

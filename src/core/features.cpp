@@ -54,12 +54,21 @@ void FeatureSet::add(uint32_t hash, float value) {
   namespaces_.back().end = static_cast<uint32_t>(features_.size());
 }
 
+HashedKey hash_key(std::string_view name) {
+  HashedKey key{name, namespace_hash(name), NameHash(), NameHash()};
+  key.seed = namespace_seed(key.namespace_hash);
+  key.path = key.seed;
+  key.path.add(name);
+  return key;
+}
+
 void add_action_id(FeatureSet& set, std::string_view action_id) {
-  // Same name as FeatureBuilder gives the document {"_id": "<action_id>"}.
-  const uint32_t id_namespace = namespace_hash(kActionIdNamespace);
-  set.begin_namespace_hashed(id_namespace);
-  set.add(namespace_seed(id_namespace).add(kActionIdNamespace).add('=').add(action_id).finish(),
-          1.0f);
+  // Same name as FeatureBuilder gives the document {"_id": "<action_id>"}; the
+  // name's hashes are the same for every action.
+  static const HashedKey id_key = hash_key(kActionIdNamespace);
+  set.begin_namespace_hashed(id_key.namespace_hash);
+  NameHash name = id_key.path;
+  set.add(name.add('=').add(action_id).finish(), 1.0f);
 }
 
 FeatureBuilder::FeatureBuilder(FeatureSet& out) : out_(out) { stack_.reserve(8); }
@@ -112,16 +121,17 @@ void FeatureBuilder::end_array() {
   if (!stack_.empty()) stack_.pop_back();
 }
 
+void FeatureBuilder::hashed_key(const HashedKey& key) {
+  if (stack_.size() != 1) return this->key(key.name);  // nested (or no document): by name
+  namespace_hash_ = key.namespace_hash;
+  namespace_seed_ = key.seed;
+  namespace_open_ = false;
+  pending_path_ = key.path;
+}
+
 void FeatureBuilder::key(std::string_view name) {
   const Frame& frame = container();
-  if (stack_.size() == 1) {
-    namespace_hash_ = namespace_hash(name);
-    namespace_seed_ = namespace_seed(namespace_hash_);
-    namespace_open_ = false;
-    pending_path_ = namespace_seed_;
-    pending_path_.add(name);
-    return;
-  }
+  if (stack_.size() == 1) return hashed_key(hash_key(name));
   pending_path_ = frame.path;
   if (!frame.path_is_empty) pending_path_.add('.');
   pending_path_.add(name);

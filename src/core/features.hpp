@@ -44,6 +44,9 @@ class FeatureSet {
 inline constexpr std::string_view kActionIdNamespace = "_id";
 void add_action_id(FeatureSet& set, std::string_view action_id);
 
+// The hashes FeatureBuilder gives a top-level key `name` (which must outlive the result).
+HashedKey hash_key(std::string_view name);
+
 // Builds a FeatureSet from one document, which must be an object:
 // - each top-level key is a namespace;
 // - a string is categorical: feature "path=value" with value 1;
@@ -62,6 +65,7 @@ class FeatureBuilder : public DocumentHandler {
   void begin_array() override;
   void end_array() override;
   void key(std::string_view name) override;
+  void hashed_key(const HashedKey& key) override;
   void string_value(std::string_view value) override;
   void number_value(double value) override;
   void bool_value(bool value) override;

@@ -71,6 +71,25 @@ void read_algorithm(const Json& settings, Algorithm& target) {
   target = *algorithm;
 }
 
+void read_row_settings(const Json& settings, RowSettings& target) {
+  if (const Json* key = find(settings, "action_key")) {
+    if (!key->is_string() || key->get_ref<const std::string&>().empty())
+      reject("action_key", "a column name (a non-empty string)");
+    target.action_key = key->get<std::string>();
+  }
+  if (const Json* columns = find(settings, "action_features")) {
+    constexpr std::string_view requirement = "an array of distinct column names (non-empty strings)";
+    if (!columns->is_array()) reject("action_features", requirement);
+    std::vector<std::string> names;
+    for (const Json& column : *columns) {
+      if (!column.is_string() || column.get_ref<const std::string&>().empty())
+        reject("action_features", requirement);
+      names.push_back(column.get<std::string>());
+    }
+    target.action_features = std::move(names);
+  }
+}
+
 }  // namespace
 
 LoopSettings parse_loop_settings(std::string_view json_text) {
@@ -97,6 +116,7 @@ LoopSettings parse_loop_settings(std::string_view json_text) {
               loop.learner.learning_rate);
   read_number(settings, "power_t", 0.0, false, 1.0, "a number from 0 to 1", loop.learner.power_t);
   read_number(settings, "l2", 0.0, false, kNoLimit, "a number of at least 0", loop.learner.l2);
+  read_row_settings(settings, loop.rows);
   return loop;
 }
 

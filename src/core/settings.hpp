@@ -2,7 +2,10 @@
 // defaults already filled in by the extension's SQL).
 #pragma once
 
+#include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "features.hpp"
 #include "model.hpp"
@@ -10,15 +13,23 @@
 
 namespace pz {
 
+// How pz_rank_rows reads candidate rows: the column holding the action id,
+// and the columns that are features (none given: every other column).
+struct RowSettings {
+  std::string action_key = "id";
+  std::optional<std::vector<std::string>> action_features;
+};
+
 struct LoopSettings {
   FeatureSpace space;
   LearnerSettings learner;
   ExplorationSettings exploration;
+  RowSettings rows;
 };
 
 // Reads keys exploration, algorithm, temperature, gamma, bits, interactions
 // ("*" wildcards; an array of [context, action] pairs), learning_rate, power_t,
-// l2 from JSON text; ignores keys it does not use. Missing keys keep the
+// l2, action_key, action_features (an array of column names) from JSON text; ignores keys it does not use. Missing keys keep the
 // struct defaults. Throws InputError for a wrong type or range.
 LoopSettings parse_loop_settings(std::string_view json_text);
 

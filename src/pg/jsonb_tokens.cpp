@@ -73,66 +73,100 @@ bool exact_numeric_to_double(Numeric number, double* out) {
 }  // namespace
 
 // PostgreSQL side: plain C, no C++ objects, so an ereport may leave at any point.
-void read_jsonb_tokens(Jsonb* document, JsonTokens* out) {
+double numeric_to_double(Numeric number) {
+  double value;
+  if (!exact_numeric_to_double(number, &value))
+    value = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow, NumericGetDatum(number)));
+#ifdef PZ_CHECK_NUMERIC_FAST_PATH
+  if (value != DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow, NumericGetDatum(number))))
+    elog(WARNING, "pz: fast numeric conversion differs");
+#endif
+  return value;
+}
+
+void reserve_tokens(TokenBuffer* buffer, size_t capacity) {
+  if (buffer->capacity >= capacity) return;
+  size_t bytes = capacity * sizeof(JsonToken);
+  MemoryContext context = buffer->context != nullptr ? buffer->context : CurrentMemoryContext;
+  buffer->tokens = static_cast<JsonToken*>(buffer->tokens == nullptr ? MemoryContextAllocHuge(context, bytes)
+                                                                     : repalloc_huge(buffer->tokens, bytes));
+  buffer->capacity = capacity;
+}
+
+JsonToken* push_token(TokenBuffer* buffer, TokenKind kind) {
+  if (buffer->size == buffer->capacity) reserve_tokens(buffer, buffer->capacity == 0 ? 64 : buffer->capacity * 2);
+  JsonToken* token = &buffer->tokens[buffer->size++];
+  memset(token, 0, sizeof *token);
+  token->kind = kind;
+  return token;
+}
+
+void append_jsonb_tokens(Jsonb* document, TokenBuffer* buffer) {
   JsonbIterator* iterator = JsonbIteratorInit(&document->root);
   JsonbValue value;
   JsonbIteratorToken type;
-  size_t capacity = 64;
-  size_t size = 0;
-  JsonToken* tokens = static_cast<JsonToken*>(palloc(capacity * sizeof(JsonToken)));
   bool raw_scalar_array = JB_ROOT_IS_SCALAR(document);
   while ((type = JsonbIteratorNext(&iterator, &value, false)) != WJB_DONE) {
     // A scalar document is stored as a one-element "raw scalar" array: show the scalar only.
     if (raw_scalar_array && (type == WJB_BEGIN_ARRAY || type == WJB_END_ARRAY)) continue;
-    if (size == capacity) {
-      capacity *= 2;
-      tokens = static_cast<JsonToken*>(repalloc_huge(tokens, capacity * sizeof(JsonToken)));
-    }
-    JsonToken* token = &tokens[size++];
-    token->boolean = false;
-    token->length = 0;
-    token->text = nullptr;
-    token->number = 0;
+    JsonToken* token;
     switch (type) {
-      case WJB_BEGIN_OBJECT: token->kind = TokenKind::kBeginObject; break;
-      case WJB_END_OBJECT: token->kind = TokenKind::kEndObject; break;
-      case WJB_BEGIN_ARRAY: token->kind = TokenKind::kBeginArray; break;
-      case WJB_END_ARRAY: token->kind = TokenKind::kEndArray; break;
+      case WJB_BEGIN_OBJECT: push_token(buffer, TokenKind::kBeginObject); break;
+      case WJB_END_OBJECT: push_token(buffer, TokenKind::kEndObject); break;
+      case WJB_BEGIN_ARRAY: push_token(buffer, TokenKind::kBeginArray); break;
+      case WJB_END_ARRAY: push_token(buffer, TokenKind::kEndArray); break;
       case WJB_KEY:
-        token->kind = TokenKind::kKey;
+        token = push_token(buffer, TokenKind::kKey);
         token->text = value.val.string.val;
         token->length = value.val.string.len;
         break;
       default:  // WJB_VALUE, WJB_ELEM: a scalar
         switch (value.type) {
           case jbvString:
-            token->kind = TokenKind::kString;
+            token = push_token(buffer, TokenKind::kString);
             token->text = value.val.string.val;
             token->length = value.val.string.len;
             break;
           case jbvNumeric:
-            token->kind = TokenKind::kNumber;
-            if (!exact_numeric_to_double(value.val.numeric, &token->number))
-              token->number = DatumGetFloat8(DirectFunctionCall1(
-                  numeric_float8_no_overflow, NumericGetDatum(value.val.numeric)));
-#ifdef PZ_CHECK_NUMERIC_FAST_PATH
-            if (token->number != DatumGetFloat8(DirectFunctionCall1(
-                                     numeric_float8_no_overflow, NumericGetDatum(value.val.numeric))))
-              elog(WARNING, "pz: fast numeric conversion differs");
-#endif
+            token = push_token(buffer, TokenKind::kNumber);
+            token->number = numeric_to_double(value.val.numeric);
+            token->source = NumberSource::kNumeric;
+            token->datum = NumericGetDatum(value.val.numeric);
             break;
           case jbvBool:
-            token->kind = TokenKind::kBool;
+            token = push_token(buffer, TokenKind::kBool);
             token->boolean = value.val.boolean;
             break;
           default:
-            token->kind = TokenKind::kNull;
+            push_token(buffer, TokenKind::kNull);
             break;
         }
     }
   }
-  out->tokens = tokens;
-  out->size = size;
+}
+
+void read_jsonb_tokens(Jsonb* document, JsonTokens* out) {
+  TokenBuffer buffer;
+  append_jsonb_tokens(document, &buffer);
+  out->tokens = buffer.tokens;
+  out->size = buffer.size;
+}
+
+namespace {
+TokenBuffer kept_buffer{nullptr, 0, 0, nullptr};
+bool kept_buffer_held = false;
+}  // namespace
+
+KeptTokens::KeptTokens() : buffer_(&own_) {
+  if (kept_buffer_held) return;
+  kept_buffer_held = true;
+  kept_buffer.context = TopMemoryContext;
+  kept_buffer.size = 0;
+  buffer_ = &kept_buffer;
+}
+
+KeptTokens::~KeptTokens() {
+  if (buffer_ == &kept_buffer) kept_buffer_held = false;
 }
 
 JsonTokens tokenize_jsonb(Jsonb* document) {
@@ -173,7 +207,12 @@ void TokenCursor::replay_value(DocumentHandler& handler) {
       case TokenKind::kEndObject: handler.end_object(); break;
       case TokenKind::kBeginArray: handler.begin_array(); break;
       case TokenKind::kEndArray: handler.end_array(); break;
-      case TokenKind::kKey: handler.key(token.string()); break;
+      case TokenKind::kKey:
+        if (token.hashed != nullptr)
+          handler.hashed_key(*token.hashed);
+        else
+          handler.key(token.string());
+        break;
       case TokenKind::kString: handler.string_value(token.string()); break;
       case TokenKind::kNumber: handler.number_value(token.number); break;
       case TokenKind::kBool: handler.bool_value(token.boolean); break;

@@ -25,12 +25,19 @@ enum class TokenKind : uint8_t {
   kNull,
 };
 
+// Where a number token came from, so that it can be written back exactly
+// (tokens of a row are logged as jsonb).
+enum class NumberSource : uint8_t { kNumeric, kInteger, kFloat4, kFloat8 };
+
 struct JsonToken {
   TokenKind kind;
   bool boolean;
-  uint32_t length;   // of text
-  const char* text;  // key or string, inside the jsonb datum (not terminated)
-  double number;     // a jsonb numeric as float8 (+-Infinity when out of range)
+  NumberSource source;  // kNumber: what `datum` holds
+  uint32_t length;      // of text
+  const char* text;     // key or string, inside the datum (not terminated)
+  double number;        // the number as float8 (+-Infinity when out of range)
+  Datum datum;          // kNumber: the number as given (a Numeric, int64, float4 or float8)
+  const HashedKey* hashed;  // kKey: the key's hashes when known beforehand (row columns), else null
   std::string_view string() const { return {text, length}; }
 };
 
@@ -44,6 +51,41 @@ struct JsonTokens {
 JsonTokens tokenize_jsonb(Jsonb* document);
 // The same, unguarded: only for use inside a pg_call() body.
 void read_jsonb_tokens(Jsonb* document, JsonTokens* out);
+
+// Tokens built up one by one (PostgreSQL side).
+struct TokenBuffer {
+  JsonToken* tokens = nullptr;
+  size_t size = 0;
+  size_t capacity = 0;
+  MemoryContext context = nullptr;  // of `tokens`; nullptr: the current one
+};
+// A new token of `kind`, its other fields cleared. Unguarded (may ereport).
+JsonToken* push_token(TokenBuffer* buffer, TokenKind kind);
+// Makes room for `capacity` tokens in all. Unguarded (may ereport).
+void reserve_tokens(TokenBuffer* buffer, size_t capacity);
+// Appends the tokens of a jsonb document. Unguarded (may ereport).
+void append_jsonb_tokens(Jsonb* document, TokenBuffer* buffer);
+// A numeric as float8, exactly as PostgreSQL converts it. Unguarded (may ereport).
+double numeric_to_double(Numeric number);
+
+// The backend's token buffer for the actions of a rank call, kept in
+// TopMemoryContext between calls: thousands of actions then cost no
+// allocation and touch no fresh pages. One call at a time holds it (a nested
+// call, from a trigger say, gets a buffer of its own); the tokens are valid
+// until the holder is destroyed.
+class KeptTokens {
+ public:
+  KeptTokens();
+  ~KeptTokens();
+  KeptTokens(const KeptTokens&) = delete;
+  KeptTokens& operator=(const KeptTokens&) = delete;
+  TokenBuffer* buffer() { return buffer_; }
+  JsonTokens tokens() const { return {buffer_->tokens, buffer_->size}; }
+
+ private:
+  TokenBuffer own_;
+  TokenBuffer* buffer_;
+};
 
 // A cursor over tokens; the structural checks of callers throw InputError.
 class TokenCursor {

@@ -10,6 +10,9 @@ namespace {
 
 std::string quoted(std::string_view text) { return "\"" + std::string(text) + "\""; }
 
+// "action 3" for the element at index 2 of the actions given.
+std::string action_position(size_t element) { return "action " + std::to_string(element + 1); }
+
 bool read_bool_option(TokenCursor& cursor, std::string_view key) {
   const JsonToken& token = cursor.next();
   if (token.kind != TokenKind::kBool)
@@ -84,17 +87,41 @@ RankOptions parse_rank_options(JsonTokens tokens) {
   return options;
 }
 
+CandidateList::CandidateList(const RankOptions& options, size_t expected) : options_(options) {
+  candidates_.reserve(expected);
+  seen_.reserve(expected);
+}
+
+void CandidateList::add(Candidate candidate) {
+  if (candidate.id.empty()) throw InputError(action_position(candidate.element) + " has an empty id");
+  if (!seen_.insert(candidate.id).second)
+    throw InputError(action_position(candidate.element) + ": duplicate action id " + quoted(candidate.id));
+  if (options_.excluded.count(candidate.id) == 0) candidates_.push_back(std::move(candidate));
+}
+
+std::vector<Candidate> CandidateList::finish() {
+  if (candidates_.empty())
+    throw InputError(seen_.empty() ? "actions must not be an empty array"
+                                   : "every action is excluded: nothing is left to rank");
+  if (options_.has_baseline) {
+    bool found = false;
+    for (const Candidate& candidate : candidates_) found = found || candidate.id == options_.baseline;
+    if (!found) throw InputError("baseline \"" + options_.baseline + "\" is not one of the actions to rank");
+  }
+  return std::move(candidates_);
+}
+
 std::vector<Candidate> parse_candidates(JsonTokens tokens, const RankOptions& options) {
   TokenCursor cursor(tokens);
   if (cursor.peek().kind != TokenKind::kBeginArray)
     throw InputError(std::string("actions must be a JSON array, not ") + json_type_name(cursor.peek()));
   cursor.next();
-  std::vector<Candidate> candidates;
-  std::unordered_set<std::string> seen;
+  CandidateList candidates(options, 0);
   for (size_t element = 0; cursor.peek().kind != TokenKind::kEndArray; ++element) {
     Candidate candidate{{}, element, 0, false};
     const JsonToken& start = cursor.peek();
-    std::string position = "action " + std::to_string(element + 1);
+    // Named only in errors: not built for every action.
+    auto position = [element] { return action_position(element); };
     if (start.kind == TokenKind::kBeginObject) {
       cursor.next();
       bool has_id = false;
@@ -102,7 +129,7 @@ std::vector<Candidate> parse_candidates(JsonTokens tokens, const RankOptions& op
         std::string_view key = cursor.next().string();
         if (key == "id") {
           if (!token_as_id(cursor.peek(), candidate.id))
-            throw InputError(position + ": \"id\" must be a string, not " + json_type_name(cursor.peek()));
+            throw InputError(position() + ": \"id\" must be a string, not " + json_type_name(cursor.peek()));
           has_id = true;
           cursor.skip_value();
         } else if (key == "features") {
@@ -111,31 +138,25 @@ std::vector<Candidate> parse_candidates(JsonTokens tokens, const RankOptions& op
             candidate.features_token = cursor.position();
             candidate.has_features = true;
           } else if (features.kind != TokenKind::kNull) {
-            throw InputError(position + ": \"features\" must be an object, not " + json_type_name(features));
+            throw InputError(position() + ": \"features\" must be an object, not " + json_type_name(features));
           }
           cursor.skip_value();
         } else {
-          throw InputError(position + " has an unknown key " + quoted(key) +
+          throw InputError(position() + " has an unknown key " + quoted(key) +
                            " (an action is {\"id\": ..., \"features\": {...}})");
         }
       }
       cursor.next();
-      if (!has_id) throw InputError(position + " has no \"id\"");
+      if (!has_id) throw InputError(position() + " has no \"id\"");
     } else if (!token_as_id(start, candidate.id)) {
-      throw InputError(position + " must be an object {\"id\": ..., \"features\": {...}} or an id string, not " +
+      throw InputError(position() + " must be an object {\"id\": ..., \"features\": {...}} or an id string, not " +
                        json_type_name(start));
     } else {
       cursor.next();
     }
-    if (candidate.id.empty()) throw InputError(position + " has an empty id");
-    if (!seen.insert(candidate.id).second)
-      throw InputError("duplicate action id " + quoted(candidate.id));
-    if (options.excluded.count(candidate.id) == 0) candidates.push_back(std::move(candidate));
+    candidates.add(std::move(candidate));
   }
-  if (candidates.empty())
-    throw InputError(seen.empty() ? "actions must not be an empty array"
-                                  : "every action is excluded: nothing is left to rank");
-  return candidates;
+  return candidates.finish();
 }
 
 }  // namespace pz::pg

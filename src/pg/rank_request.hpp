@@ -31,8 +31,25 @@ struct Candidate {
 // Throws InputError naming the offending option.
 RankOptions parse_rank_options(JsonTokens options);
 
+// Collects the candidates of one call in the order given, without the
+// excluded ones, with the checks every form of actions shares.
+class CandidateList {
+ public:
+  CandidateList(const RankOptions& options, size_t expected);
+  // Throws InputError, naming the candidate's position, for an empty or duplicate id.
+  void add(Candidate candidate);
+  // Throws InputError when nothing is left to rank or the baseline is not a candidate.
+  std::vector<Candidate> finish();
+
+ private:
+  const RankOptions& options_;
+  std::vector<Candidate> candidates_;
+  std::unordered_set<std::string> seen_;
+};
+
 // Candidates in the order given, without the excluded ones. Throws InputError
-// for a malformed action, a duplicate id, or nothing left to rank.
+// for a malformed action, a duplicate id, nothing left to rank, or a baseline
+// that is not a candidate.
 std::vector<Candidate> parse_candidates(JsonTokens actions, const RankOptions& options);
 
 }  // namespace pz::pg

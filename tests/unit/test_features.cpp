@@ -125,6 +125,41 @@ TEST(Features, ActionIdMatchesItsDocumentForm) {
   EXPECT_EQ(set.features()[0].value, 1.0f);
 }
 
+TEST(Features, HashedKeysGiveTheSameFeaturesAsNames) {
+  // The same document fed with top-level keys by name and hashed beforehand
+  // (as rows are); a hashed key below the top level is read by its name.
+  auto feed = [](FeatureSet& set, bool hashed) {
+    FeatureBuilder builder(set);
+    const HashedKey price = hash_key("price");
+    const HashedKey tags = hash_key("tags");
+    const HashedKey city = hash_key("city");
+    builder.begin_object();
+    hashed ? builder.hashed_key(price) : builder.key("price");
+    builder.number_value(9.5);
+    hashed ? builder.hashed_key(tags) : builder.key("tags");
+    builder.begin_array();
+    builder.string_value("red");
+    builder.end_array();
+    builder.key("geo");
+    builder.begin_object();
+    hashed ? builder.hashed_key(city) : builder.key("city");
+    builder.string_value("Lyon");
+    builder.end_object();
+    builder.end_object();
+  };
+  FeatureSet by_name;
+  FeatureSet by_hash;
+  feed(by_name, false);
+  feed(by_hash, true);
+  ASSERT_EQ(by_hash.size(), 3u);
+  for (size_t i = 0; i < by_name.size(); ++i) {
+    EXPECT_EQ(by_hash.features()[i].hash, by_name.features()[i].hash);
+    EXPECT_EQ(by_hash.features()[i].value, by_name.features()[i].value);
+  }
+  EXPECT_EQ(by_hash.features()[0].hash, only_feature_hash(R"({"price": 1})"));
+  EXPECT_EQ(by_hash.features()[2].hash, only_feature_hash(R"({"geo": {"city": "Lyon"}})"));
+}
+
 TEST(Features, ActionIdFollowsTheActionFeatures) {
   FeatureSet set = action_of("a1", R"({"item": {"category": "shoes", "price": 30}})");
   ASSERT_EQ(set.namespaces().size(), 2u);

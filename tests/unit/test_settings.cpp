@@ -39,6 +39,19 @@ TEST(Settings, ReadsEveryKey) {
   EXPECT_EQ(settings.learner.l2, 0.001);
 }
 
+TEST(Settings, RowSettings) {
+  const LoopSettings defaults = parse_loop_settings("{}");
+  EXPECT_EQ(defaults.rows.action_key, "id");
+  EXPECT_FALSE(defaults.rows.action_features.has_value());
+  const LoopSettings set =
+      parse_loop_settings(R"({"action_key": "sku", "action_features": ["price", "brand"]})");
+  EXPECT_EQ(set.rows.action_key, "sku");
+  EXPECT_EQ(set.rows.action_features, (std::vector<std::string>{"price", "brand"}));
+  EXPECT_THROW(parse_loop_settings(R"({"action_key": ""})"), InputError);
+  EXPECT_THROW(parse_loop_settings(R"({"action_features": "price"})"), InputError);
+  EXPECT_THROW(parse_loop_settings(R"({"action_features": [1]})"), InputError);
+}
+
 TEST(Settings, EmptyInteractionsMeanLinear) {
   const LoopSettings settings = parse_loop_settings(R"({"interactions": []})");
   EXPECT_EQ(settings.space.interactions.fingerprint(), Interactions::none().fingerprint());
