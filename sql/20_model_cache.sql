@@ -1,0 +1,43 @@
+-- pz.model_cache: the models kept for ranking, one row per copy. The test
+-- server preloads pz, so a loop version is one copy in shared memory for all
+-- backends, sized exactly by its weights (4 bytes each, 2^bits of them).
+SELECT attname, format_type(atttypid, atttypmod) AS type
+  FROM pg_attribute
+ WHERE attrelid = 'pz.model_cache'::regclass AND attnum > 0
+ ORDER BY attnum;
+
+SELECT name FROM pz_create_loop('cached', '{"bits": 12, "reward_wait": "0 seconds"}');
+SELECT count(*) AS before_any_rank FROM pz.model_cache WHERE loop = 'cached';
+
+-- The first rank call loads the untrained model (version 0).
+SELECT count(*) FROM pz_rank('cached', '{"user": {"segment": "a"}}', '["x", "y"]');
+SELECT loop, model_version, bytes, shared, backends, this_backend
+  FROM pz.model_cache WHERE loop = 'cached';
+
+-- A new version replaces it: the only backend that used version 0 moves on,
+-- so that copy is gone, not kept beside the new one.
+SELECT pz_reward(event_id, 1) FROM pz_rank('cached', '{"user": {"segment": "a"}}', '["x", "y"]')
+ WHERE rank = 1;
+SELECT (pz_train('cached') ->> 'model_version')::bigint AS trained_version;
+SELECT count(*) FROM pz_rank('cached', '{"user": {"segment": "a"}}', '["x", "y"]');
+SELECT loop, model_version, bytes, shared, backends, this_backend
+  FROM pz.model_cache WHERE loop = 'cached';
+
+-- Scores come from the shared copy: the trained preference shows.
+SELECT action_id, score > 0 AS learned
+  FROM pz_rank('cached', '{"user": {"segment": "a"}}', '["x", "y"]', '{"learn": false}')
+ ORDER BY action_id;
+
+-- An application role sees the cache too (it ranks; it cannot change loops).
+CREATE ROLE regress_cache_app;
+GRANT pz_app TO regress_cache_app;
+SET ROLE regress_cache_app;
+SELECT loop, model_version, shared FROM pz.model_cache WHERE loop = 'cached';
+RESET ROLE;
+DROP ROLE regress_cache_app;
+
+-- A dropped loop's copy goes once no backend uses it (this one forgets it at
+-- its next look-up of the loop).
+SELECT pz_drop_loop('cached');
+SELECT error_of($$SELECT count(*) FROM pz_rank('cached', '{}', '["x"]')$$);
+SELECT count(*) AS after_drop FROM pz.model_cache WHERE loop_id NOT IN (SELECT loop_id FROM pz.loops);
