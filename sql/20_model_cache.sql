@@ -6,7 +6,7 @@ SELECT attname, format_type(atttypid, atttypmod) AS type
  WHERE attrelid = 'pz.model_cache'::regclass AND attnum > 0
  ORDER BY attnum;
 
-SELECT name FROM pz_create_loop('cached', '{"bits": 12, "reward_wait": "0 seconds"}');
+SELECT loop_id AS loop_id FROM pz_create_loop('cached', '{"bits": 12, "reward_wait": "0 seconds"}') \gset
 SELECT count(*) AS before_any_rank FROM pz.model_cache WHERE loop = 'cached';
 
 -- The first rank call loads the untrained model (version 0).
@@ -35,6 +35,20 @@ SET ROLE regress_cache_app;
 SELECT loop, model_version, shared FROM pz.model_cache WHERE loop = 'cached';
 RESET ROLE;
 DROP ROLE regress_cache_app;
+
+-- A stored version that cannot be read: the rank call fails with the model's
+-- error and leaves no half-made copy behind; once the version is readable
+-- again, the next call loads it.
+SELECT pz_reward(event_id, 1) FROM pz_rank('cached', '{"user": {"segment": "b"}}', '["x", "y"]')
+ WHERE rank = 1;
+SELECT (pz_train('cached') ->> 'model_version')::bigint AS trained_version;
+CREATE TEMP TABLE good AS SELECT weights FROM pz.models WHERE loop_id = :loop_id AND version = 2;
+UPDATE pz.models SET weights = substr(weights, 1, 40) WHERE loop_id = :loop_id AND version = 2;
+SELECT error_of($$SELECT count(*) FROM pz_rank('cached', '{}', '["x"]')$$);
+SELECT model_version, backends FROM pz.model_cache WHERE loop = 'cached';
+UPDATE pz.models SET weights = (SELECT weights FROM good) WHERE loop_id = :loop_id AND version = 2;
+SELECT count(*) FROM pz_rank('cached', '{}', '["x"]');
+SELECT model_version, backends FROM pz.model_cache WHERE loop = 'cached';
 
 -- A dropped loop's copy goes once no backend uses it (this one forgets it at
 -- its next look-up of the loop).
