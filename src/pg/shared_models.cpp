@@ -9,6 +9,7 @@ extern "C" {
 #include "storage/ipc.h"
 #include "storage/lwlock.h"
 #include "storage/shmem.h"
+#include "utils/resowner.h"
 #include "utils/wait_event.h"
 }
 
@@ -179,10 +180,38 @@ Found find_or_claim(const SharedModelKey& key, int* index) {
 }
 
 // PostgreSQL side: a new segment for `bytes`, mapped for the session; null
-// when the server has no dynamic shared memory slot left.
-dsm_segment* create_segment(Size bytes) {
-  dsm_segment* segment = dsm_create(bytes, DSM_CREATE_NULL_IF_MAXSEGMENTS);
-  if (segment != nullptr) dsm_pin_mapping(segment);
+// when the server cannot make it (no dynamic shared memory slot left, or no
+// room: /dev/shm is small in some containers). Such a failure is logged and
+// the caller keeps a private copy, so it runs in a subtransaction: the error
+// is rolled back, not just caught.
+dsm_segment* create_segment(Size bytes, int32 loop_id) {
+  MemoryContext caller_context = CurrentMemoryContext;
+  ResourceOwner caller_owner = CurrentResourceOwner;
+  dsm_segment* volatile segment = nullptr;
+  BeginInternalSubTransaction(nullptr);
+  PG_TRY();
+  {
+    segment = dsm_create(bytes, DSM_CREATE_NULL_IF_MAXSEGMENTS);
+    if (segment != nullptr) dsm_pin_mapping(segment);
+    ReleaseCurrentSubTransaction();
+    if (segment == nullptr)
+      ereport(LOG, (errmsg("pz: no dynamic shared memory segment left for a model of loop %d, "
+                           "ranking keeps a private copy", loop_id)));
+  }
+  PG_CATCH();
+  {
+    MemoryContextSwitchTo(caller_context);
+    ErrorData* error = CopyErrorData();
+    FlushErrorState();
+    RollbackAndReleaseCurrentSubTransaction();
+    segment = nullptr;
+    ereport(LOG, (errmsg("pz: no shared memory for a model of loop %d, ranking keeps a private copy: %s",
+                         loop_id, error->message)));
+    FreeErrorData(error);
+  }
+  PG_END_TRY();
+  MemoryContextSwitchTo(caller_context);
+  CurrentResourceOwner = caller_owner;
   return segment;
 }
 
@@ -218,7 +247,7 @@ SharedModelLease load_into_slot(int index, const SharedModelKey& key,
   dsm_segment* segment = nullptr;
   try {
     const Size bytes = (Size{1} << key.bits) * sizeof(float);
-    pg_call([&] { segment = create_segment(bytes); });
+    pg_call([&] { segment = create_segment(bytes, key.loop_id); });
     if (segment == nullptr) {
       pg_call([] { abandon_loading(); });
       return {};
