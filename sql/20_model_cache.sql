@@ -59,6 +59,10 @@ SELECT shared, count(*) AS copies, min(bytes) AS min_bytes, max(bytes) AS max_by
   FROM pz.model_cache WHERE loop LIKE 'many\_%' OR loop = 'cached'
  GROUP BY shared ORDER BY shared;
 SELECT count(pz_drop_loop('many_' || g)) FROM generate_series(1, 130) AS g;
+-- Dropped, their copies go at this backend's next rank call, on any loop.
+SELECT count(*) AS copies_of_dropped_loops FROM pz.model_cache WHERE loop IS NULL;
+SELECT count(*) FROM pz_rank('cached', '{}', '["x"]', '{"learn": false}');
+SELECT count(*) AS copies_of_dropped_loops FROM pz.model_cache WHERE loop IS NULL;
 
 -- A dropped loop's copy goes once no backend uses it (this one forgets it at
 -- its next look-up of the loop).

@@ -76,6 +76,33 @@ bytea* read_weights(int32 loop_id, int64 version, const char* name) {
   return weights;
 }
 
+SPIPlanPtr states_plan = nullptr;
+
+// PostgreSQL side: the current updated_at of each loop in `ids` (0 where the
+// loop is gone), to tell which cached entries are out of date.
+void read_loop_states(const int32* ids, int count, int64* updated_at) {
+  if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "pz: SPI_connect failed");
+  if (states_plan == nullptr) {
+    Oid types[1] = {INT4ARRAYOID};
+    states_plan = prepare_kept_plan("SELECT loop_id, updated_at FROM pz.loops WHERE loop_id = ANY ($1)",
+                                    1, types);
+  }
+  Datum* elements = static_cast<Datum*>(palloc(sizeof(Datum) * count));
+  for (int i = 0; i < count; ++i) elements[i] = Int32GetDatum(ids[i]);
+  Datum ids_arg = PointerGetDatum(construct_array(elements, count, INT4OID, sizeof(int32), true, TYPALIGN_INT));
+  if (SPI_execute_plan(states_plan, &ids_arg, nullptr, false, 0) != SPI_OK_SELECT)
+    elog(ERROR, "pz: reading pz.loops failed");
+  for (int i = 0; i < count; ++i) updated_at[i] = 0;
+  for (uint64 row = 0; row < SPI_processed; ++row) {
+    bool is_null;
+    int32 id = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, 1, &is_null));
+    int64 at = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, 2, &is_null));
+    for (int i = 0; i < count; ++i)
+      if (ids[i] == id) updated_at[i] = at;
+  }
+  SPI_finish();
+}
+
 std::unordered_map<std::string, CachedLoop>& cache() {
   static std::unordered_map<std::string, CachedLoop> loops;
   return loops;
@@ -120,6 +147,33 @@ void load_model(const std::string& name, CachedLoop& loop) {
   }
 }
 
+// When some loop changed (the shared generation moved), the other cached
+// loops whose row changed or is gone let go of their model now rather than at
+// their next rank call here: a backend that stopped ranking a loop must not
+// keep a replaced (or dropped) version's shared copy alive.
+void forget_outdated_loops(const std::string& current, uint64_t generation) {
+  static uint64_t swept_generation = 0;
+  if (generation == 0 || generation == swept_generation) return;
+  std::vector<int32> ids;
+  for (const auto& [name, loop] : cache())
+    if (name != current && loop.model != nullptr) ids.push_back(loop.loop_id);
+  if (!ids.empty()) {
+    std::vector<int64> updated_at(ids.size());
+    pg_call([&] { read_loop_states(ids.data(), static_cast<int>(ids.size()), updated_at.data()); });
+    for (size_t i = 0; i < ids.size(); ++i) {
+      for (auto it = cache().begin(); it != cache().end(); ++it) {
+        if (it->first == current || it->second.loop_id != ids[i] || it->second.updated_at == updated_at[i])
+          continue;
+        release_shared_model(it->second.shared);
+        cache().erase(it);
+        break;
+      }
+    }
+  }
+  // Under REPEATABLE READ the snapshot may predate the bump: look again later.
+  if (!IsolationUsesXactSnapshot()) swept_generation = generation;
+}
+
 }  // namespace
 
 const CachedLoop& current_loop(const std::string& name) {
@@ -127,6 +181,7 @@ const CachedLoop& current_loop(const std::string& name) {
   // Read before the look-up's snapshot is taken: a bump after it means a reload.
   uint64_t generation = loops_generation();
   if (generation != 0 && entry.generation == generation) return entry;
+  forget_outdated_loops(name, generation);
   // Under REPEATABLE READ the snapshot may predate the counter just read.
   uint64_t known_generation = IsolationUsesXactSnapshot() ? 0 : generation;
   LoopRow row;

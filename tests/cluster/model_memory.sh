@@ -98,6 +98,28 @@ grep -E "^(number of transactions actually processed|tps)" "$work/pgbench.pz_mem
 wait_for 10 $db "SELECT count(*) = 0 FROM pz.model_cache WHERE loop = 'memory'"
 expect_equal "model segments in /dev/shm once nobody ranks" "$segments_before" "$(model_segments)"
 
+# 2b. A backend that stopped ranking a loop lets a replaced (or dropped)
+# version go at its next rank call on any loop, not only on that one.
+q -d $db -c "SELECT pz_create_loop('other', '{\"bits\": 10}')" >/dev/null
+coproc idle { psql -X -A -t -q -d $db; }
+in_idle() {
+  echo "$1" >&"${idle[1]}"
+  read -r -t 30 -u "${idle[0]}" reply || fail "no answer in the idle session to: $1"
+}
+in_idle "SELECT count(*) FROM pz_rank('memory', '{}', '[\"a\"]', '{\"learn\": false}');"
+expect_equal "copies while a session is idle" "v2 shared=t backends=1 bytes=$segment_bytes" "$(q -d $db -c "$cache_rows")"
+expect_equal "third model version" 3 "$(train_version)"
+in_idle "SELECT count(*) FROM pz_rank('other', '{}', '[\"a\"]', '{\"learn\": false}');"
+expect_equal "copies once the idle session ranked another loop" "" "$(q -d $db -c "$cache_rows")"
+q -d $db -c "SELECT pz_drop_loop('other')" >/dev/null
+expect_equal "copies of the dropped loop still used" 1 "$(q -d $db -c "SELECT count(*) FROM pz.model_cache WHERE loop IS NULL")"
+in_idle "SELECT count(*) FROM pz_rank('memory', '{}', '[\"a\"]', '{\"learn\": false}');"
+expect_equal "copies of the dropped loop after the next rank call" 0 \
+  "$(q -d $db -c "SELECT count(*) FROM pz.model_cache WHERE loop IS NULL")"
+echo '\q' >&"${idle[1]}"
+wait "$idle_PID" || true
+shared_scores=$(scores)
+
 # 3. kill -9 of a backend that maps the copy: the crash restart frees it.
 start_ranking 4 pz_memory_crash 30
 wait_for 30 $db "SELECT count(*) = 1 AND min(backends) = 4 FROM pz.model_cache WHERE loop = 'memory'"
@@ -122,7 +144,7 @@ sleep 3  # each has loaded its copy after its first call
 read -r private_rss private_pss < <(backend_memory pz_memory_private)
 echo "figure: $fallback_clients backends ranking without preloading (a private copy each):" \
   "RSS $((private_rss / 1024)) MiB, PSS $((private_pss / 1024)) MiB in total ($((private_pss / fallback_clients)) kB PSS each)"
-expect_equal "the private copy as seen by its backend" "v2 shared=f backends=1" \
+expect_equal "the private copy as seen by its backend" "v3 shared=f backends=1" \
   "$(q -d $db -c "SELECT count(*) FROM pz_rank('memory', '{}', '[\"a\"]', '{\"learn\": false}')" \
         -c "SELECT format('v%s shared=%s backends=%s', model_version, shared, backends) FROM pz.model_cache WHERE loop = 'memory'" | tail -n 1)"
 wait "$bench_pid" || { cat "$work/pgbench.pz_memory_private"; fail "pgbench reported errors without preloading"; }
