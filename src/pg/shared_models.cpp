@@ -91,9 +91,9 @@ void free_slot(Slot& slot) {
   slot.backends = 0;
 }
 
-// Runs whenever this backend unmaps a ready segment: explicitly, at the end of
-// a failed transaction that had not pinned the mapping yet, or at exit. The
-// last backend frees the slot; PostgreSQL then frees the segment.
+// Runs whenever this backend unmaps a ready segment: on release, or when it
+// exits. The last backend frees the slot; PostgreSQL then frees the segment
+// (its own count of mappings drops to zero right after this callback).
 void on_segment_detach(dsm_segment*, Datum slot_datum) {
   const int index = DatumGetInt32(slot_datum);
   local[index] = LocalMapping{};

@@ -4,8 +4,9 @@
 // every backend ranking with that version maps. The first backend that needs
 // a version loads it; the others attach. A segment lives exactly as long as
 // some backend maps it: when the last one detaches (it moved on to a newer
-// version, or exited) PostgreSQL frees it, so nothing is pinned, a replaced
-// version cannot leak and a crash restart removes every segment.
+// version, or exited) PostgreSQL frees it. No segment is pinned (only each
+// backend's mapping, for its session), so a replaced version cannot leak and a
+// crash restart removes every segment.
 #pragma once
 
 #include <cstdint>
