@@ -107,7 +107,8 @@ void BM_ScoreActionsBorrowed(benchmark::State& state) {
   const Model owner = warmed_model(workload);
   std::vector<float> weights(size_t{1} << owner.space().bits);
   decode_weights(serialize_model(owner), owner.space(), weights.data());
-  score_actions(state, workload, Model::over_weights(owner.space(), weights.data(), owner.examples()));
+  score_actions(state, workload,
+                Model::over_weights(owner.space(), weights.data(), owner.examples()));
 }
 BENCHMARK(BM_ScoreActionsBorrowed)->Arg(50)->Arg(500)->Arg(5000);
 

@@ -13,7 +13,6 @@ namespace {
 // The adaptive update's state per weight: its gradient sum and its scale.
 constexpr size_t kAdaptiveFloatsPerWeight = 2;
 
-
 // The constant feature every example has, so the model learns the mean reward.
 const uint32_t kBiasHash = NameHash().add("_bias").finish();
 
@@ -83,7 +82,9 @@ Model::Model(FeatureSpace space, LearnerSettings settings, ModelUse use)
 }
 
 Model::Model(FeatureSpace space, const float* weights, uint64_t examples, Borrowed)
-    : space_(std::move(space)), use_(ModelUse::kScoring), borrowed_weights_(weights),
+    : space_(std::move(space)),
+      use_(ModelUse::kScoring),
+      borrowed_weights_(weights),
       examples_(examples) {
   check_bits(space_.bits);
   if (weights == nullptr) throw std::invalid_argument("a model cannot borrow null weights");

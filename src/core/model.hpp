@@ -65,7 +65,9 @@ class Model {
                                  const LearnerSettings& settings, ModelUse use);
   struct Borrowed {};
   Model(FeatureSpace space, const float* weights, uint64_t examples, Borrowed);
-  const float* weight_data() const { return borrowed_weights_ != nullptr ? borrowed_weights_ : weights_.data(); }
+  const float* weight_data() const {
+    return borrowed_weights_ != nullptr ? borrowed_weights_ : weights_.data();
+  }
   double context_score(const FeatureSet& context) const;
   double action_score(const FeatureSet& context, const FeatureSet& action) const;
 

@@ -163,8 +163,9 @@ uint64_t decode_weights(std::string_view blob, const FeatureSpace& expected, flo
   const CheckedBlob checked = check_blob(blob, expected);
   const uint64_t size = uint64_t{1} << expected.bits;
   std::fill(weights, weights + size, 0.0f);
-  for_each_entry(checked, size,
-                 [&](uint32_t index, float weight, const unsigned char*) { weights[index] = weight; });
+  for_each_entry(checked, size, [&](uint32_t index, float weight, const unsigned char*) {
+    weights[index] = weight;
+  });
   return load_u64(checked.bytes + 28);
 }
 

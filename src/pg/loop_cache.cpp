@@ -41,7 +41,8 @@ void read_loop_row(const char* name, int32 cached_loop_id, int64 cached_version,
   if (loop_plan == nullptr) {
     Oid types[1] = {TEXTOID};
     loop_plan = prepare_kept_plan(
-        "SELECT loop_id, model_version, updated_at, settings FROM pz.loops WHERE name = $1", 1, types);
+        "SELECT loop_id, model_version, updated_at, settings FROM pz.loops WHERE name = $1", 1,
+        types);
   }
   Datum name_arg = CStringGetTextDatum(name);
   if (SPI_execute_plan(loop_plan, &name_arg, nullptr, false, 1) != SPI_OK_SELECT)
@@ -84,19 +85,22 @@ void read_loop_states(const int32* ids, int count, int64* updated_at) {
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "pz: SPI_connect failed");
   if (states_plan == nullptr) {
     Oid types[1] = {INT4ARRAYOID};
-    states_plan = prepare_kept_plan("SELECT loop_id, updated_at FROM pz.loops WHERE loop_id = ANY ($1)",
-                                    1, types);
+    states_plan = prepare_kept_plan(
+        "SELECT loop_id, updated_at FROM pz.loops WHERE loop_id = ANY ($1)", 1, types);
   }
   Datum* elements = static_cast<Datum*>(palloc(sizeof(Datum) * count));
   for (int i = 0; i < count; ++i) elements[i] = Int32GetDatum(ids[i]);
-  Datum ids_arg = PointerGetDatum(construct_array(elements, count, INT4OID, sizeof(int32), true, TYPALIGN_INT));
+  Datum ids_arg =
+      PointerGetDatum(construct_array(elements, count, INT4OID, sizeof(int32), true, TYPALIGN_INT));
   if (SPI_execute_plan(states_plan, &ids_arg, nullptr, false, 0) != SPI_OK_SELECT)
     elog(ERROR, "pz: reading pz.loops failed");
   for (int i = 0; i < count; ++i) updated_at[i] = 0;
   for (uint64 row = 0; row < SPI_processed; ++row) {
     bool is_null;
-    int32 id = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, 1, &is_null));
-    int64 at = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, 2, &is_null));
+    int32 id =
+        DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, 1, &is_null));
+    int64 at = DatumGetTimestampTz(
+        SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, 2, &is_null));
     for (int i = 0; i < count; ++i)
       if (ids[i] == id) updated_at[i] = at;
   }
@@ -134,7 +138,8 @@ void load_model(const std::string& name, CachedLoop& loop) {
   });
   try {
     if (loop.shared.held()) {
-      loop.model = std::make_unique<Model>(Model::over_weights(space, loop.shared.weights, loop.shared.examples));
+      loop.model = std::make_unique<Model>(
+          Model::over_weights(space, loop.shared.weights, loop.shared.examples));
     } else if (loop.model_version > 0) {
       loop.model = std::make_unique<Model>(
           deserialize_model(read_blob(), space, loop.settings.learner, ModelUse::kScoring));
@@ -154,20 +159,21 @@ void load_model(const std::string& name, CachedLoop& loop) {
 void forget_outdated_loops(const std::string& current, uint64_t generation) {
   static uint64_t swept_generation = 0;
   if (generation == 0 || generation == swept_generation) return;
+  std::vector<std::string> names;
   std::vector<int32> ids;
-  for (const auto& [name, loop] : cache())
-    if (name != current && loop.model != nullptr) ids.push_back(loop.loop_id);
+  for (const auto& [name, loop] : cache()) {
+    if (name == current || loop.model == nullptr) continue;
+    names.push_back(name);
+    ids.push_back(loop.loop_id);
+  }
   if (!ids.empty()) {
     std::vector<int64> updated_at(ids.size());
     pg_call([&] { read_loop_states(ids.data(), static_cast<int>(ids.size()), updated_at.data()); });
-    for (size_t i = 0; i < ids.size(); ++i) {
-      for (auto it = cache().begin(); it != cache().end(); ++it) {
-        if (it->first == current || it->second.loop_id != ids[i] || it->second.updated_at == updated_at[i])
-          continue;
-        release_shared_model(it->second.shared);
-        cache().erase(it);
-        break;
-      }
+    for (size_t i = 0; i < names.size(); ++i) {
+      auto outdated = cache().find(names[i]);
+      if (outdated->second.updated_at == updated_at[i]) continue;
+      release_shared_model(outdated->second.shared);
+      cache().erase(outdated);
     }
   }
   // Under REPEATABLE READ the snapshot may predate the bump: look again later.
@@ -231,8 +237,8 @@ void emit_cached_rows(FunctionCallInfo fcinfo, const CachedRow* rows, size_t cou
   InitMaterializedSRF(fcinfo, 0);
   ReturnSetInfo* result = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
   for (size_t i = 0; i < count; ++i) {
-    Datum values[6] = {Int32GetDatum(rows[i].loop_id), Int64GetDatum(rows[i].model_version),
-                       Int64GetDatum(rows[i].bytes),   BoolGetDatum(rows[i].shared),
+    Datum values[6] = {Int32GetDatum(rows[i].loop_id),  Int64GetDatum(rows[i].model_version),
+                       Int64GetDatum(rows[i].bytes),    BoolGetDatum(rows[i].shared),
                        Int32GetDatum(rows[i].backends), BoolGetDatum(rows[i].this_backend)};
     bool nulls[6] = {false, false, false, false, false, false};
     tuplestore_putvalues(result->setResult, result->setDesc, values, nulls);
@@ -250,8 +256,8 @@ PZ_SQL_FUNCTION(pz_cached_models) {
     rows.push_back({copy.loop_id, copy.version, copy.bytes, true, copy.backends, copy.here});
   for (const auto& [name, loop] : cache()) {
     if (loop.model == nullptr || loop.shared.held()) continue;
-    rows.push_back({loop.loop_id, loop.model_version, static_cast<int64>(loop.model->memory_bytes()),
-                    false, 1, true});
+    rows.push_back({loop.loop_id, loop.model_version,
+                    static_cast<int64>(loop.model->memory_bytes()), false, 1, true});
   }
   pg_call([&] { emit_cached_rows(fcinfo, rows.data(), rows.size()); });
   return static_cast<Datum>(0);

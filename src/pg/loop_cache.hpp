@@ -21,7 +21,9 @@ struct CachedLoop {
   uint64_t generation = 0;  // loops_generation() when last known current; 0: re-read
   LoopSettings settings;
   bool apprentice = false;  // settings.mode = 'apprentice': show the baseline, learn from it
-  std::unique_ptr<Model> model;  // scoring only; over shared.weights when shared.held()
+  std::unique_ptr<Model> model;
+  // The server's copy the model scores from (Model::over_weights), when held;
+  // else the model owns a private copy.
   SharedModelLease shared;
 };
 

@@ -31,7 +31,7 @@ struct Slot {
   SlotState state;
   Oid database;
   SharedModelKey key;
-  int loader_pid;  // kLoading: the backend filling the segment
+  int loader_pid;     // kLoading: the backend filling the segment
   dsm_handle handle;  // kReady
   uint64 bytes;
   uint64 examples;
@@ -69,7 +69,8 @@ void attach_shared_memory() {
   if (previous_startup_hook != nullptr) previous_startup_hook();
   bool found;
   LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
-  auto* state = static_cast<Registry*>(ShmemInitStruct("pz shared models", sizeof(Registry), &found));
+  auto* state =
+      static_cast<Registry*>(ShmemInitStruct("pz shared models", sizeof(Registry), &found));
   if (!found) {
     ConditionVariableInit(&state->loaded);
     for (Slot& slot : state->slots) slot.state = SlotState::kFree;
@@ -149,7 +150,8 @@ Found find_or_claim(const SharedModelKey& key, int* index) {
       } else {
         if (local[*index].leases == 0) {
           dsm_segment* segment = dsm_attach(slot.handle);
-          if (segment == nullptr) elog(ERROR, "pz: shared model segment of slot %d is gone", *index);
+          if (segment == nullptr)
+            elog(ERROR, "pz: shared model segment of slot %d is gone", *index);
           dsm_pin_mapping(segment);
           on_dsm_detach(segment, on_segment_detach, Int32GetDatum(*index));
           local[*index].segment = segment;
@@ -196,7 +198,8 @@ dsm_segment* create_segment(Size bytes, int32 loop_id) {
     ReleaseCurrentSubTransaction();
     if (segment == nullptr)
       ereport(LOG, (errmsg("pz: no dynamic shared memory segment left for a model of loop %d, "
-                           "ranking keeps a private copy", loop_id)));
+                           "ranking keeps a private copy",
+                           loop_id)));
   }
   PG_CATCH();
   {
@@ -205,8 +208,9 @@ dsm_segment* create_segment(Size bytes, int32 loop_id) {
     FlushErrorState();
     RollbackAndReleaseCurrentSubTransaction();
     segment = nullptr;
-    ereport(LOG, (errmsg("pz: no shared memory for a model of loop %d, ranking keeps a private copy: %s",
-                         loop_id, error->message)));
+    ereport(LOG,
+            (errmsg("pz: no shared memory for a model of loop %d, ranking keeps a private copy: %s",
+                    loop_id, error->message)));
     FreeErrorData(error);
   }
   PG_END_TRY();

@@ -34,7 +34,7 @@ struct SharedModelKey {
 // release_shared_model(). Plain data: releasing is explicit (PostgreSQL's own
 // exit processing detaches whatever is still held when the backend ends).
 struct SharedModelLease {
-  int slot = -1;  // -1: none
+  int slot = -1;                   // -1: none
   const float* weights = nullptr;  // 2^bits floats, read-only
   uint64_t examples = 0;
   bool held() const { return slot >= 0; }
@@ -58,7 +58,7 @@ struct SharedModelRow {
   int64_t version;
   int64_t bytes;
   int32_t backends;  // backends that map it
-  bool here;          // this backend is one of them
+  bool here;         // this backend is one of them
 };
 std::vector<SharedModelRow> shared_models_of_database();
 

@@ -48,8 +48,10 @@ const std::string& real_body() {
 std::string blob_from(const uint8_t* data, size_t size) {
   std::string_view rest(reinterpret_cast<const char*>(data + 1), size - 1);
   switch (data[0] % 3) {
-    case 0: return std::string(rest);
-    case 1: return sealed(std::string(rest));
+    case 0:
+      return std::string(rest);
+    case 1:
+      return sealed(std::string(rest));
     default: {
       std::string body = real_body();
       for (size_t i = 0; i + 1 < rest.size(); i += 2)
@@ -77,8 +79,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   weights.back() = 42.0f;
   try {
     const uint64_t examples = pz::decode_weights(blob, kSpace, weights.data());
-    pz::Model::over_weights(kSpace, weights.data(), examples).score(one_feature_set("user", 3),
-                                                                    one_feature_set("item", 21));
+    pz::Model::over_weights(kSpace, weights.data(), examples)
+        .score(one_feature_set("user", 3), one_feature_set("item", 21));
   } catch (const pz::ModelFormatError&) {
   }
   if (weights.back() != 42.0f) __builtin_trap();

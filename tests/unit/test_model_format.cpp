@@ -202,8 +202,8 @@ TEST(ModelFormat, DecodedWeightsScoreLikeTheModel) {
   expect_same_scores(model, view);
   // It owns none of the weights, and writes them back (without the learner's state).
   EXPECT_LT(view.memory_bytes(), weights.size() * sizeof(float));
-  expect_same_scores(model, deserialize_model(serialize_model(view), model.space(), model.settings(),
-                                              ModelUse::kScoring));
+  expect_same_scores(model, deserialize_model(serialize_model(view), model.space(),
+                                              model.settings(), ModelUse::kScoring));
   // The weights are read where they are: a change to them shows at once.
   const Example probe = examples(12, 1).front();
   const double before = view.score(probe.context, probe.action);
