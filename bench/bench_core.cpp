@@ -10,6 +10,7 @@
 #include "core/features.hpp"
 #include "core/json_text.hpp"
 #include "core/model.hpp"
+#include "core/model_format.hpp"
 #include "core/random.hpp"
 
 namespace {
@@ -76,10 +77,8 @@ Model warmed_model(const Workload& workload) {
   return model;
 }
 
-void BM_ScoreActions(benchmark::State& state) {
-  const auto action_count = static_cast<int>(state.range(0));
-  const Workload workload = make_workload(64, action_count);
-  const Model model = warmed_model(workload);
+void score_actions(benchmark::State& state, const Workload& workload, const Model& model) {
+  const auto action_count = static_cast<int>(workload.actions.size());
   std::vector<double> scores;
   size_t next_context = 0;
   // CPU time, like the benchmark's own CPU column: the other core may be busy.
@@ -94,7 +93,24 @@ void BM_ScoreActions(benchmark::State& state) {
   state.counters["ns_per_action"] =
       elapsed_ns / (static_cast<double>(state.iterations()) * action_count);
 }
+
+void BM_ScoreActions(benchmark::State& state) {
+  const Workload workload = make_workload(64, static_cast<int>(state.range(0)));
+  score_actions(state, workload, warmed_model(workload));
+}
 BENCHMARK(BM_ScoreActions)->Arg(50)->Arg(500)->Arg(5000);
+
+// The same scoring over weights the model does not own, as ranking reads the
+// server's shared copy (Model::over_weights): it must cost the same.
+void BM_ScoreActionsBorrowed(benchmark::State& state) {
+  const Workload workload = make_workload(64, static_cast<int>(state.range(0)));
+  const Model owner = warmed_model(workload);
+  std::vector<float> weights(size_t{1} << owner.space().bits);
+  decode_weights(serialize_model(owner), owner.space(), weights.data());
+  score_actions(state, workload,
+                Model::over_weights(owner.space(), weights.data(), owner.examples()));
+}
+BENCHMARK(BM_ScoreActionsBorrowed)->Arg(50)->Arg(500)->Arg(5000);
 
 // Tokens of a document, replayed into a FeatureBuilder as src/pg's jsonb walk would.
 using Token = std::variant<char, std::pair<char, std::string>, double, bool>;

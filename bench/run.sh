@@ -385,7 +385,8 @@ result[train_rate]=$(calc "$learned / $elapsed" 0)
 echo "$learned examples ($train_rewards rewarded) in $steps pz_train calls, $elapsed s: ${result[train_rate]} examples/s"
 
 # --------------------------------------------------------- e. model in memory
-# pz.model_cache lists the models this backend keeps; one rank call loads it.
+# pz.model_cache lists the models kept for ranking (with pz preloaded, one copy
+# in shared memory for every backend); one rank call loads it.
 result[model_bytes]=$(psql -X -A -t -q -v ON_ERROR_STOP=1 \
   -c "SELECT count(*) FROM pz_rank('bench', '{}', '[\"a\", \"b\"]', '{\"learn\": false}')" \
   -c "SELECT bytes FROM pz.model_cache WHERE loop = 'bench'" | tail -n 1)
@@ -464,7 +465,7 @@ ram=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
   row "e. pz.events bytes per event, 10 actions (bulk, d)" "${result[train_event_bytes]}" "" ""
   row "e. pz.rewards bytes per reward (pz_reward, c)" "${result[reward_bytes]}" "" ""
   row "e. pz.rewards bytes per reward (bulk, d)" "${result[train_reward_bytes]}" "" ""
-  row "e. cached model bytes per backend (bits $bench_bits, v$bench_version)" "${result[model_bytes]}" "" ""
+  row "e. cached model bytes, one copy per server (bits $bench_bits, v$bench_version)" "${result[model_bytes]}" "" ""
   row "f. log bytes under retention, once steady (at ${result[steady_at]} s)" "${result[steady_bytes]}" "" ""
   row "f. log bytes under retention, at the end (${result[end_at]} s)" "${result[end_bytes]}" "flat" \
       "${result[steady_growth]}"

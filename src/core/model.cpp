@@ -13,7 +13,6 @@ namespace {
 // The adaptive update's state per weight: its gradient sum and its scale.
 constexpr size_t kAdaptiveFloatsPerWeight = 2;
 
-
 // The constant feature every example has, so the model learns the mean reward.
 const uint32_t kBiasHash = NameHash().add("_bias").finish();
 
@@ -67,16 +66,32 @@ double feature_rate(float squared_gradients, float scale, double power_t) {
          std::pow(double{scale} * scale, power_t - 1.0);
 }
 
+void check_bits(int bits) {
+  if (bits < 10 || bits > 28)
+    throw InputError("bits must be an integer from 10 to 28, got " + std::to_string(bits));
+}
+
 }  // namespace
 
 Model::Model(FeatureSpace space, LearnerSettings settings, ModelUse use)
     : space_(std::move(space)), settings_(settings), use_(use) {
-  if (space_.bits < 10 || space_.bits > 28) {
-    throw InputError("bits must be an integer from 10 to 28, got " + std::to_string(space_.bits));
-  }
+  check_bits(space_.bits);
   const size_t size = size_t{1} << space_.bits;
   weights_.assign(size, 0.0f);
   if (use_ == ModelUse::kLearning) adaptive_state_.assign(kAdaptiveFloatsPerWeight * size, 0.0f);
+}
+
+Model::Model(FeatureSpace space, const float* weights, uint64_t examples, Borrowed)
+    : space_(std::move(space)),
+      use_(ModelUse::kScoring),
+      borrowed_weights_(weights),
+      examples_(examples) {
+  check_bits(space_.bits);
+  if (weights == nullptr) throw std::invalid_argument("a model cannot borrow null weights");
+}
+
+Model Model::over_weights(FeatureSpace space, const float* weights, uint64_t examples) {
+  return Model(std::move(space), weights, examples, Borrowed{});
 }
 
 size_t Model::weight_bytes(int bits, ModelUse use) {
@@ -89,13 +104,14 @@ const LearnerSettings& Model::settings() const { return settings_; }
 void Model::set_settings(const LearnerSettings& settings) { settings_ = settings; }
 ModelUse Model::use() const { return use_; }
 uint64_t Model::examples() const { return examples_; }
+bool Model::borrows_weights() const { return borrowed_weights_ != nullptr; }
 
 size_t Model::memory_bytes() const {
   return sizeof(Model) + (weights_.capacity() + adaptive_state_.capacity()) * sizeof(float);
 }
 
 double Model::context_score(const FeatureSet& context) const {
-  const float* weights = weights_.data();
+  const float* weights = weight_data();
   double sum = 0.0;
   visit_context_features(context, space_.mask(),
                          [&](uint32_t index, float value) { sum += weights[index] * value; });
@@ -103,7 +119,7 @@ double Model::context_score(const FeatureSet& context) const {
 }
 
 double Model::action_score(const FeatureSet& context, const FeatureSet& action) const {
-  const float* weights = weights_.data();
+  const float* weights = weight_data();
   double sum = 0.0;
   visit_action_features(space_.interactions, context, action, space_.mask(),
                         [&](uint32_t index, float value) { sum += weights[index] * value; });

@@ -27,6 +27,11 @@ enum class ModelUse { kLearning, kScoring };
 class Model {
  public:
   Model(FeatureSpace space, LearnerSettings settings, ModelUse use = ModelUse::kLearning);
+  // A scoring-only model over weights kept elsewhere (one read-only copy in
+  // shared memory for every backend): nothing is copied. `weights` holds
+  // 2^space.bits floats and must stay valid and unchanged while the model (or
+  // a copy of it) is used.
+  static Model over_weights(FeatureSpace space, const float* weights, uint64_t examples);
 
   const FeatureSpace& space() const;
   const LearnerSettings& settings() const;
@@ -47,7 +52,9 @@ class Model {
              double probability);
 
   uint64_t examples() const;
+  // What this object owns: a model over borrowed weights owns none of them.
   size_t memory_bytes() const;
+  bool borrows_weights() const;
   // What the weights (and, to learn, their adaptive state) of a model with
   // 2^bits weights take, before it is built.
   static size_t weight_bytes(int bits, ModelUse use);
@@ -56,13 +63,19 @@ class Model {
   friend std::string serialize_model(const Model& model);
   friend Model deserialize_model(std::string_view blob, const FeatureSpace& expected,
                                  const LearnerSettings& settings, ModelUse use);
+  struct Borrowed {};
+  Model(FeatureSpace space, const float* weights, uint64_t examples, Borrowed);
+  const float* weight_data() const {
+    return borrowed_weights_ != nullptr ? borrowed_weights_ : weights_.data();
+  }
   double context_score(const FeatureSet& context) const;
   double action_score(const FeatureSet& context, const FeatureSet& action) const;
 
   FeatureSpace space_;
   LearnerSettings settings_;
   ModelUse use_;
-  std::vector<float> weights_;  // 2^bits, indexed by masked feature hash
+  std::vector<float> weights_;  // 2^bits, indexed by masked feature hash; empty when borrowed
+  const float* borrowed_weights_ = nullptr;  // set by over_weights() only
   // Per weight: the sum of squared gradients and the largest |x| seen,
   // interleaved so one cache line serves both. Empty for a scoring model.
   std::vector<float> adaptive_state_;

@@ -1,6 +1,7 @@
 #include "model_format.hpp"
 
 #include <Eigen/Core>
+#include <algorithm>
 #include <cmath>
 
 #include "errors.hpp"
@@ -32,10 +33,11 @@ uint64_t checksum(std::string_view bytes) { return NameHash().add(bytes).state()
 
 std::string serialize_model(const Model& model) {
   const bool with_state = !model.adaptive_state_.empty();
-  const auto size = static_cast<Eigen::Index>(model.weights_.size());
+  const auto size = static_cast<Eigen::Index>(1) << model.space_.bits;
+  const float* weights = model.weight_data();
   // An entry is stored when its weight or any of its state is non-zero.
   Eigen::Array<bool, Eigen::Dynamic, 1> stored =
-      Eigen::Map<const Eigen::ArrayXf>(model.weights_.data(), size) != 0.0f;
+      Eigen::Map<const Eigen::ArrayXf>(weights, size) != 0.0f;
   if (with_state) {
     Eigen::Map<const Eigen::Array2Xf> state(model.adaptive_state_.data(), 2, size);
     stored = stored || (state != 0.0f).colwise().any().transpose();
@@ -58,7 +60,7 @@ std::string serialize_model(const Model& model) {
   for (Eigen::Index i = 0; i < size; ++i) {
     if (!stored[i]) continue;
     append_u32(out, static_cast<uint32_t>(i));
-    append_f32(out, model.weights_[i]);
+    append_f32(out, weights[i]);
     if (with_state) {
       append_f32(out, model.adaptive_state_[2 * i]);
       append_f32(out, model.adaptive_state_[2 * i + 1]);
@@ -68,8 +70,17 @@ std::string serialize_model(const Model& model) {
   return out;
 }
 
-Model deserialize_model(std::string_view blob, const FeatureSpace& expected,
-                        const LearnerSettings& settings, ModelUse use) {
+namespace {
+
+// A blob whose header, size and checksum have been checked.
+struct CheckedBlob {
+  const unsigned char* bytes;
+  bool with_state;
+  size_t entry_size;
+  uint64_t entry_count;
+};
+
+CheckedBlob check_blob(std::string_view blob, const FeatureSpace& expected) {
   const auto* bytes = reinterpret_cast<const unsigned char*>(blob.data());
   if (blob.size() < kMagic.size() || blob.substr(0, kMagic.size()) != kMagic) {
     refuse("not a pz model (bad magic bytes)");
@@ -107,29 +118,55 @@ Model deserialize_model(std::string_view blob, const FeatureSpace& expected,
       (body_size - kHeaderSize) % entry_size != 0) {
     refuse("entry count does not match the blob size");
   }
+  return {bytes, with_state, entry_size, entry_count};
+}
 
-  Model model(expected, settings, use);
-  model.examples_ = load_u64(bytes + 28);
-  model.total_weight_ = load_f64(bytes + 36);
-  model.normalized_sum_norm_x_ = load_f64(bytes + 44);
-  model.inverse_probability_sum_ = load_f64(bytes + 52);
-  const bool keep_state = with_state && use == ModelUse::kLearning;
-  const uint64_t size = model.weights_.size();
+// Calls store(index, weight, entry) for each entry, checking that indexes
+// increase and stay below `size` and that weights are finite.
+template <class Store>
+void for_each_entry(const CheckedBlob& blob, uint64_t size, Store&& store) {
   uint64_t next_allowed = 0;
-  const unsigned char* entry = bytes + kHeaderSize;
-  for (uint64_t i = 0; i < entry_count; ++i, entry += entry_size) {
+  const unsigned char* entry = blob.bytes + kHeaderSize;
+  for (uint64_t i = 0; i < blob.entry_count; ++i, entry += blob.entry_size) {
     const uint32_t index = load_u32(entry);
     if (index >= size || index < next_allowed) refuse("entry index out of order or out of range");
     next_allowed = uint64_t{index} + 1;
     const float weight = load_f32(entry + 4);
     if (!std::isfinite(weight)) refuse("non-finite weight");
-    model.weights_[index] = weight;
-    if (keep_state) {
-      model.adaptive_state_[2 * index] = load_f32(entry + 8);
-      model.adaptive_state_[2 * index + 1] = load_f32(entry + 12);
-    }
+    store(index, weight, entry);
   }
+}
+
+}  // namespace
+
+Model deserialize_model(std::string_view blob, const FeatureSpace& expected,
+                        const LearnerSettings& settings, ModelUse use) {
+  const CheckedBlob checked = check_blob(blob, expected);
+  Model model(expected, settings, use);
+  model.examples_ = load_u64(checked.bytes + 28);
+  model.total_weight_ = load_f64(checked.bytes + 36);
+  model.normalized_sum_norm_x_ = load_f64(checked.bytes + 44);
+  model.inverse_probability_sum_ = load_f64(checked.bytes + 52);
+  const bool keep_state = checked.with_state && use == ModelUse::kLearning;
+  for_each_entry(checked, model.weights_.size(),
+                 [&](uint32_t index, float weight, const unsigned char* entry) {
+                   model.weights_[index] = weight;
+                   if (keep_state) {
+                     model.adaptive_state_[2 * index] = load_f32(entry + 8);
+                     model.adaptive_state_[2 * index + 1] = load_f32(entry + 12);
+                   }
+                 });
   return model;
+}
+
+uint64_t decode_weights(std::string_view blob, const FeatureSpace& expected, float* weights) {
+  const CheckedBlob checked = check_blob(blob, expected);
+  const uint64_t size = uint64_t{1} << expected.bits;
+  std::fill(weights, weights + size, 0.0f);
+  for_each_entry(checked, size, [&](uint32_t index, float weight, const unsigned char*) {
+    weights[index] = weight;
+  });
+  return load_u64(checked.bytes + 28);
 }
 
 }  // namespace pz

@@ -17,4 +17,10 @@ std::string serialize_model(const Model& model);
 Model deserialize_model(std::string_view blob, const FeatureSpace& expected,
                         const LearnerSettings& settings, ModelUse use = ModelUse::kLearning);
 
+// Decodes only the weights of a blob into `weights` (2^expected.bits floats,
+// all written: zero where the blob has no entry), with the same checks as
+// deserialize_model: how a read-only copy outside any Model is filled (see
+// Model::over_weights). Returns the number of examples the model has seen.
+uint64_t decode_weights(std::string_view blob, const FeatureSpace& expected, float* weights);
+
 }  // namespace pz

@@ -1,6 +1,7 @@
 // The one place a rank call gets its loop from: the loop's settings and its
-// current model, deserialized once per backend and reloaded when the loop's
-// row says a newer model or new settings exist.
+// current model, reloaded when the loop's row says a newer model or new
+// settings exist. The model reads the server's one shared copy of that version
+// when pz is preloaded (see shared_models.hpp), else a copy of this backend's.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +10,7 @@
 
 #include "core/model.hpp"
 #include "core/settings.hpp"
+#include "pg/shared_models.hpp"
 
 namespace pz::pg {
 
@@ -20,6 +22,9 @@ struct CachedLoop {
   LoopSettings settings;
   bool apprentice = false;  // settings.mode = 'apprentice': show the baseline, learn from it
   std::unique_ptr<Model> model;
+  // The server's copy the model scores from (Model::over_weights), when held;
+  // else the model owns a private copy.
+  SharedModelLease shared;
 };
 
 // The loop as of the current statement's snapshot. When pz is preloaded and no

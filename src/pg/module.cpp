@@ -1,6 +1,7 @@
 // The extension's entry point: module magic and start-up.
 #include "pg/gucs.hpp"
 #include "pg/postgres.hpp"
+#include "pg/shared_models.hpp"
 #include "pg/shared_state.hpp"
 #include "pg/worker.hpp"
 
@@ -16,6 +17,7 @@ void _PG_init(void) {
   // Shared memory and workers exist only when the server preloads pz.
   if (process_shared_preload_libraries_in_progress) {
     pz::pg::init_shared_state();
+    pz::pg::init_shared_models();
     pz::pg::register_worker();
   }
 }

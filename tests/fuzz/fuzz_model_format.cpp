@@ -3,11 +3,13 @@
 // is accepted must score and serialize again without crashing.
 // The first byte picks how the rest is used: raw, or as a body with a valid
 // checksum appended (so the parser past the checksum is reached), or as edits
-// of a real model's blob, resealed.
+// of a real model's blob, resealed. Both readers get it: deserialize_model and
+// decode_weights.
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/errors.hpp"
 #include "core/hashing.hpp"
@@ -46,8 +48,10 @@ const std::string& real_body() {
 std::string blob_from(const uint8_t* data, size_t size) {
   std::string_view rest(reinterpret_cast<const char*>(data + 1), size - 1);
   switch (data[0] % 3) {
-    case 0: return std::string(rest);
-    case 1: return sealed(std::string(rest));
+    case 0:
+      return std::string(rest);
+    case 1:
+      return sealed(std::string(rest));
     default: {
       std::string body = real_body();
       for (size_t i = 0; i + 1 < rest.size(); i += 2)
@@ -69,5 +73,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     pz::deserialize_model(pz::serialize_model(model), kSpace, pz::LearnerSettings{});
   } catch (const pz::ModelFormatError&) {
   }
+  // The same blob decoded into a read-only copy (as a shared one is filled):
+  // refused alike, and never written past the 2^bits weights.
+  static std::vector<float> weights((size_t{1} << kSpace.bits) + 1);
+  weights.back() = 42.0f;
+  try {
+    const uint64_t examples = pz::decode_weights(blob, kSpace, weights.data());
+    pz::Model::over_weights(kSpace, weights.data(), examples)
+        .score(one_feature_set("user", 3), one_feature_set("item", 21));
+  } catch (const pz::ModelFormatError&) {
+  }
+  if (weights.back() != 42.0f) __builtin_trap();
   return 0;
 }

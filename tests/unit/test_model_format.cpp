@@ -188,5 +188,54 @@ TEST(ModelFormat, OutOfRangeOrUnorderedIndexesAreRefused) {
                ModelFormatError);
 }
 
+// A read-only copy outside any Model (as in shared memory): decoded in place,
+// scored without copying, identical to the deserialized model.
+TEST(ModelFormat, DecodedWeightsScoreLikeTheModel) {
+  const Model model = trained_model(400, 12);
+  const std::string blob = serialize_model(model);
+  std::vector<float> weights(size_t{1} << 12, 7.0f);  // stale content is overwritten
+  EXPECT_EQ(decode_weights(blob, model.space(), weights.data()), 400u);
+  const Model view = Model::over_weights(model.space(), weights.data(), 400);
+  EXPECT_TRUE(view.borrows_weights());
+  EXPECT_EQ(view.use(), ModelUse::kScoring);
+  EXPECT_EQ(view.examples(), 400u);
+  expect_same_scores(model, view);
+  // It owns none of the weights, and writes them back (without the learner's state).
+  EXPECT_LT(view.memory_bytes(), weights.size() * sizeof(float));
+  expect_same_scores(model, deserialize_model(serialize_model(view), model.space(),
+                                              model.settings(), ModelUse::kScoring));
+  // The weights are read where they are: a change to them shows at once.
+  const Example probe = examples(12, 1).front();
+  const double before = view.score(probe.context, probe.action);
+  for (float& weight : weights) weight += 1.0f;
+  EXPECT_NE(view.score(probe.context, probe.action), before);
+}
+
+TEST(ModelFormat, DecodingChecksLikeDeserializing) {
+  const Model model = trained_model(3, 10);
+  const std::string blob = serialize_model(model);
+  std::vector<float> weights(size_t{1} << 10);
+  std::string corrupt = blob;
+  corrupt[70] = static_cast<char>(corrupt[70] ^ 0x20);
+  EXPECT_THROW(decode_weights(corrupt, model.space(), weights.data()), ModelFormatError);
+  EXPECT_THROW(decode_weights(std::string_view(blob).substr(0, 80), model.space(), weights.data()),
+               ModelFormatError);
+  FeatureSpace wider;
+  wider.bits = 11;
+  EXPECT_THROW(decode_weights(blob, wider, weights.data()), ModelFormatError);
+}
+
+TEST(ModelFormat, BorrowedWeightsCannotLearn) {
+  std::vector<float> weights(size_t{1} << 10, 0.0f);
+  FeatureSpace space;
+  space.bits = 10;
+  Model view = Model::over_weights(space, weights.data(), 0);
+  const Example example = examples(15, 1).front();
+  EXPECT_THROW(view.learn(example.context, example.action, 1.0, 0.5), std::logic_error);
+  EXPECT_EQ(weights, std::vector<float>(size_t{1} << 10, 0.0f));
+  space.bits = 40;
+  EXPECT_THROW(Model::over_weights(space, weights.data(), 0), InputError);
+}
+
 }  // namespace
 }  // namespace pz
