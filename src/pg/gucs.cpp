@@ -15,6 +15,8 @@ char* database_name = nullptr;
 int naptime_seconds = 10;
 bool worker_enabled = true;
 int train_batch_size = 100000;
+int log_buffer_kb = 16384;
+int log_flush_interval_ms = 100;
 
 }  // namespace
 
@@ -26,7 +28,18 @@ void define_gucs() {
         "pz.database", "Database the pz background worker serves.",
         "The worker trains the loops of the pz extension installed in this database only.",
         &database_name, "postgres", PGC_POSTMASTER, 0, nullptr, nullptr, nullptr);
+    DefineCustomIntVariable(
+        "pz.log_buffer_size", "Memory for the decisions of loops with buffered logging not yet written.",
+        "Rank calls queue events here; the pz logger writes them to pz.events. When it is full, "
+        "a rank call waits briefly, then inserts its event itself if its transaction can write.",
+        &log_buffer_kb, 16384, 64, 1024 * 1024, PGC_POSTMASTER, GUC_UNIT_KB, nullptr, nullptr,
+        nullptr);
   }
+  DefineCustomIntVariable(
+      "pz.log_flush_interval", "Time between the pz logger's writes of queued decisions.",
+      "The logger also writes at once when the queue is half full. A crash of the server can "
+      "lose the decisions queued since the last write.",
+      &log_flush_interval_ms, 100, 10, 60000, PGC_SIGHUP, GUC_UNIT_MS, nullptr, nullptr, nullptr);
   DefineCustomIntVariable(
       "pz.naptime", "Time between the pz background worker's looks for loops due for training.",
       "A loop is trained at most every model_update of its settings; the worker checks that "
@@ -47,5 +60,7 @@ const char* pz_database() { return database_name != nullptr ? database_name : "p
 int pz_naptime_seconds() { return naptime_seconds; }
 bool pz_worker_enabled() { return worker_enabled; }
 int pz_train_batch_size() { return train_batch_size; }
+int pz_log_buffer_kb() { return log_buffer_kb; }
+int pz_log_flush_interval_ms() { return log_flush_interval_ms; }
 
 }  // namespace pz::pg

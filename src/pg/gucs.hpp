@@ -16,5 +16,9 @@ int pz_naptime_seconds();
 bool pz_worker_enabled();
 // Most events one training step joins (pz.train_batch_size).
 int pz_train_batch_size();
+// Size of the buffered-log queue in kB (pz.log_buffer_size; preloading only).
+int pz_log_buffer_kb();
+// Milliseconds between the pz logger's writes of the queue (pz.log_flush_interval).
+int pz_log_flush_interval_ms();
 
 }  // namespace pz::pg

@@ -1,5 +1,7 @@
 // The extension's entry point: module magic and start-up.
 #include "pg/gucs.hpp"
+#include "pg/log_queue.hpp"
+#include "pg/logger.hpp"
 #include "pg/postgres.hpp"
 #include "pg/shared_state.hpp"
 #include "pg/worker.hpp"
@@ -17,5 +19,7 @@ void _PG_init(void) {
   if (process_shared_preload_libraries_in_progress) {
     pz::pg::init_shared_state();
     pz::pg::register_worker();
+    pz::pg::init_log_queue();
+    pz::pg::register_logger();
   }
 }

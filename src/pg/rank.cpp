@@ -151,7 +151,8 @@ PZ_SQL_FUNCTION(pz_rank) {
                        &scores,
                        &decision,
                        !options.deferred,
-                       options.has_baseline ? &options.baseline : nullptr};
+                       options.has_baseline ? &options.baseline : nullptr,
+                       !options.event_id.empty()};
     insert_event(record);
   }
   pg_call([&] { emit_rows(fcinfo, options.learn ? &event_id : nullptr, candidates, scores, decision); });
