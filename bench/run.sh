@@ -11,13 +11,16 @@
 #   b. server-side time of one pz_rank call with 50, 500 and 5,000 actions;
 #   c. pz_reward throughput (pgbench, 8 clients);
 #   d. trainer throughput: joining and learning logged events with pz_train;
-#   e. bytes per event and per reward on disk, bytes per cached model.
+#   e. bytes per event and per reward on disk, bytes per cached model;
+#   f. the filter-and-rank statement with each loop logging mode against the
+#      plain query, 2 clients, with fsync on (the server's default durability).
 #
 # Environment:
 #   PZ_BENCH_SKIP_BUILD=1       use the pz already installed
 #   PZ_BENCH_SECONDS=15         length of each pgbench run
 #   PZ_BENCH_TRAIN_EVENTS=1000000  events logged for the trainer measurement
 #   PZ_BENCH_TRAIN_BATCH=1000000   pz.train_batch_size for it (events per pz_train call)
+#   PZ_BENCH_LOGGING_ONLY=1     measure f only (about 2 minutes)
 set -euo pipefail
 source "$(dirname "$0")/../tools/lib.sh"
 
@@ -48,6 +51,9 @@ value() { psql -X -A -t -q -v ON_ERROR_STOP=1 -c "$1"; }
 now() { date +%s.%N; }
 # Arithmetic on decimals (bash has integers only).
 calc() { awk "BEGIN { printf \"%.${2:-1}f\", $1 }"; }
+# Report lines. status VALUE OP LIMIT: "met" or "NOT met".
+status() { awk "BEGIN { exit !($1 $2 $3) }" && echo met || echo "NOT met"; }
+row() { printf '%-58s %14s   %-16s %s\n' "$@"; }
 
 # Runs a pgbench script for $seconds and prints the tps. Prepared statements, as
 # an application would use; no initial vacuum (there are no pgbench tables).
@@ -145,6 +151,94 @@ $$;
 SELECT pz_train('bench') \g /dev/null
 SQL
 
+declare -A result
+
+# ------------------------------------------------------- f. logging modes
+# The README's statement at 50 viable items with the loop's logging
+# transactional (the event inserted and committed by the statement) and
+# buffered (queued for the pz logger, in a read-only transaction), against the
+# plain query; 2 clients, and fsync on with synchronous_commit on for these
+# runs only, as on a server with its default durability settings.
+cat >"$work/pz_logging.sql" <<'SQL'
+\set segment random(1, 20)
+\set tenure random(0, 365)
+\set mobile random(0, 1)
+SELECT c.item_id, c.title, c.price, r.rank, r.probability, r.event_id
+FROM pz_rank('bench',
+       jsonb_build_object('user', jsonb_build_object('segment', 's' || :segment::int, 'tenure_days', :tenure::int),
+                          'device', CASE WHEN :mobile::int = 1 THEN 'mobile' ELSE 'desktop' END),
+       (SELECT jsonb_agg(jsonb_build_object('id', item_id,
+                 'features', jsonb_build_object('category', category, 'brand', brand, 'price', price)))
+          FROM catalog WHERE in_stock AND viable_group <= 1)) AS r
+JOIN catalog c ON c.item_id = r.action_id
+ORDER BY r.rank
+LIMIT 10;
+SQL
+cat >"$work/plain_logging.sql" <<'SQL'
+SELECT item_id, title, price
+  FROM catalog WHERE in_stock AND viable_group <= 1
+ ORDER BY popularity DESC
+ LIMIT 10;
+SQL
+set_logging() { value "SELECT settings->>'logging' FROM pz_configure_loop('bench', '{\"logging\": \"$1\"}')" >/dev/null; }
+sql -c "ALTER SYSTEM SET fsync = on" -c "ALTER SYSTEM SET synchronous_commit = on" -c "SELECT pg_reload_conf()" >/dev/null
+sleep 1
+result[durability]="fsync $(value "SHOW fsync"), synchronous_commit $(value "SHOW synchronous_commit")"
+log "f. 50 viable items, 2 clients, ${result[durability]}: plain, pz transactional, pz buffered ($seconds s each)"
+result[f_plain]=$(tps 2 "$work/plain_logging.sql")
+set_logging transactional
+result[f_transactional]=$(tps 2 "$work/pz_logging.sql")
+set_logging buffered
+written_before=$(value "SELECT written FROM pz.log_queue")
+result[f_buffered]=$(PGOPTIONS="-c default_transaction_read_only=on" tps 2 "$work/pz_logging.sql")
+for ((i = 0; i < 100; i++)); do [[ $(value "SELECT queued FROM pz.log_queue") == 0 ]] && break; sleep 0.1; done
+result[f_buffered_written]=$(($(value "SELECT written FROM pz.log_queue") - written_before))
+result[f_buffered_direct]=$(value "SELECT written_directly + failed FROM pz.log_queue")
+set_logging transactional
+sql -c "ALTER SYSTEM RESET fsync" -c "ALTER SYSTEM RESET synchronous_commit" -c "SELECT pg_reload_conf()" >/dev/null
+result[f_ratio_transactional]=$(calc "${result[f_transactional]} / ${result[f_plain]}" 3)
+result[f_ratio_buffered]=$(calc "${result[f_buffered]} / ${result[f_plain]}" 3)
+echo "plain ${result[f_plain]} tps, transactional ${result[f_transactional]} tps (${result[f_ratio_transactional]}),"\
+     "buffered ${result[f_buffered]} tps (${result[f_ratio_buffered]}); the logger wrote ${result[f_buffered_written]} events"
+f_report() {
+  row "f. 50 items, 2 clients, fsync on: plain, tps" "${result[f_plain]}" "" ""
+  row "f. 50 items, 2 clients, fsync on: pz transactional, tps" "${result[f_transactional]}" "" ""
+  row "f. ... ratio transactional/plain" "${result[f_ratio_transactional]}" "" ""
+  row "f. 50 items, 2 clients, fsync on: pz buffered, tps" "${result[f_buffered]}" "" ""
+  row "f. ... ratio buffered/plain" "${result[f_ratio_buffered]}" ">= 0.7" \
+      "$(status "${result[f_ratio_buffered]}" '>=' 0.7)"
+  row "f. ... buffered events written by the logger" "${result[f_buffered_written]}" "" ""
+  row "f. ... written directly or failed (queue full)" "${result[f_buffered_direct]}" "0" \
+      "$(status "${result[f_buffered_direct]}" '==' 0)"
+}
+f_notes() {
+  echo "f: the README's statement with the loop's logging transactional, then buffered (run with"
+  echo "   default_transaction_read_only = on), against the plain query; ${result[durability]} for these"
+  echo "   runs (the rest of the run keeps the throwaway cluster's fsync off)."
+}
+
+report_header() {
+  local cpu ram
+  cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+  ram=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
+  echo
+  echo "pz benchmark — $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "machine: $(nproc) CPUs, $cpu, $ram RAM; $(value "SELECT version()" | cut -d, -f1)"
+  echo "load average (1, 5, 15 min): $load_before before the run, $(cut -d' ' -f1-3 /proc/loadavg) after"
+  echo "pz $(value "SELECT extversion FROM pg_extension WHERE extname = 'pz'"), git $(git -C "$PZ_ROOT" rev-parse --short HEAD 2>/dev/null || echo '?');" \
+       "cluster: shared_buffers 1GB, fsync off (except f); background worker off; pgbench $seconds s per run, prepared statements"
+  echo
+  row "measurement" "value" "target" "status"
+  row "-----------" "-----" "------" "------"
+}
+if [[ "${PZ_BENCH_LOGGING_ONLY:-0}" == 1 ]]; then
+  report_header
+  f_report
+  echo
+  f_notes
+  exit 0
+fi
+
 # ---------------------------------------------------------------- a. throughput
 # The context is random per call (20 segments x 365 tenures x 2 devices), so
 # nothing about a decision can be reused from the previous one.
@@ -170,7 +264,6 @@ SELECT item_id, title, price
  LIMIT 10;
 SQL
 
-declare -A result
 for g in 1 2 3; do
   n=${sizes[g - 1]}
   for clients in 1 8; do
@@ -336,22 +429,9 @@ bench_version=$(value "SELECT model_version FROM pz.loops WHERE name = 'bench'")
 bench_bits=$(value "SELECT settings->>'bits' FROM pz.loops WHERE name = 'bench'")
 
 # -------------------------------------------------------------------- report
-# status VALUE OP LIMIT: "met" or "NOT met".
-status() { awk "BEGIN { exit !($1 $2 $3) }" && echo met || echo "NOT met"; }
-row() { printf '%-58s %14s   %-16s %s\n' "$@"; }
 
-cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
-ram=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
 {
-  echo
-  echo "pz benchmark — $(date -u '+%Y-%m-%d %H:%M UTC')"
-  echo "machine: $(nproc) CPUs, $cpu, $ram RAM; $(value "SELECT version()" | cut -d, -f1)"
-  echo "load average (1, 5, 15 min): $load_before before the run, $(cut -d' ' -f1-3 /proc/loadavg) after"
-  echo "pz $(value "SELECT extversion FROM pg_extension WHERE extname = 'pz'"), git $(git -C "$PZ_ROOT" rev-parse --short HEAD 2>/dev/null || echo '?');" \
-       "cluster: shared_buffers 1GB, fsync off; background worker off; pgbench $seconds s per run, prepared statements"
-  echo
-  row "measurement" "value" "target" "status"
-  row "-----------" "-----" "------" "------"
+  report_header
   for n in "${sizes[@]}"; do
     for clients in 1 8; do
       row "a. $n items, $clients client(s): plain ORDER BY popularity, tps" "${result[plain_${n}_$clients]}" "" ""
@@ -383,6 +463,7 @@ ram=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
   row "e. pz.rewards bytes per reward (pz_reward, c)" "${result[reward_bytes]}" "" ""
   row "e. pz.rewards bytes per reward (bulk, d)" "${result[train_reward_bytes]}" "" ""
   row "e. cached model bytes per backend (bits $bench_bits, v$bench_version)" "${result[model_bytes]}" "" ""
+  f_report
   echo
   echo "a: 'pz' is the DESIGN.md statement (join to the catalog, then ORDER BY rank LIMIT 10); it logs one"
   echo "   event per call (an INSERT and a write commit) where the plain query only reads; both run the"
@@ -392,4 +473,5 @@ ram=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
   echo "   is pz_rank alone; 'logged' includes inserting the event row (both judged against the target)."
   echo "d: $learned events, $train_rewards with a reward, $steps pz_train call(s), $elapsed s."
   echo "e: on-disk sizes are pg_total_relation_size growth (heap, TOAST and indexes) per row added."
+  f_notes
 }

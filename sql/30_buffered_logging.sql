@@ -11,9 +11,9 @@ SELECT q AS settings, error_of(format('SELECT pz_configure_loop(%L, %L)', 'logge
 SELECT settings->'logging' AS unchanged FROM pz.loops WHERE name = 'logged';
 
 -- Buffered logging is refused here, and nothing is written.
-SELECT written_rows() AS before;
+SELECT written_rows() AS before \gset
 SELECT error_of($$SELECT count(*) FROM pz_rank('logged', '{}', '["a", "b"]')$$) AS buffered_elsewhere;
-SELECT written_rows() AS after;
+SELECT written_rows() = :'before' AS nothing_written;
 -- learn = false logs nothing, so it works whatever the logging.
 SELECT count(*) AS ranked_without_logging FROM pz_rank('logged', '{}', '["a", "b"]', '{"learn": false}');
 

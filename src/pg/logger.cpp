@@ -174,6 +174,7 @@ int flush_batch() {
 // Writes batches while full ones come; `all`: until the queue is empty.
 void flush(bool all) {
   for (;;) {
+    CHECK_FOR_INTERRUPTS();
     int written = flush_batch();
     if (written == 0 || (written < kBatch && !all)) return;
     if (!all && ShutdownRequestPending) return;
@@ -220,6 +221,9 @@ void pz_logger_main(Datum) {
   before_shmem_exit(pz::pg::on_exit_detach, 0);
   pz::pg::attach_logger(MyLatch);
   for (;;) {
+    // Barriers (DROP DATABASE waits for every process to absorb one) and
+    // cancels; SIGTERM only sets ShutdownRequestPending.
+    CHECK_FOR_INTERRUPTS();
     if (ShutdownRequestPending) pz::pg::drain_and_exit();
     if (ConfigReloadPending) {
       ConfigReloadPending = false;
