@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Buffered logging (loop setting logging = 'buffered'): ranking in read-only
 # transactions, a reward before the event is written (accepted, then joined),
-# a clean shutdown and a kill -9 of the pz logger losing nothing, an event
-# too large for the queue, and an immediate shutdown under load losing at most
-# the README's bound. Runs in the logger's database (pz.database = postgres).
+# a clean shutdown, pg_terminate_backend and kill -9 of the pz logger losing
+# nothing, an event too large for the queue, and an immediate shutdown under
+# load losing at most the README's bound. Runs in the logger's database (pz.database = postgres).
 source "$(dirname "$0")/common.sh"
 db=postgres
 work=$(mktemp -d)
@@ -53,6 +53,11 @@ id=$(q -d $db -c "BEGIN READ ONLY" \
   -c "SELECT event_id FROM pz_rank('buffered', '{\"phase\": \"read-only\"}', '[\"a\", \"b\"]') WHERE rank = 1" -c "COMMIT")
 deferred=$(PGOPTIONS="$PGOPTIONS -c default_transaction_read_only=on" q -d $db -c \
   "SELECT event_id FROM pz_rank('buffered', '{\"phase\": \"deferred\"}', '[\"a\", \"b\"]', '{\"deferred\": true}') WHERE rank = 1")
+given=00000000-0000-4000-8000-00000000b0f1
+q -d $db -c "SELECT count(*) FROM pz_rank('buffered', '{}', '[\"a\"]', '{\"event_id\": \"$given\"}')" >/dev/null
+error=$(psql -X -A -t -q -d $db -c "SELECT count(*) FROM pz_rank('buffered', '{}', '[\"a\"]', '{\"event_id\": \"$given\"}')" 2>&1 || true)
+[[ "$error" == *"ERROR:  event $given already exists"* ]] || fail "a queued event id was accepted twice: $error"
+echo "ok: an event id still queued is refused a second time"
 expect_equal "events queued, none written yet" "t|0" \
   "$(q -d $db -c "SELECT pz.event_queued('$id') AND pz.event_queued('$deferred'), count(*) FROM pz.events WHERE event_id IN ('$id', '$deferred')")"
 
@@ -79,7 +84,19 @@ for mode in fast smart; do
   expect_equal "events after the $mode shutdown" $((before + 300)) "$(logged)"
 done
 
-# 4. kill -9 of the logger: the postmaster restarts every process and
+# 4. pg_terminate_backend of the logger: it writes the queue before it exits,
+# and the postmaster starts a new one.
+flush_interval 60s
+before=$(logged)
+rank_many 300 "logger-terminate" >/dev/null
+logger=$(q -d $db -c "SELECT pid FROM pg_stat_activity WHERE backend_type = 'pz logger'")
+q -d $db -c "SELECT pg_terminate_backend($logger)" >/dev/null
+wait_for 10 $db "SELECT count(*) = $((before + 300)) FROM pz.events
+                   WHERE loop_id = (SELECT loop_id FROM pz.loops WHERE name = 'buffered')"
+wait_for 10 $db "SELECT logger_running FROM pz.log_queue"
+echo "ok: a terminated logger wrote its 300 queued events, and a new one runs"
+
+# 5. kill -9 of the logger: the postmaster restarts every process and
 # rebuilds its shared memory, but the queue is kept and written.
 flush_interval 60s
 before=$(logged)
@@ -93,8 +110,9 @@ wait_for 30 $db "SELECT count(*) = $((before + 300)) FROM pz.events
 echo "ok: all 300 queued events written after the logger was killed"
 q -d $db -c "ALTER SYSTEM RESET pz.log_flush_interval" -c "SELECT pg_reload_conf()" >/dev/null
 
-# 5. An event larger than the queue: inserted by the rank call itself (with a
-# WARNING) when its transaction can write, an error in a read-only one.
+# 6. An event larger than the queue: inserted by the rank call itself (with a
+# WARNING) when its transaction can write, an error in a read-only one; the
+# same error when the queue stays full.
 q -d $db -c "ALTER SYSTEM SET pz.log_buffer_size = '64kB'" >/dev/null
 restart fast
 big="(SELECT jsonb_agg(jsonb_build_object('id', 'item' || i, 'features', jsonb_build_object('n', i))) FROM generate_series(1, 2000) AS i)"
@@ -107,10 +125,21 @@ error=$(psql -X -A -t -q -d $db -c "BEGIN READ ONLY" -c "SELECT count(*) FROM pz
 [[ "$error" == *"ERROR:  the event is larger than pz.log_buffer_size: cannot log the decision"* ]] \
   || fail "no error for a large event in a read-only transaction: $error"
 echo "ok: a large event is written directly, or refused in a read-only transaction"
+# While the logger cannot write (a lock on pz.events), the queue fills up:
+# a read-only rank call waits, then fails rather than drop its event.
+psql -X -q -d $db -c "BEGIN" -c "LOCK TABLE pz.events IN SHARE MODE" -c "SELECT pg_sleep(4)" -c "COMMIT" >/dev/null 2>&1 &
+locker=$!
+clients+=($locker)
+sleep 0.5
+error=$(rank_many 2000 "full" 2>&1 >/dev/null || true)
+[[ "$error" == *"ERROR:  the pz log queue is full: cannot log the decision"* ]] || fail "no error for a full queue: $error"
+wait "$locker"
+wait_for 20 $db "SELECT queued = 0 AND failed = 0 FROM pz.log_queue"
+echo "ok: a full queue refuses a read-only rank call, and is written once the lock is gone"
 q -d $db -c "ALTER SYSTEM RESET pz.log_buffer_size" >/dev/null
 restart fast
 
-# 6. An immediate shutdown while two clients rank (each prints the id of
+# 7. An immediate shutdown while two clients rank (each prints the id of
 # every event it was answered): what is lost stays within the README's bound.
 for client in 1 2; do
   for ((i = 0; i < 30000; i++)); do
