@@ -129,7 +129,7 @@ int write_one_by_one(int count) {
                         retry_later ? errdetail("It stays queued and is written later.")
                                     : errdetail("The event is dropped.")));
       FreeErrorData(error);
-      counts.failed = 1;
+      counts = {0, 0, 1};  // whatever it counted was rolled back
     }
     PG_END_TRY();
     if (retry_later) break;

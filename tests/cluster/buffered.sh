@@ -74,6 +74,32 @@ wait_for 10 $db "SELECT count(*) = 2 FROM pz.events WHERE event_id IN ('$id', '$
 wait_for 30 $db "SELECT outcome = 'rewarded' AND reward = 0.75 FROM pz.events WHERE event_id = '$id'"
 echo "ok: the reward given while the event was queued was joined"
 
+# A queued event that cannot be written (here a DBA's trigger refuses it)
+# fails alone, with a WARNING: the events around it are written.
+q -d $db <<'SQL'
+CREATE FUNCTION public.buffered_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.context @> '{"poison": true}' THEN
+        RAISE EXCEPTION 'poisoned event' USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER buffered_poison BEFORE INSERT ON pz.events FOR EACH ROW EXECUTE FUNCTION public.buffered_poison();
+SQL
+flush_interval 60s
+before=$(logged)
+failed_before=$(q -d $db -c "SELECT failed FROM pz.log_queue")
+rank_many 10 "around-poison" >/dev/null
+q -d $db -c "SELECT count(*) FROM pz_rank('buffered', '{\"poison\": true}', '[\"a\"]')" >/dev/null
+rank_many 10 "around-poison" >/dev/null
+flush_interval 100ms
+wait_for 10 $db "SELECT queued = 0 FROM pz.log_queue"
+expect_equal "events around the poisoned one written" $((before + 20)) "$(logged)"
+expect_equal "failed events" $((failed_before + 1)) "$(q -d $db -c "SELECT failed FROM pz.log_queue")"
+grep -q "pz logger could not write event .*: poisoned event" "$PZ_SERVER_LOG" || fail "no WARNING for the failed event"
+q -d $db -c "DROP TRIGGER buffered_poison ON pz.events" -c "DROP FUNCTION public.buffered_poison()"
+
 # 3. Clean shutdowns (fast and smart) write the whole queue first.
 for mode in fast smart; do
   flush_interval 60s
