@@ -165,7 +165,23 @@ echo "ok: a full queue refuses a read-only rank call, and is written once the lo
 q -d $db -c "ALTER SYSTEM RESET pz.log_buffer_size" >/dev/null
 restart fast
 
-# 7. An immediate shutdown while two clients rank (each prints the id of
+# 7. Without preloading there is no queue: a clear error, not another way of logging.
+unloaded="$work/unloaded"
+mkdir "$unloaded" && chown postgres: "$unloaded"
+runuser -u postgres -- "$PG_BIN/initdb" -D "$unloaded/data" -U postgres -A trust --no-sync >/dev/null
+port=$((PGPORT + 1))  # a socket in its own directory only: no port is taken
+runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$unloaded/data" -l "$unloaded/log" -w \
+  -o "-p $port -c listen_addresses='' -c unix_socket_directories='$unloaded' -c fsync=off" start >/dev/null
+error=$(psql -X -A -t -q -h "$unloaded" -p "$port" -d postgres -c "CREATE EXTENSION pz" \
+  -c "SELECT count(*) FROM pz_create_loop('unloaded', '{\"logging\": \"buffered\"}')" \
+  -c "SELECT count(*) FROM pz_rank('unloaded', '{}', '[\"a\"]')" 2>&1 || true)
+figures=$(q -h "$unloaded" -p "$port" -d postgres -c "SELECT queued, capacity_bytes, logger_running FROM pz.log_queue")
+runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$unloaded/data" -m immediate -w stop >/dev/null
+[[ "$error" == *"ERROR:  buffered logging needs pz in shared_preload_libraries"* ]] \
+  || fail "no clear error without preloading: $error"
+expect_equal "the queue's figures without preloading" "0|0|f" "$figures"
+
+# 8. An immediate shutdown while two clients rank (each prints the id of
 # every event it was answered): what is lost stays within the README's bound.
 for client in 1 2; do
   for ((i = 0; i < 30000; i++)); do
