@@ -17,14 +17,16 @@ LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
 COMMENT ON FUNCTION pz.write_queued_event(uuid) IS 'Internal: inserts a queued event into pz.events in the current transaction; false if it is not queued.';
 
 -- The one test of "this event was logged" for the functions that take an
--- event id. The queue first: an event leaves it only once its row is
--- committed, so a statement after that sees the row.
+-- event id. The table first (where a reward's event usually is by then), then
+-- the queue, then the table again: an event leaves the queue only once its
+-- row is committed, so the last statement sees a row written in between.
 CREATE FUNCTION pz.event_logged(event_id uuid) RETURNS boolean
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    IF pz.event_queued(event_logged.event_id) THEN
+    IF EXISTS (SELECT FROM pz.events AS e WHERE e.event_id = event_logged.event_id)
+       OR pz.event_queued(event_logged.event_id) THEN
         RETURN true;
     END IF;
     RETURN EXISTS (SELECT FROM pz.events AS e WHERE e.event_id = event_logged.event_id);
