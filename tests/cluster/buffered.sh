@@ -100,6 +100,17 @@ expect_equal "failed events" $((failed_before + 1)) "$(q -d $db -c "SELECT faile
 grep -q "pz logger could not write event .*: poisoned event" "$PZ_SERVER_LOG" || fail "no WARNING for the failed event"
 q -d $db -c "DROP TRIGGER buffered_poison ON pz.events" -c "DROP FUNCTION public.buffered_poison()"
 
+# Events queued for a loop dropped meanwhile go with it (counted as discarded).
+q -d $db -c "SELECT pz_create_loop('buffered_dropped', '{\"logging\": \"buffered\"}')" >/dev/null
+flush_interval 60s
+discarded_before=$(q -d $db -c "SELECT discarded FROM pz.log_queue")
+q -d $db -c "SELECT count(*) FROM generate_series(1, 5) AS g, LATERAL pz_rank('buffered_dropped', jsonb_build_object('g', g), '[\"a\"]') AS r" >/dev/null
+q -d $db -c "SELECT pz_drop_loop('buffered_dropped')" >/dev/null
+flush_interval 100ms
+wait_for 10 $db "SELECT queued = 0 FROM pz.log_queue"
+expect_equal "events of the dropped loop discarded" $((discarded_before + 5)) "$(q -d $db -c "SELECT discarded FROM pz.log_queue")"
+expect_equal "events without a loop" 0 "$(q -d $db -c "SELECT count(*) FROM pz.events e WHERE NOT EXISTS (SELECT FROM pz.loops l WHERE l.loop_id = e.loop_id)")"
+
 # 3. Clean shutdowns (fast and smart) write the whole queue first.
 for mode in fast smart; do
   flush_interval 60s
