@@ -77,9 +77,12 @@ void read_logging(const Json& settings, Logging& target) {
   constexpr std::string_view requirement = "one of \"transactional\", \"buffered\"";
   if (!value->is_string()) reject("logging", requirement);
   const std::string& name = value->get_ref<const std::string&>();
-  if (name == "transactional") target = Logging::kTransactional;
-  else if (name == "buffered") target = Logging::kBuffered;
-  else reject("logging", requirement);
+  if (name == "transactional")
+    target = Logging::kTransactional;
+  else if (name == "buffered")
+    target = Logging::kBuffered;
+  else
+    reject("logging", requirement);
 }
 
 }  // namespace

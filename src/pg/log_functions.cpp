@@ -14,8 +14,8 @@ Datum stats_tuple(FunctionCallInfo fcinfo, const QueueStats& stats) {
   if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE)
     elog(ERROR, "pz: pz.log_queue_stats must return a record");
   desc = BlessTupleDesc(desc);
-  const uint64_t figures[] = {stats.queued,  stats.queued_bytes,     stats.capacity_bytes,
-                              stats.enqueued, stats.written,         stats.written_directly,
+  const uint64_t figures[] = {stats.queued,    stats.queued_bytes, stats.capacity_bytes,
+                              stats.enqueued,  stats.written,      stats.written_directly,
                               stats.discarded, stats.failed};
   constexpr int kFigures = sizeof figures / sizeof figures[0];
   Datum values[kFigures + 1];
@@ -40,7 +40,8 @@ bool write_if_queued(const pg_uuid_t* event_id) {
 // pz.event_queued(event_id): true while the event waits in the queue.
 PZ_SQL_FUNCTION(pz_event_queued) {
   bool queued = false;
-  pz::pg::pg_call([&] { queued = pz::pg::find_queued_event(MyDatabaseId, *PG_GETARG_UUID_P(0), nullptr); });
+  pz::pg::pg_call(
+      [&] { queued = pz::pg::find_queued_event(MyDatabaseId, *PG_GETARG_UUID_P(0), nullptr); });
   return BoolGetDatum(queued);
 }
 

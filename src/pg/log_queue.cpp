@@ -127,7 +127,8 @@ void init_log_queue() {
 
 bool log_queue_available() { return ring != nullptr && control != nullptr; }
 
-EnqueueResult enqueue_event(Oid database, const pg_uuid_t& event_id, const char* row, uint32_t size) {
+EnqueueResult enqueue_event(Oid database, const pg_uuid_t& event_id, const char* row,
+                            uint32_t size) {
   const uint64_t needed = sizeof(RecordHeader) + size;
   if (needed > ring->capacity) return EnqueueResult::kTooLarge;
   RecordHeader header{size, database, event_id};

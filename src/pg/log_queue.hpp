@@ -29,7 +29,8 @@ enum class EnqueueResult { kQueued, kFull, kTooLarge, kClosed };
 // Appends one event (its serialized row, `size` bytes) for `database`. Never
 // waits: kFull when there is no room now, kTooLarge when it would never fit,
 // kClosed while the logger is shutting down (it would not write it).
-EnqueueResult enqueue_event(Oid database, const pg_uuid_t& event_id, const char* row, uint32_t size);
+EnqueueResult enqueue_event(Oid database, const pg_uuid_t& event_id, const char* row,
+                            uint32_t size);
 
 // A copy of one queued event, palloc'd in the current memory context.
 struct QueuedEvent {

@@ -34,8 +34,8 @@ namespace pz::pg {
 
 namespace {
 
-constexpr int kBatch = 1000;           // events per transaction
-constexpr int kRestartSeconds = 1;     // after an error exit; a crash restarts it at once
+constexpr int kBatch = 1000;        // events per transaction
+constexpr int kRestartSeconds = 1;  // after an error exit; a crash restarts it at once
 
 struct BatchCounts {
   uint64 written;
@@ -79,7 +79,9 @@ void write_one(const QueuedEvent* event, bool installed, BatchCounts* counts) {
     case QueuedWrite::kIdTaken: {
       char* id = DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(&event->event_id)));
       ereport(WARNING, (errcode(ERRCODE_UNIQUE_VIOLATION),
-                        errmsg("pz logger: event %s already exists: the later decision with that event id is not logged", id),
+                        errmsg("pz logger: event %s already exists: the later decision with that "
+                               "event id is not logged",
+                               id),
                         errhint("Each options.event_id can be used once.")));
       ++counts->failed;
       break;
@@ -217,7 +219,8 @@ void pz_logger_main(Datum) {
   // Its writes must work whatever the server's defaults for sessions are.
   SetConfigOption("default_transaction_read_only", "off", PGC_SUSET, PGC_S_OVERRIDE);
   SetConfigOption("default_transaction_isolation", "read committed", PGC_SUSET, PGC_S_OVERRIDE);
-  pz::pg::batch_context = AllocSetContextCreate(TopMemoryContext, "pz logger batch", ALLOCSET_DEFAULT_SIZES);
+  pz::pg::batch_context =
+      AllocSetContextCreate(TopMemoryContext, "pz logger batch", ALLOCSET_DEFAULT_SIZES);
   before_shmem_exit(pz::pg::on_exit_detach, 0);
   pz::pg::attach_logger(MyLatch);
   for (;;) {
