@@ -17,12 +17,15 @@
 #   d. trainer throughput: joining and learning logged events with pz_train;
 #   e. bytes per event and per reward on disk, bytes per cached model;
 #   f. the log's size at steady state under retention (bench/retention.sh).
+#   g. the filter-and-rank statement with each loop logging mode against the
+#      plain query, 2 clients, with fsync on (the server's default durability).
 #
 # Environment:
 #   PZ_BENCH_SKIP_BUILD=1       use the pz already installed
 #   PZ_BENCH_SECONDS=15         length of each pgbench run
 #   PZ_BENCH_TRAIN_EVENTS=1000000  events logged for the trainer measurement
 #   PZ_BENCH_TRAIN_BATCH=1000000   pz.train_batch_size for it (events per pz_train call)
+#   PZ_BENCH_LOGGING_ONLY=1     measure g only (about 4 minutes)
 set -euo pipefail
 source "$(dirname "$0")/../tools/lib.sh"
 
@@ -53,6 +56,9 @@ value() { psql -X -A -t -q -v ON_ERROR_STOP=1 -c "$1"; }
 now() { date +%s.%N; }
 # Arithmetic on decimals (bash has integers only).
 calc() { awk "BEGIN { printf \"%.${2:-1}f\", $1 }"; }
+# Report lines. status VALUE OP LIMIT: "met" or "NOT met".
+status() { awk "BEGIN { exit !($1 $2 $3) }" && echo met || echo "NOT met"; }
+row() { printf '%-58s %14s   %-16s %s\n' "$@"; }
 
 # Runs a pgbench script for $seconds and prints the tps. Prepared statements, as
 # an application would use; no initial vacuum (there are no pgbench tables).
@@ -152,6 +158,144 @@ SELECT pz_train('bench') \g /dev/null
 SELECT name FROM pz_configure_loop('bench', '{"action_key": "item_id", "action_features": ["category", "brand", "price"]}') \g /dev/null
 SQL
 
+declare -A result
+
+# ------------------------------------------------------- g. logging modes
+# The README's statement at 50 viable items with the loop's logging
+# transactional (the event inserted and committed by the statement) and
+# buffered (queued for the pz logger; sessions read-only), with learn: false
+# (nothing logged), and the plain query; 2 clients; fsync and
+# synchronous_commit on for this section only, as on a server with its default
+# durability settings. Two interleaved rounds, the better tps of each kept,
+# against other work on the machine. Then buffered and learn: false mixed in
+# one run, so that both see the same load: the ratio of their latencies is
+# what queuing costs the statement itself.
+g_statement() {  # loop, options: the README's statement
+  cat <<SQL
+\set segment random(1, 20)
+\set tenure random(0, 365)
+\set mobile random(0, 1)
+SELECT c.item_id, c.title, c.price, r.rank, r.probability, r.event_id
+FROM pz_rank('$1',
+       jsonb_build_object('user', jsonb_build_object('segment', 's' || :segment::int, 'tenure_days', :tenure::int),
+                          'device', CASE WHEN :mobile::int = 1 THEN 'mobile' ELSE 'desktop' END),
+       (SELECT jsonb_agg(jsonb_build_object('id', item_id,
+                 'features', jsonb_build_object('category', category, 'brand', brand, 'price', price)))
+          FROM catalog WHERE in_stock AND viable_group <= 1), '$2') AS r
+JOIN catalog c ON c.item_id = r.action_id
+ORDER BY r.rank
+LIMIT 10;
+SQL
+}
+cat >"$work/g_plain.sql" <<'SQL'
+SELECT item_id, title, price
+  FROM catalog WHERE in_stock AND viable_group <= 1
+ ORDER BY popularity DESC
+ LIMIT 10;
+SQL
+g_statement bench '{}' >"$work/g_transactional.sql"
+g_statement bench_buffered '{}' >"$work/g_buffered.sql"
+g_statement bench '{"learn": false}' >"$work/g_nolog.sql"
+# 'bench_buffered': the same settings and current model as 'bench', logging buffered.
+sql <<'SQL'
+SELECT name FROM pz_create_loop('bench_buffered',
+    (SELECT settings || '{"logging": "buffered"}' FROM pz.loops WHERE name = 'bench')) \g /dev/null
+INSERT INTO pz.models (loop_id, version, examples, weights, metrics)
+SELECT (SELECT loop_id FROM pz.loops WHERE name = 'bench_buffered'), m.version, m.examples, m.weights, m.metrics
+  FROM pz.models m JOIN pz.loops l ON l.loop_id = m.loop_id AND m.version = l.model_version
+ WHERE l.name = 'bench';
+UPDATE pz.loops SET model_version = (SELECT model_version FROM pz.loops WHERE name = 'bench')
+ WHERE name = 'bench_buffered';
+SELECT pz.loops_changed();
+ALTER SYSTEM SET fsync = on;
+ALTER SYSTEM SET synchronous_commit = on;
+SELECT pg_reload_conf() \g /dev/null
+SQL
+sleep 1
+result[durability]="fsync $(value "SHOW fsync"), synchronous_commit $(value "SHOW synchronous_commit")"
+log "g. 50 viable items, 2 clients, ${result[durability]}: plain, pz transactional, buffered, learn: false" \
+    "($seconds s each, two interleaved rounds)"
+best() { awk -v a="${1:-0}" -v b="$2" 'BEGIN { print (b > a ? b : a) }'; }
+read_only="-c default_transaction_read_only=on"
+written_before=$(value "SELECT written FROM pz.log_queue")
+for round in 1 2; do
+  result[g_plain]=$(best "${result[g_plain]:-}" "$(tps 2 "$work/g_plain.sql")")
+  result[g_transactional]=$(best "${result[g_transactional]:-}" "$(tps 2 "$work/g_transactional.sql")")
+  result[g_buffered]=$(best "${result[g_buffered]:-}" "$(PGOPTIONS="$read_only" tps 2 "$work/g_buffered.sql")")
+  result[g_nolog]=$(best "${result[g_nolog]:-}" "$(PGOPTIONS="$read_only" tps 2 "$work/g_nolog.sql")")
+done
+log "g. buffered and learn: false mixed in one run ($((2 * seconds)) s)"
+out="$work/g_mixed.out"
+PGOPTIONS="$read_only" pgbench -n -M prepared -c 2 -j 2 -T $((2 * seconds)) -f "$work/g_buffered.sql" \
+  -f "$work/g_nolog.sql" >"$out" 2>&1 || { cat "$out" >&2; exit 1; }
+mapfile -t latencies < <(awk '/^SQL script/ { s = 1 } s && / - latency average = / { print $5; s = 0 }' "$out")
+((${#latencies[@]} == 2)) || { echo "could not read the latencies:" >&2; cat "$out" >&2; exit 1; }
+result[g_latency_buffered]=${latencies[0]}
+result[g_latency_nolog]=${latencies[1]}
+for ((i = 0; i < 100; i++)); do [[ $(value "SELECT queued FROM pz.log_queue") == 0 ]] && break; sleep 0.1; done
+result[g_buffered_written]=$(($(value "SELECT written FROM pz.log_queue") - written_before))
+result[g_buffered_events]=$(value "SELECT count(*) FROM pz.events e JOIN pz.loops l USING (loop_id) WHERE l.name = 'bench_buffered'")
+result[g_buffered_direct]=$(value "SELECT written_directly + failed FROM pz.log_queue")
+sql -c "ALTER SYSTEM RESET fsync" -c "ALTER SYSTEM RESET synchronous_commit" -c "SELECT pg_reload_conf()" >/dev/null
+for mode in transactional buffered nolog; do
+  result[g_ratio_$mode]=$(calc "${result[g_$mode]} / ${result[g_plain]}" 3)
+done
+echo "plain ${result[g_plain]} tps, transactional ${result[g_transactional]} (${result[g_ratio_transactional]}),"\
+     "buffered ${result[g_buffered]} (${result[g_ratio_buffered]}), learn: false ${result[g_nolog]}"\
+     "(${result[g_ratio_nolog]}); mixed: buffered ${result[g_latency_buffered]} ms, learn: false"\
+     "${result[g_latency_nolog]} ms; the logger wrote ${result[g_buffered_written]} events"
+g_report() {
+  local what
+  for mode in plain transactional buffered nolog; do
+    case $mode in
+      plain) what="plain query" ;;
+      nolog) what="pz, learn: false (no log)" ;;
+      *) what="pz, logging $mode" ;;
+    esac
+    row "g. 50 items, fsync on: $what, tps" "${result[g_$mode]}" "" ""
+    if [[ $mode == buffered ]]; then
+      row "g. ... ratio to plain" "${result[g_ratio_$mode]}" ">= 0.7" "$(status "${result[g_ratio_$mode]}" '>=' 0.7)"
+    elif [[ $mode != plain ]]; then
+      row "g. ... ratio to plain" "${result[g_ratio_$mode]}" "" ""
+    fi
+  done
+  row "g. mixed: buffered / learn: false, ms a statement" \
+      "${result[g_latency_buffered]} / ${result[g_latency_nolog]}" "" ""
+  row "g. buffered events written by the logger" "${result[g_buffered_written]}" "" ""
+  row "g. ... all of the loop's events in pz.events" "${result[g_buffered_events]}" "${result[g_buffered_written]}" \
+      "$(status "${result[g_buffered_events]}" '==' "${result[g_buffered_written]}")"
+  row "g. ... written directly or failed (queue full)" "${result[g_buffered_direct]}" "0" \
+      "$(status "${result[g_buffered_direct]}" '==' 0)"
+}
+g_notes() {
+  echo "g: 2 clients; the README's statement on a loop logging transactional, on a copy logging buffered"
+  echo "   (sessions read-only), with learn: false (nothing logged: the ceiling), and the plain query;"
+  echo "   ${result[durability]}; the better of two interleaved rounds. The mixed run puts buffered and"
+  echo "   learn: false side by side under the same load: what queuing costs the statement itself."
+}
+
+report_header() {
+  local cpu ram
+  cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+  ram=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
+  echo
+  echo "pz benchmark — $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "machine: $(nproc) CPUs, $cpu, $ram RAM; $(value "SELECT version()" | cut -d, -f1)"
+  echo "load average (1, 5, 15 min): $load_before before the run, $(cut -d' ' -f1-3 /proc/loadavg) after"
+  echo "pz $(value "SELECT extversion FROM pg_extension WHERE extname = 'pz'"), git $(git -C "$PZ_ROOT" rev-parse --short HEAD 2>/dev/null || echo '?');" \
+       "cluster: shared_buffers 1GB, fsync off (except f and g); background worker off; pgbench $seconds s per run, prepared statements"
+  echo
+  row "measurement" "value" "target" "status"
+  row "-----------" "-----" "------" "------"
+}
+if [[ "${PZ_BENCH_LOGGING_ONLY:-0}" == 1 ]]; then
+  report_header
+  g_report
+  echo
+  g_notes
+  exit 0
+fi
+
 # ---------------------------------------------------------------- a. throughput
 # The context is random per call (20 segments x 365 tenures x 2 devices), so
 # nothing about a decision can be reused from the previous one.
@@ -177,7 +321,6 @@ SELECT item_id, title, price
  LIMIT 10;
 SQL
 
-declare -A result
 for g in 1 2 3; do
   n=${sizes[g - 1]}
   for clients in 1 8; do
@@ -401,22 +544,9 @@ read -r result[steady_bytes] result[steady_at] result[end_bytes] result[end_at] 
     "$work/retention.out")
 
 # -------------------------------------------------------------------- report
-# status VALUE OP LIMIT: "met" or "NOT met".
-status() { awk "BEGIN { exit !($1 $2 $3) }" && echo met || echo "NOT met"; }
-row() { printf '%-58s %14s   %-16s %s\n' "$@"; }
 
-cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
-ram=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
 {
-  echo
-  echo "pz benchmark — $(date -u '+%Y-%m-%d %H:%M UTC')"
-  echo "machine: $(nproc) CPUs, $cpu, $ram RAM; $(value "SELECT version()" | cut -d, -f1)"
-  echo "load average (1, 5, 15 min): $load_before before the run, $(cut -d' ' -f1-3 /proc/loadavg) after"
-  echo "pz $(value "SELECT extversion FROM pg_extension WHERE extname = 'pz'"), git $(git -C "$PZ_ROOT" rev-parse --short HEAD 2>/dev/null || echo '?');" \
-       "cluster: shared_buffers 1GB, fsync off; background worker off; pgbench $seconds s per run, prepared statements"
-  echo
-  row "measurement" "value" "target" "status"
-  row "-----------" "-----" "------" "------"
+  report_header
   for n in "${sizes[@]}"; do
     for clients in 1 8; do
       row "a. $n items, $clients client(s): plain ORDER BY popularity, tps" "${result[plain_${n}_$clients]}" "" ""
@@ -469,6 +599,7 @@ ram=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
   row "f. log bytes under retention, once steady (at ${result[steady_at]} s)" "${result[steady_bytes]}" "" ""
   row "f. log bytes under retention, at the end (${result[end_at]} s)" "${result[end_bytes]}" "flat" \
       "${result[steady_growth]}"
+  g_report
   echo
   echo "a: 'pz' is the DESIGN.md statement (join to the catalog, then ORDER BY rank LIMIT 10); it logs one"
   echo "   event per call (an INSERT and a write commit) where the plain query only reads; both run the"
@@ -483,4 +614,5 @@ ram=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
   echo "f: pz.events + pz.rewards (heap, TOAST, indexes) while pgbench ranks and rewards 200 times a second"
   echo "   (10 actions) on a loop with a 30 s retention, one session training and applying retention every"
   echo "   second, autovacuum_naptime 10 s; the last column is the growth between the two sizes."
+  g_notes
 }

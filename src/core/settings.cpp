@@ -90,6 +90,20 @@ void read_row_settings(const Json& settings, RowSettings& target) {
   }
 }
 
+void read_logging(const Json& settings, Logging& target) {
+  const Json* value = find(settings, "logging");
+  if (value == nullptr) return;
+  constexpr std::string_view requirement = "one of \"transactional\", \"buffered\"";
+  if (!value->is_string()) reject("logging", requirement);
+  const std::string& name = value->get_ref<const std::string&>();
+  if (name == "transactional")
+    target = Logging::kTransactional;
+  else if (name == "buffered")
+    target = Logging::kBuffered;
+  else
+    reject("logging", requirement);
+}
+
 }  // namespace
 
 LoopSettings parse_loop_settings(std::string_view json_text) {
@@ -117,6 +131,7 @@ LoopSettings parse_loop_settings(std::string_view json_text) {
   read_number(settings, "power_t", 0.0, false, 1.0, "a number from 0 to 1", loop.learner.power_t);
   read_number(settings, "l2", 0.0, false, kNoLimit, "a number of at least 0", loop.learner.l2);
   read_row_settings(settings, loop.rows);
+  read_logging(settings, loop.logging);
   return loop;
 }
 

@@ -20,17 +20,22 @@ struct RowSettings {
   std::optional<std::vector<std::string>> action_features;
 };
 
+// Where a rank call's event goes: inserted in the caller's transaction, or
+// queued in shared memory for the pz logger to write in batches.
+enum class Logging { kTransactional, kBuffered };
+
 struct LoopSettings {
   FeatureSpace space;
   LearnerSettings learner;
   ExplorationSettings exploration;
   RowSettings rows;
+  Logging logging = Logging::kTransactional;
 };
 
 // Reads keys exploration, algorithm, temperature, gamma, bits, interactions
 // ("*" wildcards; an array of [context, action] pairs), learning_rate, power_t,
-// l2, action_key, action_features (an array of column names) from JSON text; ignores keys it does not use. Missing keys keep the
-// struct defaults. Throws InputError for a wrong type or range.
+// l2, action_key, action_features (an array of column names), logging from
+// JSON text; ignores keys it does not use. Missing keys keep the struct defaults. Throws InputError for a wrong type or range.
 LoopSettings parse_loop_settings(std::string_view json_text);
 
 }  // namespace pz

@@ -1,22 +1,39 @@
 #include "pg/event_log.hpp"
 
-#include "pg/kept_plan.hpp"
 #include "pg/guard.hpp"
+#include "pg/gucs.hpp"
+#include "pg/kept_plan.hpp"
+#include "pg/log_queue.hpp"
+#include "pg/loop_cache.hpp"
+
+extern "C" {
+#include "access/xlog.h"
+#include "commands/dbcommands.h"
+#include "storage/latch.h"
+#include "utils/datum.h"
+#include "utils/lsyscache.h"
+#include "utils/wait_event.h"
+}
 
 namespace pz::pg {
 
 namespace {
 
-// Without and with a subject: the column subject_hash only exists once the
-// extension is updated to 0.2.0, so events without one never name it.
-SPIPlanPtr insert_plans[2] = {nullptr, nullptr};
+// The one list of the columns an event is written with, and their types.
+constexpr const char* kColumnList =
+    "event_id, loop_id, created_at, context, actions, ranking, probabilities, scores, "
+    "chosen_action, model_version, active, activated_at, baseline, subject_hash";
+Oid column_types[kEventColumns] = {UUIDOID,        INT4OID,        TIMESTAMPTZOID, JSONBOID, JSONBOID,
+                                   TEXTARRAYOID,   FLOAT8ARRAYOID, FLOAT8ARRAYOID, TEXTOID,  INT8OID,
+                                   BOOLOID,        TIMESTAMPTZOID, TEXTOID,        BYTEAOID};
 
-constexpr int kColumns = 14;
-// The first kColumns - 1 of them.
-#define EVENT_COLUMNS                                                                                  \
-  "event_id, loop_id, created_at, context, actions, ranking, probabilities, scores, chosen_action, " \
-  "model_version, active, activated_at, baseline"
-#define EVENT_VALUES "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13"
+// A rank call whose queue stays full waits this long before writing itself.
+constexpr long kFullWaitMs = 500;
+constexpr long kFullPollMs = 5;
+
+SPIPlanPtr insert_plan = nullptr;
+SPIPlanPtr queued_insert_plan = nullptr;
+SPIPlanPtr existing_plan = nullptr;
 
 // PostgreSQL side (plain C: may ereport anywhere).
 Jsonb* without_excluded(Jsonb* actions, const std::vector<Candidate>& kept) {
@@ -44,7 +61,8 @@ ArrayType* float8_array(const std::vector<double>& values, const std::vector<uin
                          FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
 }
 
-void write_event(const EventRecord& record) {
+// The one place an event's row is built, whichever way it is written.
+void build_event_row(const EventRecord& record, EventRow* row) {
   const Decision& decision = *record.decision;
   const std::vector<Candidate>& candidates = *record.candidates;
   TimestampTz now = GetCurrentStatementStartTimestamp();
@@ -53,9 +71,8 @@ void write_event(const EventRecord& record) {
                        : without_excluded(record.actions, candidates);
   const std::string& chosen = candidates[decision.ranking[0]].id;
 
-  Datum values[kColumns];
-  char nulls[kColumns];
-  memset(nulls, ' ', sizeof nulls);
+  Datum* values = row->values;
+  memset(row->nulls, ' ', sizeof row->nulls);
   values[0] = UUIDPGetDatum(const_cast<pg_uuid_t*>(&record.event_id));
   values[1] = Int32GetDatum(record.loop_id);
   values[2] = TimestampTzGetDatum(now);
@@ -68,31 +85,153 @@ void write_event(const EventRecord& record) {
   values[9] = Int64GetDatum(record.model_version);
   values[10] = BoolGetDatum(record.active);
   values[11] = TimestampTzGetDatum(now);
-  if (!record.active) nulls[11] = 'n';
+  if (!record.active) row->nulls[11] = 'n';
   if (record.baseline != nullptr) {
     values[12] = PointerGetDatum(cstring_to_text_with_len(record.baseline->data(),
                                                           static_cast<int>(record.baseline->size())));
   } else {
     values[12] = 0;
-    nulls[12] = 'n';
+    row->nulls[12] = 'n';
   }
-  const bool has_subject = record.subject_hash != nullptr;
   values[13] = PointerGetDatum(record.subject_hash);
+  if (record.subject_hash == nullptr) row->nulls[13] = 'n';
+}
 
+void connect_spi() {
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "pz: SPI_connect failed");
-  SPIPlanPtr& plan = insert_plans[has_subject];
-  if (plan == nullptr) {
-    Oid types[kColumns] = {UUIDOID,       INT4OID,       TIMESTAMPTZOID, JSONBOID, JSONBOID,
-                           TEXTARRAYOID,  FLOAT8ARRAYOID, FLOAT8ARRAYOID, TEXTOID,  INT8OID,
-                           BOOLOID,       TIMESTAMPTZOID, TEXTOID,        BYTEAOID};
-    plan = prepare_kept_plan(has_subject ? "INSERT INTO pz.events (" EVENT_COLUMNS ", subject_hash) "
-                                           "VALUES (" EVENT_VALUES ", $14)"
-                                         : "INSERT INTO pz.events (" EVENT_COLUMNS ") VALUES (" EVENT_VALUES ")",
-                             has_subject ? kColumns : kColumns - 1, types);
+}
+
+void insert_row(const EventRow& row) {
+  connect_spi();
+  if (insert_plan == nullptr) {
+    char* query = psprintf("INSERT INTO pz.events (%s) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+                           "$10, $11, $12, $13, $14)",
+                           kColumnList);
+    insert_plan = prepare_kept_plan(query, kEventColumns, column_types);
   }
-  if (SPI_execute_plan(plan, values, nulls, false, 0) != SPI_OK_INSERT)
+  if (SPI_execute_plan(insert_plan, const_cast<Datum*>(row.values), row.nulls, false, 0) != SPI_OK_INSERT)
     elog(ERROR, "pz: inserting into pz.events failed");
   SPI_finish();
+}
+
+// Column sizes for (de)serializing rows, looked up once per process.
+int16 column_lengths[kEventColumns];
+bool column_by_value[kEventColumns];
+bool column_sizes_known = false;
+
+void know_column_sizes() {
+  if (column_sizes_known) return;
+  for (int i = 0; i < kEventColumns; ++i) get_typlenbyval(column_types[i], &column_lengths[i], &column_by_value[i]);
+  column_sizes_known = true;
+}
+
+// The row as bytes for the queue (PostgreSQL's own datum serialization).
+char* serialize_event_row(const EventRow& row, uint32* size) {
+  know_column_sizes();
+  Size total = 0;
+  for (int i = 0; i < kEventColumns; ++i)
+    total += datumEstimateSpace(row.values[i], row.nulls[i] == 'n', column_by_value[i], column_lengths[i]);
+  if (total > MaxAllocSize) ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED), errmsg("event is too large to queue")));
+  char* buffer = static_cast<char*>(palloc(total));
+  char* cursor = buffer;
+  for (int i = 0; i < kEventColumns; ++i)
+    datumSerialize(row.values[i], row.nulls[i] == 'n', column_by_value[i], column_lengths[i], &cursor);
+  *size = static_cast<uint32>(total);
+  return buffer;
+}
+
+bool in_logger_database() {
+  static int known = 0;  // 1: yes, -1: no; MyDatabaseId never changes in a backend
+  if (known == 0) {
+    char* name = get_database_name(MyDatabaseId);
+    known = name != nullptr && strcmp(name, pz_database()) == 0 ? 1 : -1;
+  }
+  return known == 1;
+}
+
+bool event_already_logged(const pg_uuid_t* event_id) {
+  if (find_queued_event(MyDatabaseId, *event_id, nullptr)) return true;
+  connect_spi();
+  Oid type = UUIDOID;
+  Datum arg = UUIDPGetDatum(const_cast<pg_uuid_t*>(event_id));
+  if (SPI_execute_with_args("SELECT FROM pz.events WHERE event_id = $1", 1, &type, &arg, nullptr, true, 1) !=
+      SPI_OK_SELECT)
+    elog(ERROR, "pz: reading pz.events failed");
+  bool found = SPI_processed > 0;
+  SPI_finish();
+  return found;
+}
+
+void wait_for_room() {
+  wake_logger();
+  (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, kFullPollMs, PG_WAIT_EXTENSION);
+  ResetLatch(MyLatch);
+  CHECK_FOR_INTERRUPTS();
+}
+
+// --- C++ side.
+
+SqlError unavailable(const std::string& message, const std::string& hint, const std::string& detail = {}) {
+  return SqlError(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE, message, hint, detail);
+}
+
+void check_buffering_available() {
+  if (!log_queue_available())
+    throw unavailable("buffered logging needs pz in shared_preload_libraries",
+                      "Add pz to shared_preload_libraries and restart the server, or set the loop's "
+                      "logging to 'transactional'.");
+  bool here = false;
+  bool standby = false;
+  pg_call([&] {
+    here = in_logger_database();
+    standby = RecoveryInProgress();
+  });
+  if (!here)
+    throw unavailable("buffered logging is available only in database \"" + std::string(pz_database()) + "\"",
+                      "Rank in that database, or set the loop's logging to 'transactional'.",
+                      "The pz logger writes queued events in the database named by pz.database.");
+  if (standby)
+    throw SqlError(ERRCODE_FEATURE_NOT_SUPPORTED, "pz cannot log decisions on a hot standby yet",
+                   "Rank on the primary, or pass options.learn = false to decide without logging.");
+}
+
+void queue_event(const EventRecord& record) {
+  check_buffering_available();
+  bool taken = false;
+  if (record.given_event_id) pg_call([&] { taken = event_already_logged(&record.event_id); });
+  if (taken)
+    throw SqlError(ERRCODE_UNIQUE_VIOLATION, "event " + uuid_text(record.event_id) + " already exists",
+                   "Each options.event_id can be used once.");
+  EventRow row;
+  char* serialized = nullptr;
+  uint32 size = 0;
+  pg_call([&] {
+    build_event_row(record, &row);
+    serialized = serialize_event_row(row, &size);
+  });
+  EnqueueResult result = EnqueueResult::kFull;
+  for (long waited = 0; waited <= kFullWaitMs; waited += kFullPollMs) {
+    result = enqueue_event(MyDatabaseId, record.event_id, serialized, size);
+    if (result != EnqueueResult::kFull) break;
+    pg_call([] { wait_for_room(); });
+  }
+  if (result == EnqueueResult::kQueued) return;
+
+  // Never dropped: written now in the caller's transaction if it can write.
+  const char* why = result == EnqueueResult::kClosed   ? "the pz logger is shutting down"
+                    : result == EnqueueResult::kTooLarge ? "the event is larger than pz.log_buffer_size"
+                                                         : "the pz log queue is full";
+  if (XactReadOnly)
+    throw SqlError(ERRCODE_INSUFFICIENT_RESOURCES, std::string(why) + ": cannot log the decision",
+                   "Raise pz.log_buffer_size, look for errors of the pz logger in the server log, or rank "
+                   "in a transaction that can write so that the event is inserted directly.",
+                   "The transaction is read-only, so the event cannot be inserted directly.");
+  pg_call([&] {
+    insert_row(row);
+    count_direct_write();
+    ereport(WARNING, (errmsg("%s: pz logged the decision in the caller's transaction", why),
+                      errhint("Raise pz.log_buffer_size, or look for errors of the pz logger in the server log.")));
+  });
 }
 
 }  // namespace
@@ -109,13 +248,60 @@ std::string uuid_text(const pg_uuid_t& uuid) {
 }
 
 void insert_event(const EventRecord& record) {
+  if (cached_loop_logging(record.loop_id) == Logging::kBuffered) {
+    queue_event(record);
+    return;
+  }
   try {
-    pg_call([&] { write_event(record); });
+    pg_call([&] {
+      EventRow row;
+      build_event_row(record, &row);
+      insert_row(row);
+    });
   } catch (const PostgresError& error) {
     if (error.data()->sqlerrcode != ERRCODE_UNIQUE_VIOLATION) throw;
     throw SqlError(ERRCODE_UNIQUE_VIOLATION, "event " + uuid_text(record.event_id) + " already exists",
                    "Each options.event_id can be used once.");
   }
+}
+
+void restore_event_row(const char* serialized, EventRow* row) {
+  char* cursor = const_cast<char*>(serialized);
+  for (int i = 0; i < kEventColumns; ++i) {
+    bool is_null;
+    row->values[i] = datumRestore(&cursor, &is_null);
+    row->nulls[i] = is_null ? 'n' : ' ';
+  }
+}
+
+QueuedWrite write_queued_row(const EventRow& row) {
+  connect_spi();
+  if (queued_insert_plan == nullptr) {
+    // A loop dropped while its events were queued takes them with it.
+    char* query = psprintf("INSERT INTO pz.events (%s) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
+                           "$11, $12, $13, $14 WHERE EXISTS (SELECT FROM pz.loops WHERE loop_id = $2) "
+                           "ON CONFLICT (event_id) DO NOTHING",
+                           kColumnList);
+    queued_insert_plan = prepare_kept_plan(query, kEventColumns, column_types);
+    existing_plan = prepare_kept_plan(
+        "SELECT loop_id = $2 AND created_at = $3 FROM pz.events WHERE event_id = $1", 3, column_types);
+  }
+  QueuedWrite result = QueuedWrite::kWritten;
+  if (SPI_execute_plan(queued_insert_plan, const_cast<Datum*>(row.values), row.nulls, false, 0) != SPI_OK_INSERT)
+    elog(ERROR, "pz: inserting into pz.events failed");
+  if (SPI_processed == 0) {
+    if (SPI_execute_plan(existing_plan, const_cast<Datum*>(row.values), row.nulls, false, 1) != SPI_OK_SELECT)
+      elog(ERROR, "pz: reading pz.events failed");
+    bool is_null;
+    if (SPI_processed == 0)
+      result = QueuedWrite::kLoopDropped;
+    else if (DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null)))
+      result = QueuedWrite::kAlreadyWritten;
+    else
+      result = QueuedWrite::kIdTaken;
+  }
+  SPI_finish();
+  return result;
 }
 
 }  // namespace pz::pg

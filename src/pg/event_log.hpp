@@ -1,4 +1,6 @@
-// Writes one decision to pz.events, in the caller's transaction.
+// Logs one decision to pz.events: in the caller's transaction, or through the
+// buffered-log queue, as the loop's `logging` setting says. The row is built
+// in one place (a new column is one edit there) and written either way.
 #pragma once
 
 #include <cstdint>
@@ -24,11 +26,37 @@ struct EventRecord {
   bool active;
   const std::string* baseline;  // nullptr: none
   const bytea* subject_hash;    // nullptr: none (see subjects.hpp)
+  bool given_event_id = false;  // options.event_id: checked for reuse before queuing
 };
 
 std::string uuid_text(const pg_uuid_t& uuid);
 
-// Throws SqlError 23505 when the event id is already logged.
+// Logs the decision of a loop that current_loop() returned in this call.
+// Transactional: inserts it in the caller's transaction. Buffered: queues it
+// and writes nothing (when the queue stays full, inserts it itself if the
+// transaction can write). Throws SqlError 23505 when the event id is already
+// logged, 55000 when buffered logging is not available here, 53000 when the
+// queue is full and the transaction is read-only.
 void insert_event(const EventRecord& record);
+
+// --- The logger's side (PostgreSQL side: may ereport).
+
+constexpr int kEventColumns = 14;
+
+// The values of one pz.events row, as the INSERT takes them.
+struct EventRow {
+  Datum values[kEventColumns];
+  char nulls[kEventColumns];  // 'n' for NULL, as SPI takes them
+};
+
+// Rebuilds a row that insert_event() queued, palloc'd in the current context.
+void restore_event_row(const char* serialized, EventRow* row);
+
+enum class QueuedWrite { kWritten, kAlreadyWritten, kLoopDropped, kIdTaken };
+
+// Inserts a queued row unless it is already there (written before a crash of
+// the logger, or by pz_activate): idempotent by event id. kIdTaken: another
+// decision was logged with the same options.event_id meanwhile.
+QueuedWrite write_queued_row(const EventRow& row);
 
 }  // namespace pz::pg

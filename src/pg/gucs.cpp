@@ -19,6 +19,8 @@ int max_model_memory_kb = 256 * 1024;
 int max_document_bytes = 1024 * 1024;
 int max_rewards_per_event = 100;
 bool adopt_existing_roles = false;
+int log_buffer_kb = 16384;
+int log_flush_interval_ms = 100;
 
 }  // namespace
 
@@ -30,7 +32,18 @@ void define_gucs() {
         "pz.database", "Database the pz background worker serves.",
         "The worker trains the loops of the pz extension installed in this database only.",
         &database_name, "postgres", PGC_POSTMASTER, 0, nullptr, nullptr, nullptr);
+    DefineCustomIntVariable(
+        "pz.log_buffer_size", "Memory for the decisions of loops with buffered logging not yet written.",
+        "Rank calls queue events here; the pz logger writes them to pz.events. When it is full, "
+        "a rank call waits briefly, then inserts its event itself if its transaction can write.",
+        &log_buffer_kb, 16384, 64, 1024 * 1024, PGC_POSTMASTER, GUC_UNIT_KB, nullptr, nullptr,
+        nullptr);
   }
+  DefineCustomIntVariable(
+      "pz.log_flush_interval", "Time between the pz logger's writes of queued decisions.",
+      "The logger also writes at once when the queue is half full. A crash of the server can "
+      "lose the decisions queued since the last write.",
+      &log_flush_interval_ms, 100, 10, 60000, PGC_SIGHUP, GUC_UNIT_MS, nullptr, nullptr, nullptr);
   DefineCustomIntVariable(
       "pz.naptime", "Time between the pz background worker's looks for loops due for training.",
       "A loop is trained at most every model_update of its settings; the worker checks that "
@@ -74,5 +87,7 @@ int pz_train_batch_size() { return train_batch_size; }
 size_t pz_max_model_memory_bytes() { return static_cast<size_t>(max_model_memory_kb) * 1024; }
 size_t pz_max_document_bytes() { return static_cast<size_t>(max_document_bytes); }
 int pz_max_rewards_per_event() { return max_rewards_per_event; }
+int pz_log_buffer_kb() { return log_buffer_kb; }
+int pz_log_flush_interval_ms() { return log_flush_interval_ms; }
 
 }  // namespace pz::pg

@@ -24,5 +24,9 @@ size_t pz_max_model_memory_bytes();
 size_t pz_max_document_bytes();
 // Most rewards one event takes (pz.max_rewards_per_event).
 int pz_max_rewards_per_event();
+// Size of the buffered-log queue in kB (pz.log_buffer_size; preloading only).
+int pz_log_buffer_kb();
+// Milliseconds between the pz logger's writes of the queue (pz.log_flush_interval).
+int pz_log_flush_interval_ms();
 
 }  // namespace pz::pg

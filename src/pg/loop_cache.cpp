@@ -221,6 +221,12 @@ const CachedLoop& current_loop(const std::string& name) {
   return entry;
 }
 
+Logging cached_loop_logging(int32_t loop_id) {
+  for (const auto& [name, loop] : cache())
+    if (loop.loop_id == loop_id) return loop.settings.logging;
+  throw SqlError(ERRCODE_INTERNAL_ERROR, "loop " + std::to_string(loop_id) + " is not cached");
+}
+
 }  // namespace pz::pg
 
 namespace pz::pg {

@@ -34,4 +34,8 @@ struct CachedLoop {
 // the next call.
 const CachedLoop& current_loop(const std::string& name);
 
+// The logging setting of a loop that current_loop() returned in this call
+// (found by id, so that whoever logs the event need not carry the loop).
+Logging cached_loop_logging(int32_t loop_id);
+
 }  // namespace pz::pg

@@ -1,5 +1,7 @@
 // The extension's entry point: module magic and start-up.
 #include "pg/gucs.hpp"
+#include "pg/log_queue.hpp"
+#include "pg/logger.hpp"
 #include "pg/postgres.hpp"
 #include "pg/shared_models.hpp"
 #include "pg/shared_state.hpp"
@@ -19,5 +21,7 @@ void _PG_init(void) {
     pz::pg::init_shared_state();
     pz::pg::init_shared_models();
     pz::pg::register_worker();
+    pz::pg::init_log_queue();
+    pz::pg::register_logger();
   }
 }

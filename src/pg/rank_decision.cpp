@@ -127,7 +127,8 @@ RankOutcome decide_and_log(const RankInput& input,
                        &outcome.decision,
                        !options.deferred,
                        options.has_baseline ? &options.baseline : nullptr,
-                       options.subject.empty() ? nullptr : subject_hash(options.subject)};
+                       options.subject.empty() ? nullptr : subject_hash(options.subject),
+                       !options.event_id.empty()};
     insert_event(record);
   }
   return outcome;

@@ -3,8 +3,10 @@
 # trains every second: no error, no deadlock, and exact counts afterwards
 # (every rank logged once, every reward once, every joined event learned once).
 # Usage: concurrency.sh [seconds, default 60]. Runs in the worker's database.
+# PZ_LOGGING=buffered: the loops log through the queue (concurrency_buffered.sh).
 source "$(dirname "$0")/common.sh"
 seconds=${1:-60}
+logging=${PZ_LOGGING:-transactional}
 db=postgres
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -13,7 +15,7 @@ chmod 777 "$work"
 q -d $db -c "CREATE EXTENSION IF NOT EXISTS pz"
 for loop in 1 2 3; do
   q -d $db -c "SELECT pz_drop_loop(name) FROM pz.loops WHERE name = 'concurrent_$loop'" >/dev/null
-  q -d $db -c "SELECT pz_create_loop('concurrent_$loop', '{\"reward_wait\": \"1 second\", \"model_update\": \"1 second\"}')" >/dev/null
+  q -d $db -c "SELECT pz_create_loop('concurrent_$loop', '{\"reward_wait\": \"1 second\", \"model_update\": \"1 second\", \"logging\": \"$logging\"}')" >/dev/null
 done
 
 cat >"$work/rank_and_reward.sql" <<'SQL'
@@ -39,6 +41,11 @@ failed=$(grep -oE "number of failed transactions: [0-9]+" "$work/pgbench.out" | 
 expect_equal "failed transactions" 0 "$failed"
 
 in_loops="(SELECT loop_id FROM pz.loops WHERE name LIKE 'concurrent\_%')"
+# Buffered: every acknowledged event is written by the logger, none directly.
+if [[ $logging == buffered ]]; then
+  wait_for 30 $db "SELECT queued = 0 FROM pz.log_queue"
+  expect_equal "events written directly or failed" 0 "$(q -d $db -c "SELECT written_directly + failed FROM pz.log_queue")"
+fi
 expect_equal "events logged (one per transaction)" "$processed" \
   "$(q -d $db -c "SELECT count(*) FROM pz.events WHERE loop_id IN $in_loops")"
 # Rank-and-reward transactions have a user in their context; each must have exactly one reward.
@@ -63,4 +70,4 @@ echo "model versions trained meanwhile: $versions"
 if tail -n +"$log_lines_before" "$PZ_SERVER_LOG" | grep -E "deadlock detected|server process .* was terminated|PANIC"; then
   fail "the server log shows a deadlock or a crash"
 fi
-echo "concurrency: ok ($rank_and_reward rank+reward and $rank_only rank-only transactions by 16 clients in ${seconds}s)"
+echo "concurrency ($logging logging): ok ($rank_and_reward rank+reward and $rank_only rank-only transactions by 16 clients in ${seconds}s)"

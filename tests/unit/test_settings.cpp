@@ -52,6 +52,12 @@ TEST(Settings, RowSettings) {
   EXPECT_THROW(parse_loop_settings(R"({"action_features": [1]})"), InputError);
 }
 
+TEST(Settings, LoggingIsTransactionalUnlessBuffered) {
+  EXPECT_EQ(parse_loop_settings("{}").logging, Logging::kTransactional);
+  EXPECT_EQ(parse_loop_settings(R"({"logging": "transactional"})").logging, Logging::kTransactional);
+  EXPECT_EQ(parse_loop_settings(R"({"logging": "buffered"})").logging, Logging::kBuffered);
+}
+
 TEST(Settings, EmptyInteractionsMeanLinear) {
   const LoopSettings settings = parse_loop_settings(R"({"interactions": []})");
   EXPECT_EQ(settings.space.interactions.fingerprint(), Interactions::none().fingerprint());
@@ -89,6 +95,8 @@ TEST(Settings, WrongValuesNameTheirKey) {
       {R"({"power_t": 1.5})", "power_t"},
       {R"({"l2": -1})", "l2"},
       {R"({"l2": true})", "l2"},
+      {R"({"logging": "sometimes"})", "logging"},
+      {R"({"logging": 1})", "logging"},
   };
   for (const auto& [json, key] : cases) {
     try {

@@ -1,0 +1,242 @@
+// The logger is PostgreSQL-style code throughout: no C++ object with a
+// destructor lives in its frames, so errors are caught with PG_TRY as in any
+// background worker.
+//
+// Exactly once: a batch is released from the queue only after its transaction
+// committed, and writing is idempotent by event id, so a crash between the two
+// writes nothing twice. A clean stop (SIGTERM: server shutdown or
+// pg_terminate_backend) closes the queue, writes all of it, then exits.
+#include "pg/logger.hpp"
+
+#include <cstring>
+
+#include "pg/event_log.hpp"
+#include "pg/gucs.hpp"
+#include "pg/log_queue.hpp"
+#include "pg/postgres.hpp"
+
+extern "C" {
+#include "commands/extension.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "tcop/tcopprot.h"
+#include "utils/guc.h"
+#include "utils/snapmgr.h"
+#include "utils/wait_event.h"
+
+PGDLLEXPORT void pz_logger_main(Datum argument);
+}
+
+namespace pz::pg {
+
+namespace {
+
+constexpr int kBatch = 1000;        // events per transaction
+constexpr int kRestartSeconds = 1;  // after an error exit; a crash restarts it at once
+
+struct BatchCounts {
+  uint64 written;
+  uint64 discarded;  // their loop (or the extension) was dropped meanwhile
+  uint64 failed;     // could not be written: a WARNING names each
+};
+
+MemoryContext batch_context = nullptr;
+QueuedEvent events[kBatch];
+
+void begin_transaction() {
+  SetCurrentStatementStartTimestamp();
+  StartTransactionCommand();
+  PushActiveSnapshot(GetTransactionSnapshot());
+  pgstat_report_activity(STATE_RUNNING, "pz: writing queued decisions");
+}
+
+void commit_transaction() {
+  PopActiveSnapshot();
+  CommitTransactionCommand();
+  pgstat_report_activity(STATE_IDLE, nullptr);
+}
+
+void write_one(const QueuedEvent* event, bool installed, BatchCounts* counts) {
+  if (!installed || event->database != MyDatabaseId) {
+    // Another database's events (it was dropped and re-created) or a dropped
+    // extension's: nowhere to write them.
+    ++counts->discarded;
+    return;
+  }
+  EventRow row;
+  restore_event_row(event->row, &row);
+  switch (write_queued_row(row)) {
+    case QueuedWrite::kWritten:
+    case QueuedWrite::kAlreadyWritten:
+      ++counts->written;
+      break;
+    case QueuedWrite::kLoopDropped:
+      ++counts->discarded;
+      break;
+    case QueuedWrite::kIdTaken: {
+      char* id = DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(&event->event_id)));
+      ereport(WARNING, (errcode(ERRCODE_UNIQUE_VIOLATION),
+                        errmsg("pz logger: event %s already exists: the later decision with that "
+                               "event id is not logged",
+                               id),
+                        errhint("Each options.event_id can be used once.")));
+      ++counts->failed;
+      break;
+    }
+  }
+}
+
+// Writes events[from, to) in the current transaction.
+void write_events(int from, int to, BatchCounts* counts) {
+  bool installed = OidIsValid(get_extension_oid("pz", true));
+  for (int i = from; i < to; ++i) write_one(&events[i], installed, counts);
+}
+
+// Errors of the data (class 22, 23) or of a dropped table (42) will not go
+// away by retrying: such an event is dropped with a WARNING.
+bool error_is_permanent(int sqlstate) {
+  int category = ERRCODE_TO_CATEGORY(sqlstate);
+  return category == ERRCODE_DATA_EXCEPTION || category == ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION ||
+         category == ERRCODE_SYNTAX_ERROR_OR_ACCESS_RULE_VIOLATION;
+}
+
+// After a batch failed: one transaction per event, dropping only those that
+// fail by themselves. Returns how many were released (0: retry later).
+int write_one_by_one(int count) {
+  int released = 0;
+  for (int i = 0; i < count; ++i) {
+    BatchCounts counts = {0, 0, 0};
+    MemoryContext caller = CurrentMemoryContext;
+    bool retry_later = false;
+    PG_TRY();
+    {
+      begin_transaction();
+      write_events(i, i + 1, &counts);
+      commit_transaction();
+    }
+    PG_CATCH();
+    {
+      MemoryContextSwitchTo(caller);
+      ErrorData* error = CopyErrorData();
+      FlushErrorState();
+      AbortCurrentTransaction();
+      pgstat_report_activity(STATE_IDLE, nullptr);
+      char* id = DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(&events[i].event_id)));
+      retry_later = !error_is_permanent(error->sqlerrcode);
+      ereport(WARNING, (errcode(error->sqlerrcode),
+                        errmsg("pz logger could not write event %s: %s", id, error->message),
+                        retry_later ? errdetail("It stays queued and is written later.")
+                                    : errdetail("The event is dropped.")));
+      FreeErrorData(error);
+      counts = {0, 0, 1};  // whatever it counted was rolled back
+    }
+    PG_END_TRY();
+    if (retry_later) break;
+    release_events(events[i].end, counts.written, counts.discarded, counts.failed);
+    ++released;
+  }
+  return released;
+}
+
+// Writes the oldest queued events in one transaction; returns how many it
+// released from the queue (0: empty, or retry later).
+int flush_batch() {
+  MemoryContextReset(batch_context);
+  MemoryContext caller = MemoryContextSwitchTo(batch_context);
+  uint64_t position = 0;
+  int count = read_events(&position, kBatch, events);
+  MemoryContextSwitchTo(caller);
+  if (count == 0) return 0;
+  BatchCounts counts = {0, 0, 0};
+  bool failed = false;
+  PG_TRY();
+  {
+    begin_transaction();
+    write_events(0, count, &counts);
+    commit_transaction();
+  }
+  PG_CATCH();
+  {
+    MemoryContextSwitchTo(caller);
+    EmitErrorReport();
+    FlushErrorState();
+    AbortCurrentTransaction();
+    pgstat_report_activity(STATE_IDLE, nullptr);
+    failed = true;
+  }
+  PG_END_TRY();
+  if (failed) return write_one_by_one(count);
+  release_events(events[count - 1].end, counts.written, counts.discarded, counts.failed);
+  return count;
+}
+
+// Writes batches while full ones come; `all`: until the queue is empty.
+void flush(bool all) {
+  for (;;) {
+    CHECK_FOR_INTERRUPTS();
+    int written = flush_batch();
+    if (written == 0 || (written < kBatch && !all)) return;
+    if (!all && ShutdownRequestPending) return;
+  }
+}
+
+// The queue is closed first: rank calls then insert their events themselves
+// (or fail in a read-only transaction), so nothing acknowledged stays behind.
+void drain_and_exit() {
+  close_queue();
+  flush(true);
+  proc_exit(1);  // 1: the postmaster starts a new logger unless it is shutting down
+}
+
+void on_exit_detach(int, Datum) { detach_logger(); }
+
+}  // namespace
+
+void register_logger() {
+  BackgroundWorker worker;
+  std::memset(&worker, 0, sizeof worker);
+  worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+  worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+  worker.bgw_restart_time = kRestartSeconds;
+  snprintf(worker.bgw_library_name, BGW_MAXLEN, "pz");
+  snprintf(worker.bgw_function_name, BGW_MAXLEN, "pz_logger_main");
+  snprintf(worker.bgw_name, BGW_MAXLEN, "pz logger");
+  snprintf(worker.bgw_type, BGW_MAXLEN, "pz logger");
+  RegisterBackgroundWorker(&worker);
+}
+
+}  // namespace pz::pg
+
+// SIGTERM only asks to stop (no die()): the logger finishes writing the queue.
+void pz_logger_main(Datum) {
+  pqsignal(SIGHUP, SignalHandlerForConfigReload);
+  pqsignal(SIGTERM, SignalHandlerForShutdownRequest);
+  BackgroundWorkerUnblockSignals();
+  BackgroundWorkerInitializeConnection(pz::pg::pz_database(), nullptr, 0);
+  // Its writes must work whatever the server's defaults for sessions are.
+  SetConfigOption("default_transaction_read_only", "off", PGC_SUSET, PGC_S_OVERRIDE);
+  SetConfigOption("default_transaction_isolation", "read committed", PGC_SUSET, PGC_S_OVERRIDE);
+  pz::pg::batch_context =
+      AllocSetContextCreate(TopMemoryContext, "pz logger batch", ALLOCSET_DEFAULT_SIZES);
+  before_shmem_exit(pz::pg::on_exit_detach, 0);
+  pz::pg::attach_logger(MyLatch);
+  for (;;) {
+    // Barriers (DROP DATABASE waits for every process to absorb one) and
+    // cancels; SIGTERM only sets ShutdownRequestPending.
+    CHECK_FOR_INTERRUPTS();
+    if (ShutdownRequestPending) pz::pg::drain_and_exit();
+    if (ConfigReloadPending) {
+      ConfigReloadPending = false;
+      ProcessConfigFile(PGC_SIGHUP);
+    }
+    pz::pg::flush(false);
+    int events = WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_POSTMASTER_DEATH,
+                           pz::pg::pz_log_flush_interval_ms(), PG_WAIT_EXTENSION);
+    ResetLatch(MyLatch);
+    // Its backends may still be writing: what is queued is written before leaving.
+    if (events & WL_POSTMASTER_DEATH) pz::pg::drain_and_exit();
+  }
+}
