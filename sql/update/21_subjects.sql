@@ -38,6 +38,20 @@ ALTER TABLE pz.events ADD COLUMN subject_hash bytea;
 COMMENT ON COLUMN pz.events.subject_hash IS 'Keyed hash (HMAC-SHA256) of options.subject, so that pz_forget finds the subject''s events; NULL when none was given.';
 CREATE INDEX events_subject_idx ON pz.events (subject_hash) WHERE subject_hash IS NOT NULL;
 
+-- Subjects forgotten lately. An event of a loop with buffered logging can
+-- still be queued when its subject is forgotten: the pz logger does not write
+-- a queued event whose subject was forgotten after the event was made. A day
+-- is far longer than an event stays queued.
+CREATE TABLE pz.forgotten_subjects (
+    subject_hash bytea NOT NULL,
+    forgotten_at timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+CREATE INDEX forgotten_subjects_hash_idx ON pz.forgotten_subjects (subject_hash);
+COMMENT ON TABLE pz.forgotten_subjects IS 'Keyed hashes of the subjects pz_forget deleted in the last day, so that events of theirs still queued by buffered logging are not written; readable by the extension''s owner only.';
+COMMENT ON COLUMN pz.forgotten_subjects.subject_hash IS 'Keyed hash of the forgotten subject (as pz.events.subject_hash).';
+COMMENT ON COLUMN pz.forgotten_subjects.forgotten_at IS 'When pz_forget ran: queued events made before it are not written.';
+REVOKE ALL ON pz.forgotten_subjects FROM PUBLIC;
+
 CREATE FUNCTION @extschema@.pz_forget(subject text) RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -56,6 +70,8 @@ BEGIN
         RAISE EXCEPTION 'subject must not be empty' USING ERRCODE = 'invalid_parameter_value';
     END IF;
     SELECT array_agg(pz.subject_hash(subject, k.key)) INTO hashes FROM pz.subject_keys AS k;
+    DELETE FROM pz.forgotten_subjects AS f WHERE f.forgotten_at < now() - interval '1 day';
+    INSERT INTO pz.forgotten_subjects (subject_hash) SELECT unnest(hashes);
     -- Locked in event order, the order in which training steps and retention
     -- lock events too, so that forgetting cannot deadlock with them. A pending
     -- event that a training step holds is waited for, then deleted.

@@ -277,9 +277,12 @@ void restore_event_row(const char* serialized, EventRow* row) {
 QueuedWrite write_queued_row(const EventRow& row) {
   connect_spi();
   if (queued_insert_plan == nullptr) {
-    // A loop dropped while its events were queued takes them with it.
+    // A loop dropped while its events were queued takes them with it, and so
+    // does a subject forgotten after its event was made.
     char* query = psprintf("INSERT INTO pz.events (%s) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
                            "$11, $12, $13, $14 WHERE EXISTS (SELECT FROM pz.loops WHERE loop_id = $2) "
+                           "AND NOT EXISTS (SELECT FROM pz.forgotten_subjects f "
+                           "                WHERE f.subject_hash = $14 AND f.forgotten_at >= $3) "
                            "ON CONFLICT (event_id) DO NOTHING",
                            kColumnList);
     queued_insert_plan = prepare_kept_plan(query, kEventColumns, column_types);
@@ -294,7 +297,7 @@ QueuedWrite write_queued_row(const EventRow& row) {
       elog(ERROR, "pz: reading pz.events failed");
     bool is_null;
     if (SPI_processed == 0)
-      result = QueuedWrite::kLoopDropped;
+      result = QueuedWrite::kDiscarded;
     else if (DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null)))
       result = QueuedWrite::kAlreadyWritten;
     else

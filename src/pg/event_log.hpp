@@ -52,7 +52,7 @@ struct EventRow {
 // Rebuilds a row that insert_event() queued, palloc'd in the current context.
 void restore_event_row(const char* serialized, EventRow* row);
 
-enum class QueuedWrite { kWritten, kAlreadyWritten, kLoopDropped, kIdTaken };
+enum class QueuedWrite { kWritten, kAlreadyWritten, kDiscarded, kIdTaken };
 
 // Inserts a queued row unless it is already there (written before a crash of
 // the logger, or by pz_activate): idempotent by event id. kIdTaken: another

@@ -73,7 +73,7 @@ void write_one(const QueuedEvent* event, bool installed, BatchCounts* counts) {
     case QueuedWrite::kAlreadyWritten:
       ++counts->written;
       break;
-    case QueuedWrite::kLoopDropped:
+    case QueuedWrite::kDiscarded:
       ++counts->discarded;
       break;
     case QueuedWrite::kIdTaken: {

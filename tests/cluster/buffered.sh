@@ -112,6 +112,24 @@ wait_for 10 $db "SELECT queued = 0 FROM pz.log_queue"
 expect_equal "events of the dropped loop discarded" $((discarded_before + 5)) "$(q -d $db -c "SELECT discarded FROM pz.log_queue")"
 expect_equal "events without a loop" 0 "$(q -d $db -c "SELECT count(*) FROM pz.events e WHERE NOT EXISTS (SELECT FROM pz.loops l WHERE l.loop_id = e.loop_id)")"
 
+# Events of a subject forgotten while they are still queued are not written
+# afterwards (counted as discarded); the other subject's are.
+q -d $db -c "SELECT pz_create_loop('buffered_forget', '{\"logging\": \"buffered\"}')" >/dev/null
+flush_interval 60s
+discarded_before=$(q -d $db -c "SELECT discarded FROM pz.log_queue")
+q -d $db -c "SELECT count(*) FROM generate_series(1, 6) AS g,
+               LATERAL pz_rank('buffered_forget', '{}', '[\"a\"]',
+                               jsonb_build_object('subject', CASE WHEN g % 2 = 0 THEN 'gone' ELSE 'kept' END)) AS r" >/dev/null
+expect_equal "pz_forget of a subject whose events are queued" '{"loops": [], "events": 0, "rewards": 0}' \
+  "$(q -d $db -c "SELECT pz_forget('gone')")"
+flush_interval 100ms
+wait_for 10 $db "SELECT queued = 0 FROM pz.log_queue"
+expect_equal "queued events of the forgotten subject discarded" $((discarded_before + 3)) \
+  "$(q -d $db -c "SELECT discarded FROM pz.log_queue")"
+expect_equal "events of the loop written (the other subject's)" 3 \
+  "$(q -d $db -c "SELECT count(*) FROM pz.events e JOIN pz.loops l USING (loop_id) WHERE l.name = 'buffered_forget'")"
+q -d $db -c "SELECT pz_drop_loop('buffered_forget')" >/dev/null
+
 # 3. Clean shutdowns (fast and smart) write the whole queue first.
 for mode in fast smart; do
   flush_interval 60s
