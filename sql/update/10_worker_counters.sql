@@ -55,9 +55,13 @@ REVOKE ALL ON pz.loop_counters, pz.loop_reward_minutes FROM PUBLIC;
 GRANT SELECT ON pz.loop_counters, pz.loop_reward_minutes TO pz_analyst, pz_admin;
 
 -- Rewards of a loop's events with reward_id in (after, through] (through NULL:
--- no bound; after NULL: none), and how many of them are late. Planned with the actual bounds
--- (EXECUTE): the range is usually a few rows at the right edge of the
--- primary key, which a generic plan would not know.
+-- no bound; after NULL: none), and how many of them are late. Planned with the
+-- actual bounds (EXECUTE), in a fixed shape (OFFSET 0 keeps the lookup a
+-- nested index probe): statistics of pz.rewards can be far off (they are lost
+-- in a crash), and a join the planner would cost with them could take hours.
+-- The looked-up side has its key as its only condition.
+-- after = 0: a loop counted for the first time, from its events; else the
+-- newest rewards, each looked up by its event.
 CREATE FUNCTION pz.count_rewards(loop_id integer, after bigint, through bigint,
                                  OUT rewards bigint, OUT late_rewards bigint)
 LANGUAGE plpgsql STABLE
@@ -69,9 +73,21 @@ BEGIN
         late_rewards := 0;
         RETURN;
     END IF;
+    IF after = 0 THEN
+        EXECUTE 'SELECT count(*), count(*) FILTER (WHERE e.outcome IN (''skipped'', ''quarantined'')
+                                                       OR r.received_at > e.joined_at)
+                   FROM pz.events AS e
+                  CROSS JOIN LATERAL (SELECT r.reward_id, r.received_at FROM pz.rewards AS r
+                                       WHERE r.event_id = e.event_id OFFSET 0) AS r
+                  WHERE e.loop_id = $1 AND ($2 IS NULL OR r.reward_id <= $2)'
+           INTO rewards, late_rewards USING loop_id, through;
+        RETURN;
+    END IF;
     EXECUTE 'SELECT count(*), count(*) FILTER (WHERE e.outcome IN (''skipped'', ''quarantined'')
                                                    OR r.received_at > e.joined_at)
-               FROM pz.rewards AS r JOIN pz.events AS e ON e.event_id = r.event_id
+               FROM pz.rewards AS r
+              CROSS JOIN LATERAL (SELECT e.loop_id, e.outcome, e.joined_at FROM pz.events AS e
+                                   WHERE e.event_id = r.event_id OFFSET 0) AS e
               WHERE r.reward_id > $2 AND ($3 IS NULL OR r.reward_id <= $3) AND e.loop_id = $1'
        INTO rewards, late_rewards USING loop_id, after, through;
 END
@@ -191,7 +207,9 @@ BEGIN
     RETURN QUERY EXECUTE
         'SELECT e.loop_id, count(*), count(*) FILTER (WHERE e.outcome IN (''skipped'', ''quarantined'')
                                                        OR r.received_at > e.joined_at)
-           FROM pz.rewards AS r JOIN pz.events AS e ON e.event_id = r.event_id
+           FROM pz.rewards AS r
+          CROSS JOIN LATERAL (SELECT e.loop_id, e.outcome, e.joined_at FROM pz.events AS e
+                               WHERE e.event_id = r.event_id OFFSET 0) AS e
            JOIN pz.loop_counters AS c ON c.loop_id = e.loop_id
           WHERE r.reward_id > $1 AND r.reward_id > c.rewards_counted_through
           GROUP BY e.loop_id' USING oldest;
