@@ -271,17 +271,15 @@ void LineReader::read_probabilities(size_t chosen) {
   if (p_ != kAbsent) {
     if (a_ == kAbsent) fail("p", "needs \"a\", the order of the actions it gives probabilities for");
     expect("p", p_, TokenType::kBeginArray, "an array");
-    double sum = 0.0;
+    // Not required to sum to 1: a slot ranking's probabilities (one per slot) do not.
     for_each_element(p_, [&](size_t, size_t element) {
       double probability = number("p", element);
       if (probability < 0.0 || probability > 1.0)
         fail("p", "must hold probabilities from 0 to 1, not " + number_text(probability));
-      sum += probability;
       out_.probabilities.push_back(probability);
     });
     if (out_.probabilities.size() != n) fail("p", "must have one probability per element of \"a\"");
     if (!(out_.probabilities[0] > 0.0)) fail("p", "must give the chosen action a probability greater than 0");
-    if (std::fabs(sum - 1.0) > 1e-3) fail("p", "must sum to 1, not " + number_text(sum));
     if (label_probability > 0.0) {
       double first = out_.probabilities[0];
       if (std::fabs(label_probability - first) > kProbabilityTolerance &&

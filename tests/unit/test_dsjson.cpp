@@ -179,7 +179,7 @@ TEST(Dsjson, NamesTheFieldOfEachError) {
   EXPECT_EQ(error_field("{" + multi + R"(,"a":[1],"p":[1]})"), "a");
   EXPECT_EQ(error_field("{" + multi + R"(,"p":[0.5,0.5],"_labelIndex":0})"), "p");
   EXPECT_EQ(error_field("{" + multi + R"(,"a":[1,2],"p":[0.5]})"), "p");
-  EXPECT_EQ(error_field("{" + multi + R"(,"a":[1,2],"p":[0.7,0.7]})"), "p");
+  EXPECT_EQ(error_field("{" + multi + R"(,"a":[1,2],"p":[0.5,1.5]})"), "p");
   EXPECT_EQ(error_field("{" + multi + R"(,"a":[1,2],"p":[0,1]})"), "p");
   EXPECT_EQ(error_field("{" + multi + R"(,"a":[1,2],"p":[0.5,0.5],"_label_Action":2})"), "_label_Action");
   EXPECT_EQ(error_field("{" + multi + R"(,"a":[1,2],"p":[0.5,0.5],"_labelIndex":1})"), "_labelIndex");
