@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "errors.hpp"
+#include "features.hpp"
 #include "token_list.hpp"
 
 namespace pz {
@@ -41,9 +42,12 @@ struct DsjsonDecision {
   std::array<unsigned char, 16> event_id{};
   bool has_timestamp = false;
   int64_t timestamp_us = 0;  // microseconds since 1970-01-01 UTC
+  // The documents, with object members in jsonb's order (see order_like_jsonb).
   TokenList context;         // an object: the namespaces of "c"
   TokenList actions;         // [{"id": ..., "features": {...}}], in "_multi" order
   std::vector<std::string> action_ids;
+  // Token range in `actions` of each action's features object; begin == end: none.
+  std::vector<std::pair<size_t, size_t>> action_features;
   std::vector<uint32_t> ranking;      // indices into action_ids, rank 1 first (the chosen action)
   std::vector<double> probabilities;  // aligned with ranking
   DsjsonOutcome outcome = DsjsonOutcome::kDefaulted;
@@ -52,8 +56,14 @@ struct DsjsonDecision {
   std::optional<uint32_t> baseline;  // index into action_ids
 };
 
-// Parses one line (without its newline). Throws DsjsonError.
+// Parses one line (without its newline). Throws DsjsonError. The decision's
+// documents point into `line`: it must outlive their use.
 void read_dsjson_line(std::string_view line, DsjsonDecision& out);
+
+// The features of a decision and of its chosen action (rank 1), as the
+// trainer builds them from the stored event. Throws InputError for a
+// non-finite number.
+void featurize_decision(const DsjsonDecision& decision, FeatureSet& context, FeatureSet& chosen_action);
 
 // The event id of a line: its EventId when that is a uuid (32 hex digits, with
 // or without dashes), otherwise a name-based uuid (version 8) of the EventId

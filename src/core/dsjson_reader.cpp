@@ -94,7 +94,7 @@ class LineReader {
   }
 
   void copy_value(TokenList& to, size_t index) const;
-  void copy_namespace(TokenList& to, std::string_view name, size_t index) const;
+  void copy_namespace(TokenList& to, size_t index) const;
   void read_context(size_t index);
   void read_action(size_t position, size_t index);
   void read_chosen();
@@ -107,6 +107,7 @@ class LineReader {
 
   const TokenList& line_;
   DsjsonDecision& out_;
+  TokenList features_;  // of the action being read
   std::string event_id_;
   bool has_event_id_ = false;
   size_t slots_ = kAbsent;
@@ -125,7 +126,7 @@ void LineReader::copy_value(TokenList& to, size_t index) const {
     to.begin_object();
     for_each_member(index, [&](std::string_view key, size_t value) {
       if (hidden(key)) return;
-      to.key(key);
+      to.append(line_, value - 1, value);  // the key
       copy_value(to, value);
     });
     to.end_object();
@@ -138,9 +139,10 @@ void LineReader::copy_value(TokenList& to, size_t index) const {
   }
 }
 
-// A namespace: an object, or an array of objects (merged into one), or a value.
-void LineReader::copy_namespace(TokenList& to, std::string_view name, size_t index) const {
-  to.key(name);
+// A namespace (the member at `index`): an object, or an array of objects
+// (merged into one), or a value.
+void LineReader::copy_namespace(TokenList& to, size_t index) const {
+  to.append(line_, index - 1, index);  // the namespace's key
   bool objects = line_[index].type == TokenType::kBeginArray && line_[index + 1].type != TokenType::kEndArray;
   if (objects) {
     for_each_element(index, [&](size_t, size_t element) {
@@ -155,7 +157,7 @@ void LineReader::copy_namespace(TokenList& to, std::string_view name, size_t ind
   for_each_element(index, [&](size_t, size_t element) {
     for_each_member(element, [&](std::string_view key, size_t value) {
       if (hidden(key)) return;
-      to.key(key);
+      to.append(line_, value - 1, value);  // the key
       copy_value(to, value);
     });
   });
@@ -166,7 +168,8 @@ void LineReader::read_action(size_t position, size_t index) {
   std::string field = "c._multi[" + std::to_string(position) + "]";
   expect(field, index, TokenType::kBeginObject, "an object");
   std::string id = std::to_string(position + 1);
-  TokenList features;
+  TokenList& features = features_;
+  features.clear();
   bool has_features = false;
   for_each_member(index, [&](std::string_view key, size_t value) {
     if (key == "_tag") {
@@ -178,16 +181,16 @@ void LineReader::read_action(size_t position, size_t index) {
     if (hidden(key)) return;
     if (!has_features) features.begin_object();
     has_features = true;
-    copy_namespace(features, key, value);
+    copy_namespace(features, value);
   });
   for (const std::string& other : out_.action_ids)
     if (other == id) fail(field + "._tag", "repeats the action id \"" + id + "\" of an earlier action");
   out_.actions.begin_object();
-  out_.actions.key("id");
+  out_.actions.key_in_source("id");
   out_.actions.string_value(id);
   if (has_features) {
     features.end_object();
-    out_.actions.key("features");
+    out_.actions.key_in_source("features");
     out_.actions.append(features, 0, features.size());
   }
   out_.actions.end_object();
@@ -201,7 +204,7 @@ void LineReader::read_context(size_t index) {
   for_each_member(index, [&](std::string_view key, size_t value) {
     if (key == "_multi") multi = value;
     else if (key == "_slots") slots_ = value;
-    else if (!hidden(key)) copy_namespace(out_.context, key, value);
+    else if (!hidden(key)) copy_namespace(out_.context, value);
   });
   out_.context.end_object();
   if (multi == kAbsent) fail("c._multi", "is missing: a decision needs its actions");
@@ -481,7 +484,9 @@ void read_dsjson_line(std::string_view line, DsjsonDecision& out) {
   out.reward.reset();
   out.rewards.clear();
   out.baseline.reset();
+  out.action_features.clear();
   thread_local TokenList parsed;
+  thread_local TokenList unordered;
   try {
     parse_json_tokens(line, parsed);
   } catch (const DsjsonError&) {
@@ -490,6 +495,35 @@ void read_dsjson_line(std::string_view line, DsjsonDecision& out) {
     fail("line", error.what());
   }
   LineReader(parsed, out).read(line);
+  // As jsonb will store them, so that features come in the trainer's order.
+  order_like_jsonb(out.context, unordered);
+  std::swap(out.context, unordered);
+  order_like_jsonb(out.actions, unordered);
+  std::swap(out.actions, unordered);
+  size_t i = 1;
+  while (out.actions[i].type != TokenType::kEndArray) {
+    size_t end = out.actions.value_end(i);
+    std::pair<size_t, size_t> features{end, end};
+    for (size_t j = i + 1; j < end - 1; j = out.actions.value_end(j + 1)) {
+      if (out.actions.text(out.actions[j]) == "features") features = {j + 1, out.actions.value_end(j + 1)};
+    }
+    out.action_features.push_back(features);
+    i = end;
+  }
+}
+
+void featurize_decision(const DsjsonDecision& decision, FeatureSet& context, FeatureSet& chosen_action) {
+  context.clear();
+  FeatureBuilder context_builder(context);
+  decision.context.replay(0, decision.context.size(), context_builder);
+  uint32_t chosen = decision.ranking[0];
+  chosen_action.clear();
+  auto [begin, end] = decision.action_features[chosen];
+  if (begin != end) {
+    FeatureBuilder action_builder(chosen_action);
+    decision.actions.replay(begin, end, action_builder);
+  }
+  add_action_id(chosen_action, decision.action_ids[chosen]);
 }
 
 }  // namespace pz

@@ -7,18 +7,19 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "core/dsjson.hpp"
 #include "core/model_format.hpp"
 #include "core/settings.hpp"
-#include "pg/featurize.hpp"
 #include "pg/guard.hpp"
 #include "pg/model_store.hpp"
 #include "pg/shared_state.hpp"
 
 extern "C" {
 #include "utils/lsyscache.h"
+#include "utils/numeric.h"
 #include "utils/typcache.h"
 }
 
@@ -112,10 +113,15 @@ JsonbValue* push_scalar(JsonbParseState** state, JsonbIteratorToken kind, const 
     }
     case TokenType::kNumber: {
       std::string_view text = list.text(token);
-      char* digits = pnstrdup(text.data(), text.size());
       value.type = jbvNumeric;
-      value.val.numeric = DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(digits),
-                                                              ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
+      // Integers of up to 15 digits are exact doubles: no need to read the text again.
+      if (text.size() <= 15 && text.find_first_of(".eE") == std::string_view::npos) {
+        value.val.numeric = int64_to_numeric(static_cast<int64>(token.number));
+      } else {
+        char* digits = pnstrdup(text.data(), text.size());
+        value.val.numeric = DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(digits),
+                                                                ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
+      }
       break;
     }
     case TokenType::kBool:
@@ -211,55 +217,100 @@ Datum event_row(TupleDesc desc, PendingLine& pending, double default_reward) {
   return HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
 }
 
-// Lines whose EventId is already logged: identical ones are marked duplicate,
-// the first other one is returned (its line number), 0 if none.
-int64 check_logged(ArrayType* rows, int32 loop_id, std::vector<PendingLine>& batch) {
-  Oid types[2] = {ANYARRAYOID, INT4OID};
-  types[0] = get_array_type(ARR_ELEMTYPE(rows));
+// The batch statements, with generic plans.
+struct ImportPlans {
+  SPIPlanPtr insert_events;
+  SPIPlanPtr insert_rewards;
+};
+
+SPIPlanPtr prepare_generic(const char* query, int nargs, Oid* types) {
+  SPIPlanPtr plan = SPI_prepare_cursor(query, nargs, types, CURSOR_OPT_GENERIC_PLAN);
+  if (plan == nullptr) elog(ERROR, "pz: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+  return plan;
+}
+
+ImportPlans kept_plans;
+Oid kept_plans_type = InvalidOid;  // the row type the kept plans were made for
+
+SPIPlanPtr keep(SPIPlanPtr plan) {
+  SPI_keepplan(plan);
+  return plan;
+}
+
+// Prepared once per backend, again if the extension (and its row type) was recreated.
+void prepare_plans(Oid row_type, ImportPlans* plans) {
+  if (kept_plans_type == row_type) {
+    *plans = kept_plans;
+    return;
+  }
+  if (kept_plans_type != InvalidOid) {
+    SPI_freeplan(kept_plans.insert_events);
+    SPI_freeplan(kept_plans.insert_rewards);
+    kept_plans_type = InvalidOid;
+  }
+  Oid event_types[2] = {get_array_type(row_type), INT4OID};
+  // Explicit columns: columns added later (nullable) take their defaults. An
+  // id already logged is left alone here and compared afterwards.
+  plans->insert_events = keep(prepare_generic(
+      "INSERT INTO pz.events (event_id, loop_id, created_at, context, actions, ranking, probabilities, "
+      "                       scores, chosen_action, model_version, active, activated_at, baseline, "
+      "                       joined_at, reward, outcome) "
+      "SELECT u.event_id, $2, coalesce(u.created_at, now()), u.context, u.actions, u.ranking, "
+      "       u.probabilities, array_fill(NULL::float8, ARRAY[cardinality(u.ranking)]), u.ranking[1], 0, "
+      "       u.active, CASE WHEN u.active THEN coalesce(u.created_at, now()) END, u.baseline, "
+      "       now(), u.reward, u.outcome "
+      "  FROM unnest($1) u "
+      "ON CONFLICT (event_id) DO NOTHING "
+      "RETURNING event_id",
+      2, event_types));
+  Oid reward_types[4] = {UUIDARRAYOID, TIMESTAMPTZARRAYOID, FLOAT8ARRAYOID, INT4ARRAYOID};
+  plans->insert_rewards = keep(prepare_generic(
+      "INSERT INTO pz.rewards (event_id, received_at, value, slot) SELECT * FROM unnest($1, $2, $3, $4)", 4,
+      reward_types));
+  kept_plans = *plans;
+  kept_plans_type = row_type;
+}
+
+// Inserts the rows whose id is not logged yet; returns how many, and their
+// ids in `inserted` (allocated in the current memory context).
+uint64 insert_events(const ImportPlans& plans, ArrayType* rows, int32 loop_id, pg_uuid_t** inserted) {
+  Datum args[2] = {PointerGetDatum(rows), Int32GetDatum(loop_id)};
+  if (SPI_execute_plan(plans.insert_events, args, nullptr, false, 0) != SPI_OK_INSERT_RETURNING)
+    elog(ERROR, "pz: inserting the imported events failed");
+  uint64 count = SPI_processed;
+  *inserted = static_cast<pg_uuid_t*>(palloc(sizeof(pg_uuid_t) * (count > 0 ? count : 1)));
+  for (uint64 i = 0; i < count; ++i) {
+    bool is_null;
+    (*inserted)[i] = *DatumGetUUIDP(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &is_null));
+  }
+  SPI_freetuptable(SPI_tuptable);
+  return count;
+}
+
+// For rows whose id was already logged: the line of the first one that
+// differs from the logged event, or 0 when each is identical.
+int64 first_different(ArrayType* rows, int32 loop_id) {
+  Oid types[2] = {get_array_type(ARR_ELEMTYPE(rows)), INT4OID};
   Datum args[2] = {PointerGetDatum(rows), Int32GetDatum(loop_id)};
   if (SPI_execute_with_args(
-          "SELECT u.line, e.loop_id = $2 AND (u.created_at IS NULL OR e.created_at = u.created_at) "
+          "SELECT u.line FROM unnest($1) u JOIN pz.events e ON e.event_id = u.event_id "
+          " WHERE NOT (e.loop_id = $2 AND (u.created_at IS NULL OR e.created_at = u.created_at) "
           "       AND e.context = u.context AND e.actions = u.actions AND e.ranking = u.ranking "
           "       AND e.probabilities = u.probabilities AND e.chosen_action = u.ranking[1] "
           "       AND e.active = u.active AND e.baseline IS NOT DISTINCT FROM u.baseline "
-          "       AND e.outcome = u.outcome AND e.reward IS NOT DISTINCT FROM u.reward "
-          "  FROM unnest($1) u JOIN pz.events e ON e.event_id = u.event_id ORDER BY u.line",
-          2, types, args, nullptr, false, 0) != SPI_OK_SELECT)
-    elog(ERROR, "pz: checking for logged events failed");
-  int64 conflict = 0;
-  for (uint64 i = 0; i < SPI_processed && conflict == 0; ++i) {
-    bool is_null;
-    int64 line = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &is_null));
-    bool same = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &is_null));
-    if (!same) {
-      conflict = line;
-      break;
-    }
-    for (PendingLine& pending : batch)
-      if (pending.line_number == line) pending.duplicate = true;
-  }
+          "       AND e.outcome = u.outcome AND e.reward IS NOT DISTINCT FROM u.reward) "
+          " ORDER BY u.line LIMIT 1",
+          2, types, args, nullptr, true, 1) != SPI_OK_SELECT)
+    elog(ERROR, "pz: comparing with logged events failed");
+  bool is_null;
+  int64 line = SPI_processed == 0
+                   ? 0
+                   : DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null));
   SPI_freetuptable(SPI_tuptable);
-  return conflict;
+  return line;
 }
 
-void insert_events(ArrayType* rows, int32 loop_id) {
-  Oid types[2] = {get_array_type(ARR_ELEMTYPE(rows)), INT4OID};
-  Datum args[2] = {PointerGetDatum(rows), Int32GetDatum(loop_id)};
-  // Explicit columns: columns added later (nullable) take their defaults.
-  if (SPI_execute_with_args(
-          "INSERT INTO pz.events (event_id, loop_id, created_at, context, actions, ranking, probabilities, "
-          "                       scores, chosen_action, model_version, active, activated_at, baseline, "
-          "                       joined_at, reward, outcome) "
-          "SELECT u.event_id, $2, coalesce(u.created_at, now()), u.context, u.actions, u.ranking, "
-          "       u.probabilities, array_fill(NULL::float8, ARRAY[cardinality(u.ranking)]), u.ranking[1], 0, "
-          "       u.active, CASE WHEN u.active THEN coalesce(u.created_at, now()) END, u.baseline, "
-          "       now(), u.reward, u.outcome "
-          "  FROM unnest($1) u",
-          2, types, args, nullptr, false, 0) != SPI_OK_INSERT)
-    elog(ERROR, "pz: inserting the imported events failed");
-}
-
-void insert_rewards(const std::vector<PendingLine>& batch, size_t size) {
+void insert_rewards(const ImportPlans& plans, const std::vector<PendingLine>& batch, size_t size) {
   std::vector<Datum> ids, times, values, slots;
   std::vector<bool> slot_nulls;
   for (size_t i = 0; i < size; ++i) {
@@ -283,7 +334,6 @@ void insert_rewards(const std::vector<PendingLine>& batch, size_t size) {
   int lbs[1] = {1};
   bool* nulls = static_cast<bool*>(palloc(sizeof(bool) * count));
   for (int i = 0; i < count; ++i) nulls[i] = slot_nulls[i];
-  Oid types[4] = {UUIDARRAYOID, TIMESTAMPTZARRAYOID, FLOAT8ARRAYOID, INT4ARRAYOID};
   Datum args[4] = {
       PointerGetDatum(construct_array(ids.data(), count, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR)),
       PointerGetDatum(construct_array(times.data(), count, TIMESTAMPTZOID, sizeof(TimestampTz), true,
@@ -292,9 +342,7 @@ void insert_rewards(const std::vector<PendingLine>& batch, size_t size) {
                                       TYPALIGN_DOUBLE)),
       PointerGetDatum(construct_md_array(slots.data(), nulls, 1, dims, lbs, INT4OID, sizeof(int32), true,
                                          TYPALIGN_INT))};
-  if (SPI_execute_with_args("INSERT INTO pz.rewards (event_id, received_at, value, slot) "
-                            "SELECT * FROM unnest($1, $2, $3, $4)",
-                            4, types, args, nullptr, false, 0) != SPI_OK_INSERT)
+  if (SPI_execute_plan(plans.insert_rewards, args, nullptr, false, 0) != SPI_OK_INSERT)
     elog(ERROR, "pz: inserting the imported rewards failed");
 }
 
@@ -320,8 +368,9 @@ void store_model(const ImportLoop& loop, int64 version, int64 examples, const st
 
 class Importer {
  public:
-  Importer(const ImportLoop& loop, Oid row_type, TupleDesc row_desc, MemoryContext batch_context)
-      : loop_(loop), row_type_(row_type), row_desc_(row_desc), batch_context_(batch_context) {
+  Importer(const ImportLoop& loop, Oid row_type, TupleDesc row_desc, MemoryContext batch_context,
+           const ImportPlans& plans)
+      : loop_(loop), row_type_(row_type), row_desc_(row_desc), batch_context_(batch_context), plans_(plans) {
     settings_ = parse_loop_settings(loop.settings_json);
     if (loop.weights != nullptr) {
       std::string_view blob(VARDATA_ANY(loop.weights), VARSIZE_ANY_EXHDR(loop.weights));
@@ -343,6 +392,7 @@ class Importer {
   Oid row_type_;
   TupleDesc row_desc_;
   MemoryContext batch_context_;  // the jsonb and rows of one batch
+  ImportPlans plans_;
   LoopSettings settings_;
   std::unique_ptr<Model> model_;
   std::vector<PendingLine> batch_;
@@ -381,27 +431,14 @@ void Importer::add_line(int64_t line_number, std::string_view text) {
 
 void Importer::learn(const PendingLine& pending) {
   const DsjsonDecision& d = pending.decision;
-  JsonTokens context;
-  JsonTokens actions;
-  pg_call([&] {
-    read_jsonb_tokens(pending.context, &context);
-    read_jsonb_tokens(pending.actions, &actions);
-  });
   try {
-    context_features_.clear();
-    featurize_context(context, context_features_);
-    const std::string& chosen = d.action_ids[d.ranking[0]];
-    for (const Candidate& candidate : parse_candidates(actions, RankOptions{})) {
-      if (candidate.id != chosen) continue;
-      featurize_action(actions, candidate, action_features_);
-      model_->learn(context_features_, action_features_, d.reward ? *d.reward : loop_.default_reward,
-                    d.probabilities[0]);
-      ++counts_.learned;
-      return;
-    }
+    featurize_decision(d, context_features_, action_features_);
   } catch (const InputError& error) {
     bad_line(pending.line_number, "c", error.what());
   }
+  model_->learn(context_features_, action_features_, d.reward ? *d.reward : loop_.default_reward,
+                d.probabilities[0]);
+  ++counts_.learned;
 }
 
 void Importer::flush() {
@@ -409,7 +446,8 @@ void Importer::flush() {
   size_t size = batch_size_;
   batch_size_ = 0;
   std::vector<Datum> rows(size);
-  int64 conflict = 0;
+  pg_uuid_t* inserted_ids = nullptr;
+  uint64 inserted = 0;
   MemoryContext caller = nullptr;
   pg_call([&] {
     caller = MemoryContextSwitchTo(batch_context_);
@@ -418,23 +456,38 @@ void Importer::flush() {
       batch_[i].actions = jsonb_from_tokens(batch_[i].decision.actions);
       rows[i] = event_row(row_desc_, batch_[i], loop_.default_reward);
     }
-    conflict = check_logged(construct_array(rows.data(), static_cast<int>(size), row_type_, -1, false,
-                                            TYPALIGN_DOUBLE),
-                            loop_.loop_id, batch_);
+    inserted = insert_events(plans_, construct_array(rows.data(), static_cast<int>(size), row_type_, -1, false,
+                                                     TYPALIGN_DOUBLE),
+                             loop_.loop_id, &inserted_ids);
   });
-  for (size_t i = 0; i < size && conflict != 0; ++i)
-    if (batch_[i].line_number == conflict)
-      throw SqlError(ERRCODE_UNIQUE_VIOLATION,
-                     "event " + uuid_to_text(batch_[i].decision.event_id) + " of line " + std::to_string(conflict) +
-                         " is already logged, with other content",
-                     "An EventId can be imported once; a line identical to the logged event is skipped.");
-  std::vector<Datum> fresh;
+  if (inserted < size) {
+    // Some ids were logged already: identical lines are skipped, others refused.
+    std::unordered_set<std::string> fresh;
+    for (uint64 i = 0; i < inserted; ++i) fresh.emplace(reinterpret_cast<const char*>(inserted_ids[i].data), UUID_LEN);
+    std::vector<Datum> logged;
+    for (size_t i = 0; i < size; ++i) {
+      std::string id(reinterpret_cast<const char*>(batch_[i].decision.event_id.data()), UUID_LEN);
+      batch_[i].duplicate = fresh.count(id) == 0;
+      if (batch_[i].duplicate) logged.push_back(rows[i]);
+    }
+    int64 conflict = 0;
+    pg_call([&] {
+      conflict = first_different(construct_array(logged.data(), static_cast<int>(logged.size()), row_type_, -1,
+                                                 false, TYPALIGN_DOUBLE),
+                                 loop_.loop_id);
+    });
+    for (size_t i = 0; i < size && conflict != 0; ++i)
+      if (batch_[i].line_number == conflict)
+        throw SqlError(ERRCODE_UNIQUE_VIOLATION,
+                       "event " + uuid_to_text(batch_[i].decision.event_id) + " of line " + std::to_string(conflict) +
+                           " is already logged, with other content",
+                       "An EventId can be imported once; a line identical to the logged event is skipped.");
+  }
   for (size_t i = 0; i < size; ++i) {
     if (batch_[i].duplicate) {
       ++counts_.duplicates;
       continue;
     }
-    fresh.push_back(rows[i]);
     const DsjsonDecision& d = batch_[i].decision;
     ++counts_.imported;
     counts_.rewards += static_cast<int64_t>(d.rewards.size());
@@ -442,13 +495,7 @@ void Importer::flush() {
     else if (d.outcome == DsjsonOutcome::kDefaulted) ++counts_.defaulted;
     else ++counts_.skipped;
   }
-  pg_call([&] {
-    if (!fresh.empty())
-      insert_events(construct_array(fresh.data(), static_cast<int>(fresh.size()), row_type_, -1, false,
-                                    TYPALIGN_DOUBLE),
-                    loop_.loop_id);
-    insert_rewards(batch_, size);
-  });
+  pg_call([&] { insert_rewards(plans_, batch_, size); });
   // In line order, as the trainer learns in event order.
   for (size_t i = 0; i < size; ++i)
     if (!batch_[i].duplicate && batch_[i].decision.outcome != DsjsonOutcome::kSkipped) learn(batch_[i]);
@@ -500,6 +547,7 @@ PZ_SQL_FUNCTION(pz_import_dsjson) {
   if (dsjson == nullptr) throw SqlError(ERRCODE_NULL_VALUE_NOT_ALLOWED, "dsjson must not be null");
 
   ImportLoop loop;
+  ImportPlans plans;
   Oid row_type = InvalidOid;
   TupleDesc row_desc = nullptr;
   MemoryContext batch_context = nullptr;
@@ -509,9 +557,13 @@ PZ_SQL_FUNCTION(pz_import_dsjson) {
     read_loop(loop_name, &loop, caller);
     row_type = DatumGetObjectId(DirectFunctionCall1(regtypein, CStringGetDatum("pz.dsjson_event")));
     row_desc = lookup_rowtype_tupdesc_copy(row_type, -1);
-    batch_context = AllocSetContextCreate(CurrentMemoryContext, "pz dsjson batch", ALLOCSET_DEFAULT_SIZES);
+    prepare_plans(row_type, &plans);
+    // Blocks of at most 256 kB: malloc keeps them for the next batch instead
+    // of unmapping them (and faulting the pages in again).
+    batch_context = AllocSetContextCreate(CurrentMemoryContext, "pz dsjson batch", ALLOCSET_DEFAULT_MINSIZE,
+                                          ALLOCSET_DEFAULT_INITSIZE, 64 * 1024);
   });
-  Importer importer(loop, row_type, row_desc, batch_context);
+  Importer importer(loop, row_type, row_desc, batch_context, plans);
   std::string_view text(VARDATA_ANY(dsjson), VARSIZE_ANY_EXHDR(dsjson));
   int64_t line_number = 0;
   size_t start = 0;

@@ -43,6 +43,15 @@ const char* kLine =
     R"("_multi":[{"_tag":"latte","i":{"constant":1},"j":[{"roast":"dark","_expires":"x"}]},)"
     R"({"_tag":"mocha","j":[{"roast":"light"}]},{"_tag":"tea"}]},"p":[0.85,0.1,0.05],"VWState":{"m":"x"}})";
 
+size_t testing_features(const std::string& json) {
+  TokenList list;
+  parse_json_tokens(json, list);
+  FeatureSet set;
+  FeatureBuilder builder(set);
+  list.replay(0, list.size(), builder);
+  return set.size();
+}
+
 std::string error_field(const std::string& line) {
   DsjsonDecision decision;
   try {
@@ -59,8 +68,9 @@ TEST(Dsjson, ReadsAContextualBanditLine) {
   EXPECT_EQ(uuid_to_text(d.event_id), "13118d9b-4c11-4f84-85d9-dec417e3aefe");
   ASSERT_TRUE(d.has_timestamp);
   EXPECT_EQ(d.timestamp_us, 1612456289246000LL);  // 2021-02-04T16:31:29.246Z
-  // "_" members are not features; an array of objects is one namespace.
-  EXPECT_EQ(json_of(d.context), R"({"User":{"name":"Cathy"},"FromUrl":{"weather":"Sunny","hour":14}})");
+  // "_" members are not features; an array of objects is one namespace;
+  // members in jsonb's order (shorter names first).
+  EXPECT_EQ(json_of(d.context), R"({"User":{"name":"Cathy"},"FromUrl":{"hour":14,"weather":"Sunny"}})");
   EXPECT_EQ(json_of(d.actions),
             R"([{"id":"latte","features":{"i":{"constant":1},"j":{"roast":"dark"}}},)"
             R"({"id":"mocha","features":{"j":{"roast":"light"}}},{"id":"tea"}])");
@@ -138,6 +148,34 @@ TEST(Dsjson, ConditionalBanditSlotsBecomeRanksAndSlotRewards) {
   EXPECT_DOUBLE_EQ(d.rewards[1].value, 0.4);
   ASSERT_TRUE(d.baseline.has_value());
   EXPECT_EQ(*d.baseline, 1u);
+}
+
+TEST(Dsjson, OrdersMembersAsJsonbDoes) {
+  TokenList parsed, ordered;
+  parse_json_tokens(R"({"bb":1,"a":{"zz":[{"y":1,"x":2}],"c":3},"bb":2,"ab":"\u00e9\ud83d\ude00"})", parsed);
+  order_like_jsonb(parsed, ordered);
+  // Shorter keys first, then bytewise; the last of repeated keys; arrays keep their order.
+  EXPECT_EQ(json_of(ordered), "{\"a\":{\"c\":3,\"zz\":[{\"x\":2,\"y\":1}]},\"ab\":\"\xc3\xa9\xf0\x9f\x98\x80\",\"bb\":2}");
+}
+
+TEST(Dsjson, RejectsMalformedJson) {
+  TokenList list;
+  for (const char* text : {"", "{", "{\"a\" 1}", "[1,]", "01", "1.", "-", "\"\\x\"", "\"\\ud800\"", "\"a\nb\"",
+                           "tru", "{} {}", "\"\\u0000\""})
+    EXPECT_THROW(parse_json_tokens(text, list), InputError) << text;
+  parse_json_tokens(" {\"n\": [-0, 1.5e3, 12345678901234567890, true, null]} ", list);
+  EXPECT_EQ(json_of(list), "{\"n\":[-0,1.5e3,12345678901234567890,true,null]}");
+  EXPECT_EQ(list[4].number, 1500.0);
+}
+
+TEST(Dsjson, FeaturizesAsTheTrainerDoes) {
+  DsjsonDecision d;
+  read_dsjson_line(kLine, d);
+  FeatureSet context, action;
+  featurize_decision(d, context, action);
+  EXPECT_EQ(context.size(), testing_features(R"({"User":{"name":"Cathy"},"FromUrl":{"hour":14,"weather":"Sunny"}})"));
+  // The chosen action is "mocha": its one feature and its id.
+  EXPECT_EQ(action.size(), 2u);
 }
 
 TEST(Dsjson, EventIdsThatAreNotUuidsGetStableNameBasedOnes) {
