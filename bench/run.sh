@@ -11,13 +11,15 @@
 #   b. server-side time of one pz_rank call with 50, 500 and 5,000 actions;
 #   c. pz_reward throughput (pgbench, 8 clients);
 #   d. trainer throughput: joining and learning logged events with pz_train;
-#   e. bytes per event and per reward on disk, bytes per cached model.
+#   e. bytes per event and per reward on disk, bytes per cached model;
+#   f. importing 1,000,000 DSJSON lines with pz-dsjson (bench/dsjson_import.sh).
 #
 # Environment:
 #   PZ_BENCH_SKIP_BUILD=1       use the pz already installed
 #   PZ_BENCH_SECONDS=15         length of each pgbench run
 #   PZ_BENCH_TRAIN_EVENTS=1000000  events logged for the trainer measurement
 #   PZ_BENCH_TRAIN_BATCH=1000000   pz.train_batch_size for it (events per pz_train call)
+#   PZ_BENCH_DSJSON_LINES=1000000  lines of the DSJSON import (f)
 set -euo pipefail
 source "$(dirname "$0")/../tools/lib.sh"
 
@@ -335,6 +337,9 @@ result[model_bytes]=$(psql -X -A -t -q -v ON_ERROR_STOP=1 \
 bench_version=$(value "SELECT model_version FROM pz.loops WHERE name = 'bench'")
 bench_bits=$(value "SELECT settings->>'bits' FROM pz.loops WHERE name = 'bench'")
 
+# ------------------------------------------------------------ f. DSJSON import
+source "$PZ_ROOT/bench/dsjson_import.sh"
+
 # -------------------------------------------------------------------- report
 # status VALUE OP LIMIT: "met" or "NOT met".
 status() { awk "BEGIN { exit !($1 $2 $3) }" && echo met || echo "NOT met"; }
@@ -383,6 +388,9 @@ ram=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
   row "e. pz.rewards bytes per reward (pz_reward, c)" "${result[reward_bytes]}" "" ""
   row "e. pz.rewards bytes per reward (bulk, d)" "${result[train_reward_bytes]}" "" ""
   row "e. cached model bytes per backend (bits $bench_bits, v$bench_version)" "${result[model_bytes]}" "" ""
+  row "f. DSJSON import (pz-dsjson), lines/s" "${result[dsjson_rate]}" ">= 50,000" \
+      "$(status "${result[dsjson_rate]}" '>=' 50000)"
+  row "f. DSJSON import, server CPU µs per line" "${result[dsjson_cpu]}" "" ""
   echo
   echo "a: 'pz' is the DESIGN.md statement (join to the catalog, then ORDER BY rank LIMIT 10); it logs one"
   echo "   event per call (an INSERT and a write commit) where the plain query only reads; both run the"
@@ -392,4 +400,5 @@ ram=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
   echo "   is pz_rank alone; 'logged' includes inserting the event row (both judged against the target)."
   echo "d: $learned events, $train_rewards with a reward, $steps pz_train call(s), $elapsed s."
   echo "e: on-disk sizes are pg_total_relation_size growth (heap, TOAST and indexes) per row added."
+  echo "f: $dsjson_summary (one transaction, batches of 50,000 lines, learned into the loop's model)."
 }

@@ -41,7 +41,8 @@ std::string number_text(double value) {
 // Walks a parsed line.
 class LineReader {
  public:
-  LineReader(const TokenList& line, DsjsonDecision& out) : line_(line), out_(out) {}
+  LineReader(const TokenList& line, DsjsonDecision& out, TokenList& features)
+      : line_(line), out_(out), features_(features) {}
   void read(std::string_view text);
 
  private:
@@ -107,7 +108,7 @@ class LineReader {
 
   const TokenList& line_;
   DsjsonDecision& out_;
-  TokenList features_;  // of the action being read
+  TokenList& features_;  // of the action being read (a reused scratch list)
   std::string event_id_;
   bool has_event_id_ = false;
   size_t slots_ = kAbsent;
@@ -487,6 +488,7 @@ void read_dsjson_line(std::string_view line, DsjsonDecision& out) {
   out.action_features.clear();
   thread_local TokenList parsed;
   thread_local TokenList unordered;
+  thread_local TokenList features;
   try {
     parse_json_tokens(line, parsed);
   } catch (const DsjsonError&) {
@@ -494,7 +496,7 @@ void read_dsjson_line(std::string_view line, DsjsonDecision& out) {
   } catch (const InputError& error) {
     fail("line", error.what());
   }
-  LineReader(parsed, out).read(line);
+  LineReader(parsed, out, features).read(line);
   // As jsonb will store them, so that features come in the trainer's order.
   order_like_jsonb(out.context, unordered);
   std::swap(out.context, unordered);

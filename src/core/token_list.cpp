@@ -351,13 +351,15 @@ struct Member {
   size_t end;  // just past the value
 };
 
-void copy_ordered(const TokenList& in, size_t index, TokenList& out) {
+// Members of the objects being copied, innermost last (one vector for all
+// levels, so that no object allocates its own).
+void copy_ordered(const TokenList& in, size_t index, TokenList& out, std::vector<Member>& members) {
   TokenType type = in[index].type;
   if (type == TokenType::kBeginArray) {
     out.append(in, index, index + 1);
     size_t i = index + 1;
     while (in[i].type != TokenType::kEndArray) {
-      copy_ordered(in, i, out);
+      copy_ordered(in, i, out, members);
       i = in.value_end(i);
     }
     out.append(in, i, i + 1);
@@ -367,7 +369,7 @@ void copy_ordered(const TokenList& in, size_t index, TokenList& out) {
     out.append(in, index, index + 1);
     return;
   }
-  std::vector<Member> members;
+  const size_t base = members.size();
   size_t i = index + 1;
   while (in[i].type != TokenType::kEndObject) {
     size_t end = in.value_end(i + 1);
@@ -380,15 +382,18 @@ void copy_ordered(const TokenList& in, size_t index, TokenList& out) {
     if (x.size() != y.size()) return x.size() < y.size();
     return x < y;
   };
-  std::stable_sort(members.begin(), members.end(), key_less);
+  std::stable_sort(members.begin() + static_cast<std::ptrdiff_t>(base), members.end(), key_less);
+  const size_t count = members.size() - base;
   out.append(in, index, index + 1);
-  for (size_t m = 0; m < members.size(); ++m) {
+  for (size_t m = 0; m < count; ++m) {
+    Member member = members[base + m];
     // Of equal keys (now adjacent, in document order) the last one stays.
-    if (m + 1 < members.size() && !key_less(members[m], members[m + 1]) && !key_less(members[m + 1], members[m]))
+    if (m + 1 < count && !key_less(member, members[base + m + 1]) && !key_less(members[base + m + 1], member))
       continue;
-    out.append(in, members[m].key, members[m].key + 1);
-    copy_ordered(in, members[m].key + 1, out);
+    out.append(in, member.key, member.key + 1);
+    copy_ordered(in, member.key + 1, out, members);
   }
+  members.resize(base);
   out.append(in, i, i + 1);
 }
 
@@ -396,7 +401,9 @@ void copy_ordered(const TokenList& in, size_t index, TokenList& out) {
 
 void order_like_jsonb(const TokenList& in, TokenList& out) {
   out.clear();
-  if (in.size() > 0) copy_ordered(in, 0, out);
+  thread_local std::vector<Member> members;
+  members.clear();
+  if (in.size() > 0) copy_ordered(in, 0, out, members);
 }
 
 }  // namespace pz

@@ -18,6 +18,8 @@
 #include <nlohmann/json.hpp>
 #include <random>
 #include <regex>
+#include <sstream>
+#include <unistd.h>
 #include <string>
 #include <vector>
 
@@ -83,6 +85,22 @@ std::string file_line_numbers(const std::string& message, long long offset) {
   return out + message.substr(last);
 }
 
+// CPU seconds a local process has used (the server backend, when the server
+// runs on this machine and /proc shows it); negative when unknown.
+double process_cpu_seconds(int pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  size_t end = text.rfind(')');
+  if (!stat.good() && text.empty()) return -1.0;
+  if (end == std::string::npos) return -1.0;
+  std::istringstream fields(text.substr(end + 2));
+  std::string field;
+  double ticks = 0.0;
+  for (int i = 3; i <= 15 && fields >> field; ++i)
+    if (i == 14 || i == 15) ticks += std::stod(field);
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
 int import_file(const std::string& loop, const std::string& path, long batch_lines) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
@@ -93,6 +111,7 @@ int import_file(const std::string& loop, const std::string& path, long batch_lin
   long long size = in.tellg();
   in.seekg(0);
   pqxx::connection connection;
+  double backend_cpu = process_cpu_seconds(connection.backendpid());
   pqxx::work tx(connection);
   Progress progress("importing", size);
   nlohmann::json totals = nlohmann::json::object();
@@ -131,6 +150,7 @@ int import_file(const std::string& loop, const std::string& path, long batch_lin
   std::fprintf(stderr, "\n");
   totals["seconds"] = progress.seconds();
   totals["lines_per_second"] = progress.seconds() > 0 ? static_cast<double>(lines) / progress.seconds() : 0.0;
+  if (backend_cpu >= 0.0) totals["server_cpu_seconds"] = process_cpu_seconds(connection.backendpid()) - backend_cpu;
   std::cout << totals.dump() << "\n";
   return 0;
 }
