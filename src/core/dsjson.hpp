@@ -43,8 +43,8 @@ struct DsjsonDecision {
   bool has_timestamp = false;
   int64_t timestamp_us = 0;  // microseconds since 1970-01-01 UTC
   // The documents, with object members in jsonb's order (see order_like_jsonb).
-  TokenList context;         // an object: the namespaces of "c"
-  TokenList actions;         // [{"id": ..., "features": {...}}], in "_multi" order
+  TokenList context;  // an object: the namespaces of "c"
+  TokenList actions;  // [{"id": ..., "features": {...}}], in "_multi" order
   std::vector<std::string> action_ids;
   // Token range in `actions` of each action's features object; begin == end: none.
   std::vector<std::pair<size_t, size_t>> action_features;
@@ -63,7 +63,8 @@ void read_dsjson_line(std::string_view line, DsjsonDecision& out);
 // The features of a decision and of its chosen action (rank 1), as the
 // trainer builds them from the stored event. Throws InputError for a
 // non-finite number.
-void featurize_decision(const DsjsonDecision& decision, FeatureSet& context, FeatureSet& chosen_action);
+void featurize_decision(const DsjsonDecision& decision, FeatureSet& context,
+                        FeatureSet& chosen_action);
 
 // The event id of a line: its EventId when that is a uuid (32 hex digits, with
 // or without dashes), otherwise a name-based uuid (version 8) of the EventId
@@ -77,15 +78,15 @@ bool parse_iso_timestamp(std::string_view text, int64_t& microseconds);
 
 // A joined pz event, as the export reads it from pz.events and pz.rewards.
 struct LoggedEvent {
-  std::string event_id;    // uuid text
-  std::string timestamp;   // ISO 8601, UTC
-  std::string context;     // JSON text of pz.events.context
-  std::string actions;     // JSON text of pz.events.actions
+  std::string event_id;   // uuid text
+  std::string timestamp;  // ISO 8601, UTC
+  std::string context;    // JSON text of pz.events.context
+  std::string actions;    // JSON text of pz.events.actions
   std::vector<std::string> ranking;
   std::vector<double> probabilities;
   DsjsonOutcome outcome = DsjsonOutcome::kRewarded;
-  double reward = 0.0;     // unused when skipped
-  bool deferred = false;   // activated after it was ranked
+  double reward = 0.0;    // unused when skipped
+  bool deferred = false;  // activated after it was ranked
   std::vector<DsjsonReward> rewards;
   std::optional<std::string> baseline;
 };

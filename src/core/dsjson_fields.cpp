@@ -102,16 +102,19 @@ std::string uuid_to_text(const std::array<unsigned char, 16>& uuid) {
 bool parse_iso_timestamp(std::string_view text, int64_t& microseconds) {
   size_t at = 0;
   int64_t year, month, day, hour, minute, second;
-  if (!read_digits(text, at, 4, year) || !expect_char(text, at, '-') || !read_digits(text, at, 2, month) ||
-      !expect_char(text, at, '-') || !read_digits(text, at, 2, day))
+  if (!read_digits(text, at, 4, year) || !expect_char(text, at, '-') ||
+      !read_digits(text, at, 2, month) || !expect_char(text, at, '-') ||
+      !read_digits(text, at, 2, day))
     return false;
   if (at >= text.size() || (text[at] != 'T' && text[at] != ' ')) return false;
   ++at;
-  if (!read_digits(text, at, 2, hour) || !expect_char(text, at, ':') || !read_digits(text, at, 2, minute) ||
-      !expect_char(text, at, ':') || !read_digits(text, at, 2, second))
+  if (!read_digits(text, at, 2, hour) || !expect_char(text, at, ':') ||
+      !read_digits(text, at, 2, minute) || !expect_char(text, at, ':') ||
+      !read_digits(text, at, 2, second))
     return false;
   static const int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (month < 1 || month > 12 || day < 1 || day > kDays[month - 1] || hour > 23 || minute > 59 || second > 60)
+  if (month < 1 || month > 12 || day < 1 || day > kDays[month - 1] || hour > 23 || minute > 59 ||
+      second > 60)
     return false;
   int64_t fraction = 0;
   if (at < text.size() && text[at] == '.') {
@@ -141,7 +144,8 @@ bool parse_iso_timestamp(std::string_view text, int64_t& microseconds) {
     }
   }
   if (at != text.size()) return false;
-  int64_t seconds = days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
+  int64_t seconds = days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second -
+                    offset_minutes * 60;
   microseconds = seconds * 1000000 + fraction;
   return true;
 }

@@ -20,13 +20,20 @@ constexpr double kProbabilityTolerance = 1e-4;
 
 const char* type_name(const ValueToken& token) {
   switch (token.type) {
-    case TokenType::kBeginObject: return "an object";
-    case TokenType::kBeginArray: return "an array";
-    case TokenType::kString: return "a string";
-    case TokenType::kNumber: return "a number";
-    case TokenType::kBool: return "a boolean";
-    case TokenType::kNull: return "null";
-    default: return "a malformed value";
+    case TokenType::kBeginObject:
+      return "an object";
+    case TokenType::kBeginArray:
+      return "an array";
+    case TokenType::kString:
+      return "a string";
+    case TokenType::kNumber:
+      return "a number";
+    case TokenType::kBool:
+      return "a boolean";
+    case TokenType::kNull:
+      return "null";
+    default:
+      return "a malformed value";
   }
 }
 
@@ -72,7 +79,8 @@ class LineReader {
   }
 
   void expect(const std::string& field, size_t index, TokenType type, const char* what) const {
-    if (line_[index].type != type) fail(field, std::string("must be ") + what + ", not " + type_name(line_[index]));
+    if (line_[index].type != type)
+      fail(field, std::string("must be ") + what + ", not " + type_name(line_[index]));
   }
   double number(const std::string& field, size_t index) const {
     expect(field, index, TokenType::kNumber, "a number");
@@ -82,7 +90,8 @@ class LineReader {
   }
   long integer(const std::string& field, size_t index) const {
     double value = number(field, index);
-    if (value != std::floor(value) || std::fabs(value) > 1e9) fail(field, "must be an integer, not " + number_text(value));
+    if (value != std::floor(value) || std::fabs(value) > 1e9)
+      fail(field, "must be an integer, not " + number_text(value));
     return static_cast<long>(value);
   }
   bool boolean(const std::string& field, size_t index) const {
@@ -144,7 +153,8 @@ void LineReader::copy_value(TokenList& to, size_t index) const {
 // (merged into one), or a value.
 void LineReader::copy_namespace(TokenList& to, size_t index) const {
   to.append(line_, index - 1, index);  // the namespace's key
-  bool objects = line_[index].type == TokenType::kBeginArray && line_[index + 1].type != TokenType::kEndArray;
+  bool objects =
+      line_[index].type == TokenType::kBeginArray && line_[index + 1].type != TokenType::kEndArray;
   if (objects) {
     for_each_element(index, [&](size_t, size_t element) {
       if (line_[element].type != TokenType::kBeginObject) objects = false;
@@ -174,8 +184,10 @@ void LineReader::read_action(size_t position, size_t index) {
   bool has_features = false;
   for_each_member(index, [&](std::string_view key, size_t value) {
     if (key == "_tag") {
-      if (line_[value].type == TokenType::kNumber) id = number_text(integer(field + "._tag", value));
-      else id = std::string(string(field + "._tag", value));
+      if (line_[value].type == TokenType::kNumber)
+        id = number_text(integer(field + "._tag", value));
+      else
+        id = std::string(string(field + "._tag", value));
       if (id.empty()) fail(field + "._tag", "must not be empty");
       return;
     }
@@ -185,7 +197,8 @@ void LineReader::read_action(size_t position, size_t index) {
     copy_namespace(features, value);
   });
   for (const std::string& other : out_.action_ids)
-    if (other == id) fail(field + "._tag", "repeats the action id \"" + id + "\" of an earlier action");
+    if (other == id)
+      fail(field + "._tag", "repeats the action id \"" + id + "\" of an earlier action");
   out_.actions.begin_object();
   out_.actions.key_in_source("id");
   out_.actions.string_value(id);
@@ -203,9 +216,12 @@ void LineReader::read_context(size_t index) {
   size_t multi = kAbsent;
   out_.context.begin_object();
   for_each_member(index, [&](std::string_view key, size_t value) {
-    if (key == "_multi") multi = value;
-    else if (key == "_slots") slots_ = value;
-    else if (!hidden(key)) copy_namespace(out_.context, value);
+    if (key == "_multi")
+      multi = value;
+    else if (key == "_slots")
+      slots_ = value;
+    else if (!hidden(key))
+      copy_namespace(out_.context, value);
   });
   out_.context.end_object();
   if (multi == kAbsent) fail("c._multi", "is missing: a decision needs its actions");
@@ -217,7 +233,8 @@ void LineReader::read_context(size_t index) {
   if (slots_ != kAbsent) {
     expect("c._slots", slots_, TokenType::kBeginArray, "an array");
     for_each_element(slots_, [&](size_t position, size_t element) {
-      expect("c._slots[" + std::to_string(position) + "]", element, TokenType::kBeginObject, "an object");
+      expect("c._slots[" + std::to_string(position) + "]", element, TokenType::kBeginObject,
+             "an object");
     });
   }
 }
@@ -233,8 +250,8 @@ void LineReader::read_chosen() {
     for_each_element(a_, [&](size_t position, size_t element) {
       long action = integer("a", element);
       if (action < 1 || action > static_cast<long>(n))
-        fail("a", "must hold 1-based indices" + range + ", not " + std::to_string(action) + " (element " +
-                      std::to_string(position) + ")");
+        fail("a", "must hold 1-based indices" + range + ", not " + std::to_string(action) +
+                      " (element " + std::to_string(position) + ")");
       if (seen[action - 1]) fail("a", "lists action " + std::to_string(action) + " twice");
       seen[action - 1] = true;
       out_.ranking.push_back(static_cast<uint32_t>(action - 1));
@@ -247,8 +264,8 @@ void LineReader::read_chosen() {
     if (action < 1 || action > static_cast<long>(n))
       fail("_label_Action", "must be a 1-based index" + range + ", not " + std::to_string(action));
     if (chosen >= 0 && action - 1 != chosen)
-      fail("_label_Action", "must be the first action of \"a\" (" + std::to_string(chosen + 1) + "), not " +
-                                std::to_string(action));
+      fail("_label_Action", "must be the first action of \"a\" (" + std::to_string(chosen + 1) +
+                                "), not " + std::to_string(action));
     chosen = action - 1;
   }
   if (label_index_ != kAbsent) {
@@ -256,11 +273,12 @@ void LineReader::read_chosen() {
     if (index < 0 || index >= static_cast<long>(n))
       fail("_labelIndex", "must be a 0-based index" + range + ", not " + std::to_string(index));
     if (chosen >= 0 && index != chosen)
-      fail("_labelIndex", "must be the chosen action's 0-based index (" + std::to_string(chosen) + "), not " +
-                              std::to_string(index));
+      fail("_labelIndex", "must be the chosen action's 0-based index (" + std::to_string(chosen) +
+                              "), not " + std::to_string(index));
     chosen = index;
   }
-  if (chosen < 0) fail("a", "is missing: a decision needs \"a\", \"_label_Action\" or \"_labelIndex\"");
+  if (chosen < 0)
+    fail("a", "is missing: a decision needs \"a\", \"_label_Action\" or \"_labelIndex\"");
   read_probabilities(static_cast<size_t>(chosen));
 }
 
@@ -270,10 +288,12 @@ void LineReader::read_probabilities(size_t chosen) {
   if (label_probability_ != kAbsent) {
     label_probability = number("_label_probability", label_probability_);
     if (!(label_probability > 0.0 && label_probability <= 1.0))
-      fail("_label_probability", "must be greater than 0 and at most 1, not " + number_text(label_probability));
+      fail("_label_probability",
+           "must be greater than 0 and at most 1, not " + number_text(label_probability));
   }
   if (p_ != kAbsent) {
-    if (a_ == kAbsent) fail("p", "needs \"a\", the order of the actions it gives probabilities for");
+    if (a_ == kAbsent)
+      fail("p", "needs \"a\", the order of the actions it gives probabilities for");
     expect("p", p_, TokenType::kBeginArray, "an array");
     // Not required to sum to 1: a slot ranking's probabilities (one per slot) do not.
     for_each_element(p_, [&](size_t, size_t element) {
@@ -283,18 +303,20 @@ void LineReader::read_probabilities(size_t chosen) {
       out_.probabilities.push_back(probability);
     });
     if (out_.probabilities.size() != n) fail("p", "must have one probability per element of \"a\"");
-    if (!(out_.probabilities[0] > 0.0)) fail("p", "must give the chosen action a probability greater than 0");
+    if (!(out_.probabilities[0] > 0.0))
+      fail("p", "must give the chosen action a probability greater than 0");
     if (label_probability > 0.0) {
       double first = out_.probabilities[0];
       if (std::fabs(label_probability - first) > kProbabilityTolerance &&
           std::fabs(label_probability - first * (1.0 - pdrop_value_)) > kProbabilityTolerance)
-        fail("_label_probability", "must be the first probability of \"p\" (" + number_text(first) + "), not " +
-                                       number_text(label_probability));
+        fail("_label_probability", "must be the first probability of \"p\" (" + number_text(first) +
+                                       "), not " + number_text(label_probability));
     }
     return;
   }
   if (label_probability < 0.0)
-    fail("_label_probability", "is missing: without \"p\", the chosen action's probability must be given");
+    fail("_label_probability",
+         "is missing: without \"p\", the chosen action's probability must be given");
   // Only the chosen action's probability is known: the others share the rest.
   out_.ranking.clear();
   out_.ranking.push_back(static_cast<uint32_t>(chosen));
@@ -317,7 +339,8 @@ void LineReader::read_outcomes(const std::string& field, size_t index, int slot,
     for_each_member(element, [&](std::string_view key, size_t value) {
       if (key == "v") {
         double reward = number(entry + ".v", value) + 0.0;
-        if (reward < -1.0 || reward > 1.0) fail(entry + ".v", "must be a reward from -1 to 1, not " + number_text(reward));
+        if (reward < -1.0 || reward > 1.0)
+          fail(entry + ".v", "must be a reward from -1 to 1, not " + number_text(reward));
         if (!has_values) first_value = reward;
         has_values = true;
         out_.rewards.push_back({reward, slot});
@@ -326,20 +349,22 @@ void LineReader::read_outcomes(const std::string& field, size_t index, int slot,
       } else if (key == "EventId") {
         std::string_view id = string(entry + ".EventId", value);
         if (has_event_id_ && id != event_id_)
-          fail(entry + ".EventId", "must be the line's EventId \"" + event_id_ + "\", not \"" + std::string(id) + "\"");
+          fail(entry + ".EventId",
+               "must be the line's EventId \"" + event_id_ + "\", not \"" + std::string(id) + "\"");
       }
     });
   });
 }
 
 // The reward of the decision (set_outcome) and the reward rows of one slot.
-void LineReader::settle(const std::string& cost_field, size_t cost, bool has_outcome_list, bool has_values,
-                        double first_value, int slot, bool set_outcome) {
+void LineReader::settle(const std::string& cost_field, size_t cost, bool has_outcome_list,
+                        bool has_values, double first_value, int slot, bool set_outcome) {
   std::optional<double> reward;
   if (cost != kAbsent) {
     double value = -number(cost_field, cost) + 0.0;
     if (value < -1.0 || value > 1.0)
-      fail(cost_field, "must be a cost from -1 to 1 (the reward is -cost), not " + number_text(-value));
+      fail(cost_field,
+           "must be a cost from -1 to 1 (the reward is -cost), not " + number_text(-value));
     reward = value;
   } else if (has_values) {
     reward = first_value;
@@ -350,7 +375,7 @@ void LineReader::settle(const std::string& cost_field, size_t cost, bool has_out
   if (!set_outcome || out_.outcome == DsjsonOutcome::kSkipped) return;
   out_.reward = reward;
   out_.outcome = (has_values || (!has_outcome_list && cost != kAbsent)) ? DsjsonOutcome::kRewarded
-                                                                       : DsjsonOutcome::kDefaulted;
+                                                                        : DsjsonOutcome::kDefaulted;
 }
 
 // Conditional-bandit lines: each slot took one action; slot k's choice is rank k.
@@ -367,22 +392,31 @@ void LineReader::read_slots() {
     expect(field, element, TokenType::kBeginObject, "an object");
     size_t actions = kAbsent, probabilities = kAbsent, cost = kAbsent, outcomes = kAbsent;
     for_each_member(element, [&](std::string_view key, size_t value) {
-      if (key == "_a") actions = value;
-      else if (key == "_p") probabilities = value;
-      else if (key == "_label_cost") cost = value;
-      else if (key == "_o") outcomes = value;
+      if (key == "_a")
+        actions = value;
+      else if (key == "_p")
+        probabilities = value;
+      else if (key == "_label_cost")
+        cost = value;
+      else if (key == "_o")
+        outcomes = value;
     });
     if (actions == kAbsent) fail(field + "._a", "is missing: each slot needs the action it took");
-    if (probabilities == kAbsent) fail(field + "._p", "is missing: each slot needs its probabilities");
+    if (probabilities == kAbsent)
+      fail(field + "._p", "is missing: each slot needs its probabilities");
     size_t first_action = line_[actions].type == TokenType::kBeginArray ? actions + 1 : actions;
-    size_t first_probability = line_[probabilities].type == TokenType::kBeginArray ? probabilities + 1 : probabilities;
+    size_t first_probability =
+        line_[probabilities].type == TokenType::kBeginArray ? probabilities + 1 : probabilities;
     if (line_[first_action].type == TokenType::kEndArray) fail(field + "._a", "must not be empty");
-    if (line_[first_probability].type == TokenType::kEndArray) fail(field + "._p", "must not be empty");
+    if (line_[first_probability].type == TokenType::kEndArray)
+      fail(field + "._p", "must not be empty");
     long action = integer(field + "._a", first_action);
     if (action < 0 || action >= static_cast<long>(n))
-      fail(field + "._a", "must hold 0-based indices of the " + std::to_string(n) + " actions of c._multi, not " +
-                              std::to_string(action));
-    if (placed[action]) fail(field + "._a", "takes action " + std::to_string(action) + ", already placed in an earlier slot");
+      fail(field + "._a", "must hold 0-based indices of the " + std::to_string(n) +
+                              " actions of c._multi, not " + std::to_string(action));
+    if (placed[action])
+      fail(field + "._a",
+           "takes action " + std::to_string(action) + ", already placed in an earlier slot");
     placed[action] = true;
     double probability = number(field + "._p", first_probability);
     if (!(probability > 0.0 && probability <= 1.0))
@@ -392,8 +426,10 @@ void LineReader::read_slots() {
     bool has_values = false, activated = false;
     double first_value = 0.0;
     int slot = static_cast<int>(position) + 1;
-    if (outcomes != kAbsent) read_outcomes(field + "._o", outcomes, slot, has_values, activated, first_value);
-    settle(field + "._label_cost", cost, outcomes != kAbsent, has_values, first_value, slot, position == 0);
+    if (outcomes != kAbsent)
+      read_outcomes(field + "._o", outcomes, slot, has_values, activated, first_value);
+    settle(field + "._label_cost", cost, outcomes != kAbsent, has_values, first_value, slot,
+           position == 0);
   });
   // The actions no slot took follow, in their order, with probability 0 of rank 1.
   for (size_t i = 0; i < n; ++i) {
@@ -405,24 +441,40 @@ void LineReader::read_slots() {
 
 void LineReader::read(std::string_view text) {
   if (line_.size() == 0 || line_[0].type != TokenType::kBeginObject)
-    fail("line", std::string("must be a JSON object, not ") + (line_.size() ? type_name(line_[0]) : "empty"));
+    fail("line", std::string("must be a JSON object, not ") +
+                     (line_.size() ? type_name(line_[0]) : "empty"));
   size_t event_id = kAbsent, timestamp = kAbsent;
   for_each_member(0, [&](std::string_view key, size_t value) {
-    if (key == "c") c_ = value;
-    else if (key == "a") a_ = value;
-    else if (key == "p") p_ = value;
-    else if (key == "_label_Action") label_action_ = value;
-    else if (key == "_labelIndex") label_index_ = value;
-    else if (key == "_label_probability") label_probability_ = value;
-    else if (key == "_label_cost") label_cost_ = value;
-    else if (key == "o") o_ = value;
-    else if (key == "pdrop") pdrop_ = value;
-    else if (key == "_skipLearn") skip_learn_ = value;
-    else if (key == "DeferredAction") deferred_ = value;
-    else if (key == "_outcomes") slot_outcomes_ = value;
-    else if (key == "_ba") baseline_ = value;
-    else if (key == "EventId") event_id = value;
-    else if (key == "Timestamp") timestamp = value;
+    if (key == "c")
+      c_ = value;
+    else if (key == "a")
+      a_ = value;
+    else if (key == "p")
+      p_ = value;
+    else if (key == "_label_Action")
+      label_action_ = value;
+    else if (key == "_labelIndex")
+      label_index_ = value;
+    else if (key == "_label_probability")
+      label_probability_ = value;
+    else if (key == "_label_cost")
+      label_cost_ = value;
+    else if (key == "o")
+      o_ = value;
+    else if (key == "pdrop")
+      pdrop_ = value;
+    else if (key == "_skipLearn")
+      skip_learn_ = value;
+    else if (key == "DeferredAction")
+      deferred_ = value;
+    else if (key == "_outcomes")
+      slot_outcomes_ = value;
+    else if (key == "_ba")
+      baseline_ = value;
+    else if (key == "EventId")
+      event_id = value;
+    else if (key == "Timestamp")
+      timestamp = value;
   });
   if (event_id != kAbsent) {
     event_id_ = std::string(string("EventId", event_id));
@@ -435,13 +487,15 @@ void LineReader::read(std::string_view text) {
   if (timestamp != kAbsent) {
     std::string_view time = string("Timestamp", timestamp);
     if (!parse_iso_timestamp(time, out_.timestamp_us))
-      fail("Timestamp", "must be an ISO 8601 time such as 2021-02-04T16:31:29.246Z, not \"" + std::string(time) + "\"");
+      fail("Timestamp", "must be an ISO 8601 time such as 2021-02-04T16:31:29.246Z, not \"" +
+                            std::string(time) + "\"");
     out_.has_timestamp = true;
   }
   if (pdrop_ != kAbsent) {
     pdrop_value_ = number("pdrop", pdrop_);
     if (!(pdrop_value_ >= 0.0 && pdrop_value_ < 1.0))
-      fail("pdrop", "must be a probability from 0 to less than 1, not " + number_text(pdrop_value_));
+      fail("pdrop",
+           "must be a probability from 0 to less than 1, not " + number_text(pdrop_value_));
   }
   if (c_ == kAbsent) fail("c", "is missing: a decision needs its context and actions");
   read_context(c_);
@@ -465,7 +519,8 @@ void LineReader::read(std::string_view text) {
     if (line_[baseline_ + 1].type != TokenType::kEndArray) {
       long index = integer("_ba", baseline_ + 1);
       if (index < 0 || index >= static_cast<long>(out_.action_ids.size()))
-        fail("_ba", "must hold 0-based indices of the actions of c._multi, not " + std::to_string(index));
+        fail("_ba",
+             "must hold 0-based indices of the actions of c._multi, not " + std::to_string(index));
       out_.baseline = static_cast<uint32_t>(index);
     }
   }
@@ -507,14 +562,16 @@ void read_dsjson_line(std::string_view line, DsjsonDecision& out) {
     size_t end = out.actions.value_end(i);
     std::pair<size_t, size_t> features{end, end};
     for (size_t j = i + 1; j < end - 1; j = out.actions.value_end(j + 1)) {
-      if (out.actions.text(out.actions[j]) == "features") features = {j + 1, out.actions.value_end(j + 1)};
+      if (out.actions.text(out.actions[j]) == "features")
+        features = {j + 1, out.actions.value_end(j + 1)};
     }
     out.action_features.push_back(features);
     i = end;
   }
 }
 
-void featurize_decision(const DsjsonDecision& decision, FeatureSet& context, FeatureSet& chosen_action) {
+void featurize_decision(const DsjsonDecision& decision, FeatureSet& context,
+                        FeatureSet& chosen_action) {
   context.clear();
   FeatureBuilder context_builder(context);
   decision.context.replay(0, decision.context.size(), context_builder);

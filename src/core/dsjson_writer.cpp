@@ -20,7 +20,8 @@ std::string id_text(const Json& id) {
 std::string write_dsjson_line(const LoggedEvent& event) {
   Json context = Json::parse(event.context);
   Json actions = Json::parse(event.actions);
-  if (!context.is_object() || !actions.is_array()) throw InputError("a logged event's context or actions are malformed");
+  if (!context.is_object() || !actions.is_array())
+    throw InputError("a logged event's context or actions are malformed");
 
   Json multi = Json::array();
   std::vector<std::string> ids;
@@ -31,7 +32,8 @@ std::string write_dsjson_line(const LoggedEvent& event) {
       element["_tag"] = ids.back();
       auto features = action.find("features");
       if (features != action.end() && features->is_object())
-        for (auto member = features->begin(); member != features->end(); ++member) element[member.key()] = member.value();
+        for (auto member = features->begin(); member != features->end(); ++member)
+          element[member.key()] = member.value();
     } else {
       ids.push_back(id_text(action));
       element["_tag"] = ids.back();
@@ -60,7 +62,8 @@ std::string write_dsjson_line(const LoggedEvent& event) {
   if (event.deferred) line["DeferredAction"] = true;
   Json outcomes = Json::array();
   for (const DsjsonReward& reward : event.rewards)
-    outcomes.push_back(Json{{"v", reward.value}, {"EventId", event.event_id}, {"ActionTaken", false}});
+    outcomes.push_back(
+        Json{{"v", reward.value}, {"EventId", event.event_id}, {"ActionTaken", false}});
   if (event.deferred) outcomes.push_back(Json{{"EventId", event.event_id}, {"ActionTaken", true}});
   line["o"] = std::move(outcomes);
   line["Timestamp"] = event.timestamp;

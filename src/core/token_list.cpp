@@ -16,10 +16,13 @@ void TokenList::clear() {
   strings_.clear();
 }
 
-void TokenList::push(TokenType type) { tokens_.push_back({type, false, false, 0, 0.0, nullptr, 0}); }
+void TokenList::push(TokenType type) {
+  tokens_.push_back({type, false, false, 0, 0.0, nullptr, 0});
+}
 
 void TokenList::push_text(TokenType type, std::string_view text) {
-  tokens_.push_back({type, false, true, static_cast<uint32_t>(text.size()), 0.0, nullptr, strings_.size()});
+  tokens_.push_back(
+      {type, false, true, static_cast<uint32_t>(text.size()), 0.0, nullptr, strings_.size()});
   strings_.append(text);
 }
 
@@ -62,8 +65,10 @@ size_t TokenList::value_end(size_t begin) const {
   size_t i = begin;
   do {
     TokenType type = tokens_[i].type;
-    if (type == TokenType::kBeginObject || type == TokenType::kBeginArray) ++depth;
-    else if (type == TokenType::kEndObject || type == TokenType::kEndArray) --depth;
+    if (type == TokenType::kBeginObject || type == TokenType::kBeginArray)
+      ++depth;
+    else if (type == TokenType::kEndObject || type == TokenType::kEndArray)
+      --depth;
     ++i;
   } while (depth > 0);
   return i;
@@ -83,15 +88,33 @@ void TokenList::replay(size_t begin, size_t end, DocumentHandler& handler) const
   for (size_t i = begin; i < end; ++i) {
     const ValueToken& token = tokens_[i];
     switch (token.type) {
-      case TokenType::kBeginObject: handler.begin_object(); break;
-      case TokenType::kEndObject: handler.end_object(); break;
-      case TokenType::kBeginArray: handler.begin_array(); break;
-      case TokenType::kEndArray: handler.end_array(); break;
-      case TokenType::kKey: handler.key(text(token)); break;
-      case TokenType::kString: handler.string_value(text(token)); break;
-      case TokenType::kNumber: handler.number_value(token.number); break;
-      case TokenType::kBool: handler.bool_value(token.boolean); break;
-      case TokenType::kNull: handler.null_value(); break;
+      case TokenType::kBeginObject:
+        handler.begin_object();
+        break;
+      case TokenType::kEndObject:
+        handler.end_object();
+        break;
+      case TokenType::kBeginArray:
+        handler.begin_array();
+        break;
+      case TokenType::kEndArray:
+        handler.end_array();
+        break;
+      case TokenType::kKey:
+        handler.key(text(token));
+        break;
+      case TokenType::kString:
+        handler.string_value(text(token));
+        break;
+      case TokenType::kNumber:
+        handler.number_value(token.number);
+        break;
+      case TokenType::kBool:
+        handler.bool_value(token.boolean);
+        break;
+      case TokenType::kNull:
+        handler.null_value();
+        break;
     }
   }
 }
@@ -103,7 +126,8 @@ namespace {
 // interface, and it keeps each number's text.
 class Scanner {
  public:
-  Scanner(std::string_view text, TokenList& out) : begin_(text.data()), p_(text.data()), end_(text.data() + text.size()), out_(out) {}
+  Scanner(std::string_view text, TokenList& out)
+      : begin_(text.data()), p_(text.data()), end_(text.data() + text.size()), out_(out) {}
 
   void document() {
     value();
@@ -130,13 +154,27 @@ class Scanner {
     whitespace();
     if (p_ == end_) fail("a value is missing");
     switch (*p_) {
-      case '{': object(); break;
-      case '[': array(); break;
-      case '"': string(TokenType::kString); break;
-      case 't': literal("true", TokenType::kBool, true); break;
-      case 'f': literal("false", TokenType::kBool, false); break;
-      case 'n': literal("null", TokenType::kNull, false); break;
-      default: number(); break;
+      case '{':
+        object();
+        break;
+      case '[':
+        array();
+        break;
+      case '"':
+        string(TokenType::kString);
+        break;
+      case 't':
+        literal("true", TokenType::kBool, true);
+        break;
+      case 'f':
+        literal("false", TokenType::kBool, false);
+        break;
+      case 'n':
+        literal("null", TokenType::kNull, false);
+        break;
+      default:
+        number();
+        break;
     }
   }
 
@@ -191,10 +229,13 @@ class Scanner {
   }
 
   void literal(std::string_view word, TokenType type, bool value) {
-    if (static_cast<size_t>(end_ - p_) < word.size() || std::string_view(p_, word.size()) != word) fail("invalid literal");
+    if (static_cast<size_t>(end_ - p_) < word.size() || std::string_view(p_, word.size()) != word)
+      fail("invalid literal");
     p_ += word.size();
-    if (type == TokenType::kBool) out_.bool_value(value);
-    else out_.null_value();
+    if (type == TokenType::kBool)
+      out_.bool_value(value);
+    else
+      out_.null_value();
   }
 
   unsigned hex4() {
@@ -203,10 +244,14 @@ class Scanner {
     for (int i = 0; i < 4; ++i, ++p_) {
       char c = *p_;
       code <<= 4;
-      if (c >= '0' && c <= '9') code |= static_cast<unsigned>(c - '0');
-      else if (c >= 'a' && c <= 'f') code |= static_cast<unsigned>(c - 'a' + 10);
-      else if (c >= 'A' && c <= 'F') code |= static_cast<unsigned>(c - 'A' + 10);
-      else fail("a \\u escape needs 4 hex digits");
+      if (c >= '0' && c <= '9')
+        code |= static_cast<unsigned>(c - '0');
+      else if (c >= 'a' && c <= 'f')
+        code |= static_cast<unsigned>(c - 'a' + 10);
+      else if (c >= 'A' && c <= 'F')
+        code |= static_cast<unsigned>(c - 'A' + 10);
+      else
+        fail("a \\u escape needs 4 hex digits");
     }
     return code;
   }
@@ -237,8 +282,10 @@ class Scanner {
     if (p_ == end_) fail("unterminated string");
     if (*p_ == '"') {
       std::string_view text(start, static_cast<size_t>(p_ - start));
-      if (type == TokenType::kKey) out_.key_in_source(text);
-      else out_.string_in_source(text);
+      if (type == TokenType::kKey)
+        out_.key_in_source(text);
+      else
+        out_.string_in_source(text);
       ++p_;
       return;
     }
@@ -256,18 +303,35 @@ class Scanner {
       if (++p_ == end_) fail("unterminated string");
       char escape = *p_++;
       switch (escape) {
-        case '"': scratch_ += '"'; break;
-        case '\\': scratch_ += '\\'; break;
-        case '/': scratch_ += '/'; break;
-        case 'b': scratch_ += '\b'; break;
-        case 'f': scratch_ += '\f'; break;
-        case 'n': scratch_ += '\n'; break;
-        case 'r': scratch_ += '\r'; break;
-        case 't': scratch_ += '\t'; break;
+        case '"':
+          scratch_ += '"';
+          break;
+        case '\\':
+          scratch_ += '\\';
+          break;
+        case '/':
+          scratch_ += '/';
+          break;
+        case 'b':
+          scratch_ += '\b';
+          break;
+        case 'f':
+          scratch_ += '\f';
+          break;
+        case 'n':
+          scratch_ += '\n';
+          break;
+        case 'r':
+          scratch_ += '\r';
+          break;
+        case 't':
+          scratch_ += '\t';
+          break;
         case 'u': {
           unsigned code = hex4();
           if (code >= 0xD800 && code < 0xDC00) {
-            if (end_ - p_ < 2 || p_[0] != '\\' || p_[1] != 'u') fail("unpaired surrogate in a \\u escape");
+            if (end_ - p_ < 2 || p_[0] != '\\' || p_[1] != 'u')
+              fail("unpaired surrogate in a \\u escape");
             p_ += 2;
             unsigned low = hex4();
             if (low < 0xDC00 || low >= 0xE000) fail("unpaired surrogate in a \\u escape");
@@ -280,7 +344,8 @@ class Scanner {
           append_utf8(code);
           break;
         }
-        default: fail("invalid escape in a string");
+        default:
+          fail("invalid escape in a string");
       }
     }
     ++p_;
@@ -288,8 +353,10 @@ class Scanner {
   }
 
   void emit(TokenType type, std::string_view text) {
-    if (type == TokenType::kKey) out_.key(text);
-    else out_.string_value(text);
+    if (type == TokenType::kKey)
+      out_.key(text);
+    else
+      out_.string_value(text);
   }
 
   void number() {
@@ -297,20 +364,23 @@ class Scanner {
     bool integral = true;
     if (p_ != end_ && *p_ == '-') ++p_;
     if (p_ == end_ || !std::isdigit(static_cast<unsigned char>(*p_))) fail("invalid value");
-    if (*p_ == '0') ++p_;
+    if (*p_ == '0')
+      ++p_;
     else
       while (p_ != end_ && std::isdigit(static_cast<unsigned char>(*p_))) ++p_;
     if (p_ != end_ && *p_ == '.') {
       integral = false;
       ++p_;
-      if (p_ == end_ || !std::isdigit(static_cast<unsigned char>(*p_))) fail("a digit is expected after '.'");
+      if (p_ == end_ || !std::isdigit(static_cast<unsigned char>(*p_)))
+        fail("a digit is expected after '.'");
       while (p_ != end_ && std::isdigit(static_cast<unsigned char>(*p_))) ++p_;
     }
     if (p_ != end_ && (*p_ == 'e' || *p_ == 'E')) {
       integral = false;
       ++p_;
       if (p_ != end_ && (*p_ == '+' || *p_ == '-')) ++p_;
-      if (p_ == end_ || !std::isdigit(static_cast<unsigned char>(*p_))) fail("a digit is expected in the exponent");
+      if (p_ == end_ || !std::isdigit(static_cast<unsigned char>(*p_)))
+        fail("a digit is expected in the exponent");
       while (p_ != end_ && std::isdigit(static_cast<unsigned char>(*p_))) ++p_;
     }
     std::string_view text(start, static_cast<size_t>(p_ - start));
@@ -319,12 +389,15 @@ class Scanner {
       // Exact in a double: no need for strtod.
       bool negative = text[0] == '-';
       long long digits = 0;
-      for (size_t i = negative ? 1 : 0; i < text.size(); ++i) digits = digits * 10 + (text[i] - '0');
+      for (size_t i = negative ? 1 : 0; i < text.size(); ++i)
+        digits = digits * 10 + (text[i] - '0');
       value = static_cast<double>(negative ? -digits : digits);
     } else {
-      std::from_chars_result result = std::from_chars(text.data(), text.data() + text.size(), value);
+      std::from_chars_result result =
+          std::from_chars(text.data(), text.data() + text.size(), value);
       // Out of a double's range: the text is kept exact; the value saturates.
-      if (result.ec == std::errc::result_out_of_range) value = text[0] == '-' ? -HUGE_VAL : HUGE_VAL;
+      if (result.ec == std::errc::result_out_of_range)
+        value = text[0] == '-' ? -HUGE_VAL : HUGE_VAL;
     }
     out_.number_in_source(value, text);
   }
@@ -388,7 +461,8 @@ void copy_ordered(const TokenList& in, size_t index, TokenList& out, std::vector
   for (size_t m = 0; m < count; ++m) {
     Member member = members[base + m];
     // Of equal keys (now adjacent, in document order) the last one stays.
-    if (m + 1 < count && !key_less(member, members[base + m + 1]) && !key_less(members[base + m + 1], member))
+    if (m + 1 < count && !key_less(member, members[base + m + 1]) &&
+        !key_less(members[base + m + 1], member))
       continue;
     out.append(in, member.key, member.key + 1);
     copy_ordered(in, member.key + 1, out, members);

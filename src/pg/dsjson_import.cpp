@@ -63,9 +63,10 @@ struct PendingLine {
 };
 
 [[noreturn]] void bad_line(int64_t line, const std::string& field, const std::string& message) {
-  throw SqlError(ERRCODE_INVALID_TEXT_REPRESENTATION,
-                 "invalid DSJSON on line " + std::to_string(line) + ", field \"" + field + "\": " + message,
-                 "Nothing was imported. Fix or remove that line and import the text again.");
+  throw SqlError(
+      ERRCODE_INVALID_TEXT_REPRESENTATION,
+      "invalid DSJSON on line " + std::to_string(line) + ", field \"" + field + "\": " + message,
+      "Nothing was imported. Fix or remove that line and import the text again.");
 }
 
 // ---- PostgreSQL side (plain C calls: may ereport anywhere) ----
@@ -74,12 +75,14 @@ void read_loop(text* name, ImportLoop* loop, MemoryContext into) {
   Oid types[1] = {TEXTOID};
   Datum args[1] = {PointerGetDatum(name)};
   // pz.loop_row locks the loop (trainers of it wait) and raises 42704 for an unknown one.
-  if (SPI_execute_with_args(
-          "SELECT l.loop_id, l.model_version, "
-          "       (SELECT coalesce(max(m.version), 0) FROM pz.models m WHERE m.loop_id = l.loop_id), "
-          "       l.settings::text, (l.settings->>'default_reward')::float8, (l.settings->>'models_kept')::int4 "
-          "  FROM pz.loop_row($1, true) l",
-          1, types, args, nullptr, false, 1) != SPI_OK_SELECT || SPI_processed != 1)
+  if (SPI_execute_with_args("SELECT l.loop_id, l.model_version, "
+                            "       (SELECT coalesce(max(m.version), 0) FROM pz.models m WHERE "
+                            "m.loop_id = l.loop_id), "
+                            "       l.settings::text, (l.settings->>'default_reward')::float8, "
+                            "(l.settings->>'models_kept')::int4 "
+                            "  FROM pz.loop_row($1, true) l",
+                            1, types, args, nullptr, false, 1) != SPI_OK_SELECT ||
+      SPI_processed != 1)
     elog(ERROR, "pz: reading the loop failed");
   HeapTuple tuple = SPI_tuptable->vals[0];
   TupleDesc desc = SPI_tuptable->tupdesc;
@@ -94,9 +97,9 @@ void read_loop(text* name, ImportLoop* loop, MemoryContext into) {
   Datum kept = SPI_getbinval(tuple, desc, 6, &is_null);
   loop->models_kept = is_null ? 10 : DatumGetInt32(kept);
   MemoryContextSwitchTo(spi);
-  loop->weights = loop->model_version > 0
-                      ? read_model_weights(loop->loop_id, loop->model_version, text_to_cstring(name), into)
-                      : nullptr;
+  loop->weights = loop->model_version > 0 ? read_model_weights(loop->loop_id, loop->model_version,
+                                                               text_to_cstring(name), into)
+                                          : nullptr;
 }
 
 JsonbValue* push_scalar(JsonbParseState** state, JsonbIteratorToken kind, const TokenList& list,
@@ -119,8 +122,8 @@ JsonbValue* push_scalar(JsonbParseState** state, JsonbIteratorToken kind, const 
         value.val.numeric = int64_to_numeric(static_cast<int64>(token.number));
       } else {
         char* digits = pnstrdup(text.data(), text.size());
-        value.val.numeric = DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(digits),
-                                                                ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
+        value.val.numeric = DatumGetNumeric(DirectFunctionCall3(
+            numeric_in, CStringGetDatum(digits), ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
       }
       break;
     }
@@ -146,12 +149,14 @@ Jsonb* jsonb_from_tokens(const TokenList& list) {
     switch (token.type) {
       case TokenType::kBeginObject:
         result = pushJsonbValue(&state, WJB_BEGIN_OBJECT, nullptr);
-        if (depth >= 255) ereport(ERROR, (errcode(ERRCODE_STATEMENT_TOO_COMPLEX), errmsg("JSON nested too deep")));
+        if (depth >= 255)
+          ereport(ERROR, (errcode(ERRCODE_STATEMENT_TOO_COMPLEX), errmsg("JSON nested too deep")));
         in_object[++depth] = true;
         break;
       case TokenType::kBeginArray:
         result = pushJsonbValue(&state, WJB_BEGIN_ARRAY, nullptr);
-        if (depth >= 255) ereport(ERROR, (errcode(ERRCODE_STATEMENT_TOO_COMPLEX), errmsg("JSON nested too deep")));
+        if (depth >= 255)
+          ereport(ERROR, (errcode(ERRCODE_STATEMENT_TOO_COMPLEX), errmsg("JSON nested too deep")));
         in_object[++depth] = false;
         break;
       case TokenType::kEndObject:
@@ -179,9 +184,12 @@ Datum text_datum(const std::string& value) {
 
 const char* outcome_label(DsjsonOutcome outcome) {
   switch (outcome) {
-    case DsjsonOutcome::kRewarded: return "rewarded";
-    case DsjsonOutcome::kDefaulted: return "defaulted";
-    default: return "skipped";
+    case DsjsonOutcome::kRewarded:
+      return "rewarded";
+    case DsjsonOutcome::kDefaulted:
+      return "defaulted";
+    default:
+      return "skipped";
   }
 }
 
@@ -205,9 +213,10 @@ Datum event_row(TupleDesc desc, PendingLine& pending, double default_reward) {
   nulls[2] = !d.has_timestamp;
   values[3] = JsonbPGetDatum(pending.context);
   values[4] = JsonbPGetDatum(pending.actions);
-  values[5] = PointerGetDatum(construct_array(ids, static_cast<int>(n), TEXTOID, -1, false, TYPALIGN_INT));
-  values[6] = PointerGetDatum(construct_array(probabilities, static_cast<int>(n), FLOAT8OID, sizeof(float8),
-                                              FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+  values[5] =
+      PointerGetDatum(construct_array(ids, static_cast<int>(n), TEXTOID, -1, false, TYPALIGN_INT));
+  values[6] = PointerGetDatum(construct_array(probabilities, static_cast<int>(n), FLOAT8OID,
+                                              sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
   values[7] = BoolGetDatum(d.outcome != DsjsonOutcome::kSkipped);
   values[8] = d.baseline ? text_datum(d.action_ids[*d.baseline]) : 0;
   nulls[8] = !d.baseline;
@@ -225,7 +234,8 @@ struct ImportPlans {
 
 SPIPlanPtr prepare_generic(const char* query, int nargs, Oid* types) {
   SPIPlanPtr plan = SPI_prepare_cursor(query, nargs, types, CURSOR_OPT_GENERIC_PLAN);
-  if (plan == nullptr) elog(ERROR, "pz: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+  if (plan == nullptr)
+    elog(ERROR, "pz: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
   return plan;
 }
 
@@ -252,11 +262,14 @@ void prepare_plans(Oid row_type, ImportPlans* plans) {
   // Explicit columns: columns added later (nullable) take their defaults. An
   // id already logged is left alone here and compared afterwards.
   plans->insert_events = keep(prepare_generic(
-      "INSERT INTO pz.events (event_id, loop_id, created_at, context, actions, ranking, probabilities, "
-      "                       scores, chosen_action, model_version, active, activated_at, baseline, "
+      "INSERT INTO pz.events (event_id, loop_id, created_at, context, actions, ranking, "
+      "probabilities, "
+      "                       scores, chosen_action, model_version, active, activated_at, "
+      "baseline, "
       "                       joined_at, reward, outcome) "
       "SELECT u.event_id, $2, coalesce(u.created_at, now()), u.context, u.actions, u.ranking, "
-      "       u.probabilities, array_fill(NULL::float8, ARRAY[cardinality(u.ranking)]), u.ranking[1], 0, "
+      "       u.probabilities, array_fill(NULL::float8, ARRAY[cardinality(u.ranking)]), "
+      "u.ranking[1], 0, "
       "       u.active, CASE WHEN u.active THEN coalesce(u.created_at, now()) END, u.baseline, "
       "       now(), u.reward, u.outcome "
       "  FROM unnest($1) u "
@@ -264,16 +277,18 @@ void prepare_plans(Oid row_type, ImportPlans* plans) {
       "RETURNING event_id",
       2, event_types));
   Oid reward_types[4] = {UUIDARRAYOID, TIMESTAMPTZARRAYOID, FLOAT8ARRAYOID, INT4ARRAYOID};
-  plans->insert_rewards = keep(prepare_generic(
-      "INSERT INTO pz.rewards (event_id, received_at, value, slot) SELECT * FROM unnest($1, $2, $3, $4)", 4,
-      reward_types));
+  plans->insert_rewards =
+      keep(prepare_generic("INSERT INTO pz.rewards (event_id, received_at, value, slot) SELECT * "
+                           "FROM unnest($1, $2, $3, $4)",
+                           4, reward_types));
   kept_plans = *plans;
   kept_plans_type = row_type;
 }
 
 // Inserts the rows whose id is not logged yet; returns how many, and their
 // ids in `inserted` (allocated in the current memory context).
-uint64 insert_events(const ImportPlans& plans, ArrayType* rows, int32 loop_id, pg_uuid_t** inserted) {
+uint64 insert_events(const ImportPlans& plans, ArrayType* rows, int32 loop_id,
+                     pg_uuid_t** inserted) {
   Datum args[2] = {PointerGetDatum(rows), Int32GetDatum(loop_id)};
   if (SPI_execute_plan(plans.insert_events, args, nullptr, false, 0) != SPI_OK_INSERT_RETURNING)
     elog(ERROR, "pz: inserting the imported events failed");
@@ -281,7 +296,8 @@ uint64 insert_events(const ImportPlans& plans, ArrayType* rows, int32 loop_id, p
   *inserted = static_cast<pg_uuid_t*>(palloc(sizeof(pg_uuid_t) * (count > 0 ? count : 1)));
   for (uint64 i = 0; i < count; ++i) {
     bool is_null;
-    (*inserted)[i] = *DatumGetUUIDP(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &is_null));
+    (*inserted)[i] =
+        *DatumGetUUIDP(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &is_null));
   }
   SPI_freetuptable(SPI_tuptable);
   return count;
@@ -303,9 +319,10 @@ int64 first_different(ArrayType* rows, int32 loop_id) {
           2, types, args, nullptr, true, 1) != SPI_OK_SELECT)
     elog(ERROR, "pz: comparing with logged events failed");
   bool is_null;
-  int64 line = SPI_processed == 0
-                   ? 0
-                   : DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null));
+  int64 line =
+      SPI_processed == 0
+          ? 0
+          : DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null));
   SPI_freetuptable(SPI_tuptable);
   return line;
 }
@@ -336,12 +353,12 @@ void insert_rewards(const ImportPlans& plans, const std::vector<PendingLine>& ba
   for (int i = 0; i < count; ++i) nulls[i] = slot_nulls[i];
   Datum args[4] = {
       PointerGetDatum(construct_array(ids.data(), count, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR)),
-      PointerGetDatum(construct_array(times.data(), count, TIMESTAMPTZOID, sizeof(TimestampTz), true,
-                                      TYPALIGN_DOUBLE)),
-      PointerGetDatum(construct_array(values.data(), count, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL,
-                                      TYPALIGN_DOUBLE)),
-      PointerGetDatum(construct_md_array(slots.data(), nulls, 1, dims, lbs, INT4OID, sizeof(int32), true,
-                                         TYPALIGN_INT))};
+      PointerGetDatum(construct_array(times.data(), count, TIMESTAMPTZOID, sizeof(TimestampTz),
+                                      true, TYPALIGN_DOUBLE)),
+      PointerGetDatum(construct_array(values.data(), count, FLOAT8OID, sizeof(float8),
+                                      FLOAT8PASSBYVAL, TYPALIGN_DOUBLE)),
+      PointerGetDatum(construct_md_array(slots.data(), nulls, 1, dims, lbs, INT4OID, sizeof(int32),
+                                         true, TYPALIGN_INT))};
   if (SPI_execute_plan(plans.insert_rewards, args, nullptr, false, 0) != SPI_OK_INSERT)
     elog(ERROR, "pz: inserting the imported rewards failed");
 }
@@ -352,13 +369,18 @@ void store_model(const ImportLoop& loop, int64 version, int64 examples, const st
   SET_VARSIZE(weights, VARHDRSZ + blob.size());
   memcpy(VARDATA(weights), blob.data(), blob.size());
   Oid types[6] = {INT4OID, INT8OID, INT8OID, BYTEAOID, TEXTOID, INT4OID};
-  Datum args[6] = {Int32GetDatum(loop.loop_id), Int64GetDatum(version),     Int64GetDatum(examples),
-                   PointerGetDatum(weights),    CStringGetTextDatum(metrics.c_str()), Int32GetDatum(loop.models_kept)};
+  Datum args[6] = {Int32GetDatum(loop.loop_id),
+                   Int64GetDatum(version),
+                   Int64GetDatum(examples),
+                   PointerGetDatum(weights),
+                   CStringGetTextDatum(metrics.c_str()),
+                   Int32GetDatum(loop.models_kept)};
   // As a training step stores its model: the new version, current, older ones pruned.
   if (SPI_execute_with_args(
           "WITH stored AS (INSERT INTO pz.models (loop_id, version, examples, weights, metrics) "
           "                VALUES ($1, $2, $3, $4, $5::jsonb)), "
-          "     current AS (UPDATE pz.loops SET model_version = $2, updated_at = now() WHERE loop_id = $1) "
+          "     current AS (UPDATE pz.loops SET model_version = $2, updated_at = now() WHERE "
+          "loop_id = $1) "
           "DELETE FROM pz.models WHERE loop_id = $1 AND version <= $2 - $6",
           6, types, args, nullptr, false, 0) != SPI_OK_DELETE)
     elog(ERROR, "pz: storing the model failed");
@@ -370,7 +392,11 @@ class Importer {
  public:
   Importer(const ImportLoop& loop, Oid row_type, TupleDesc row_desc, MemoryContext batch_context,
            const ImportPlans& plans)
-      : loop_(loop), row_type_(row_type), row_desc_(row_desc), batch_context_(batch_context), plans_(plans) {
+      : loop_(loop),
+        row_type_(row_type),
+        row_desc_(row_desc),
+        batch_context_(batch_context),
+        plans_(plans) {
     settings_ = parse_loop_settings(loop.settings_json);
     if (loop.weights != nullptr) {
       std::string_view blob(VARDATA_ANY(loop.weights), VARSIZE_ANY_EXHDR(loop.weights));
@@ -419,10 +445,12 @@ void Importer::add_line(int64_t line_number, std::string_view text) {
   auto [earlier, first] = seen_.try_emplace(std::move(key), hash, line_number);
   if (!first) {
     if (earlier->second.first != hash)
-      throw SqlError(ERRCODE_UNIQUE_VIOLATION,
-                     "event " + uuid_to_text(pending.decision.event_id) + " of line " + std::to_string(line_number) +
-                         " is already on line " + std::to_string(earlier->second.second) + ", with other content",
-                     "An EventId can be imported once; a line identical to one already imported is skipped.");
+      throw SqlError(
+          ERRCODE_UNIQUE_VIOLATION,
+          "event " + uuid_to_text(pending.decision.event_id) + " of line " +
+              std::to_string(line_number) + " is already on line " +
+              std::to_string(earlier->second.second) + ", with other content",
+          "An EventId can be imported once; a line identical to one already imported is skipped.");
     ++counts_.duplicates;
     return;
   }
@@ -456,14 +484,16 @@ void Importer::flush() {
       batch_[i].actions = jsonb_from_tokens(batch_[i].decision.actions);
       rows[i] = event_row(row_desc_, batch_[i], loop_.default_reward);
     }
-    inserted = insert_events(plans_, construct_array(rows.data(), static_cast<int>(size), row_type_, -1, false,
-                                                     TYPALIGN_DOUBLE),
-                             loop_.loop_id, &inserted_ids);
+    inserted = insert_events(
+        plans_,
+        construct_array(rows.data(), static_cast<int>(size), row_type_, -1, false, TYPALIGN_DOUBLE),
+        loop_.loop_id, &inserted_ids);
   });
   if (inserted < size) {
     // Some ids were logged already: identical lines are skipped, others refused.
     std::unordered_set<std::string> fresh;
-    for (uint64 i = 0; i < inserted; ++i) fresh.emplace(reinterpret_cast<const char*>(inserted_ids[i].data), UUID_LEN);
+    for (uint64 i = 0; i < inserted; ++i)
+      fresh.emplace(reinterpret_cast<const char*>(inserted_ids[i].data), UUID_LEN);
     std::vector<Datum> logged;
     for (size_t i = 0; i < size; ++i) {
       std::string id(reinterpret_cast<const char*>(batch_[i].decision.event_id.data()), UUID_LEN);
@@ -472,16 +502,17 @@ void Importer::flush() {
     }
     int64 conflict = 0;
     pg_call([&] {
-      conflict = first_different(construct_array(logged.data(), static_cast<int>(logged.size()), row_type_, -1,
-                                                 false, TYPALIGN_DOUBLE),
+      conflict = first_different(construct_array(logged.data(), static_cast<int>(logged.size()),
+                                                 row_type_, -1, false, TYPALIGN_DOUBLE),
                                  loop_.loop_id);
     });
     for (size_t i = 0; i < size && conflict != 0; ++i)
       if (batch_[i].line_number == conflict)
-        throw SqlError(ERRCODE_UNIQUE_VIOLATION,
-                       "event " + uuid_to_text(batch_[i].decision.event_id) + " of line " + std::to_string(conflict) +
-                           " is already logged, with other content",
-                       "An EventId can be imported once; a line identical to the logged event is skipped.");
+        throw SqlError(
+            ERRCODE_UNIQUE_VIOLATION,
+            "event " + uuid_to_text(batch_[i].decision.event_id) + " of line " +
+                std::to_string(conflict) + " is already logged, with other content",
+            "An EventId can be imported once; a line identical to the logged event is skipped.");
   }
   for (size_t i = 0; i < size; ++i) {
     if (batch_[i].duplicate) {
@@ -491,14 +522,18 @@ void Importer::flush() {
     const DsjsonDecision& d = batch_[i].decision;
     ++counts_.imported;
     counts_.rewards += static_cast<int64_t>(d.rewards.size());
-    if (d.outcome == DsjsonOutcome::kRewarded) ++counts_.rewarded;
-    else if (d.outcome == DsjsonOutcome::kDefaulted) ++counts_.defaulted;
-    else ++counts_.skipped;
+    if (d.outcome == DsjsonOutcome::kRewarded)
+      ++counts_.rewarded;
+    else if (d.outcome == DsjsonOutcome::kDefaulted)
+      ++counts_.defaulted;
+    else
+      ++counts_.skipped;
   }
   pg_call([&] { insert_rewards(plans_, batch_, size); });
   // In line order, as the trainer learns in event order.
   for (size_t i = 0; i < size; ++i)
-    if (!batch_[i].duplicate && batch_[i].decision.outcome != DsjsonOutcome::kSkipped) learn(batch_[i]);
+    if (!batch_[i].duplicate && batch_[i].decision.outcome != DsjsonOutcome::kSkipped)
+      learn(batch_[i]);
   pg_call([&] {
     MemoryContextSwitchTo(caller);
     MemoryContextReset(batch_context_);
@@ -513,7 +548,8 @@ ImportCounts Importer::finish() {
     std::string blob = serialize_model(*model_);
     nlohmann::json metrics = {{"imported_dsjson", counts_.learned}, {"learned", counts_.learned}};
     pg_call([&] {
-      store_model(loop_, counts_.model_version, static_cast<int64>(model_->examples()), blob, metrics.dump());
+      store_model(loop_, counts_.model_version, static_cast<int64>(model_->examples()), blob,
+                  metrics.dump());
     });
     bump_loops_generation_at_commit();
   }
@@ -560,8 +596,9 @@ PZ_SQL_FUNCTION(pz_import_dsjson) {
     prepare_plans(row_type, &plans);
     // Blocks of at most 256 kB: malloc keeps them for the next batch instead
     // of unmapping them (and faulting the pages in again).
-    batch_context = AllocSetContextCreate(CurrentMemoryContext, "pz dsjson batch", ALLOCSET_DEFAULT_MINSIZE,
-                                          ALLOCSET_DEFAULT_INITSIZE, 64 * 1024);
+    batch_context =
+        AllocSetContextCreate(CurrentMemoryContext, "pz dsjson batch", ALLOCSET_DEFAULT_MINSIZE,
+                              ALLOCSET_DEFAULT_INITSIZE, 64 * 1024);
   });
   Importer importer(loop, row_type, row_desc, batch_context, plans);
   std::string_view text(VARDATA_ANY(dsjson), VARSIZE_ANY_EXHDR(dsjson));
@@ -573,7 +610,8 @@ PZ_SQL_FUNCTION(pz_import_dsjson) {
     std::string_view line = text.substr(start, end - start);
     ++line_number;
     start = end + 1;
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.remove_suffix(1);
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t'))
+      line.remove_suffix(1);
     while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
     if (line.empty()) continue;
     if ((line_number & 1023) == 0) pg_call([] { CHECK_FOR_INTERRUPTS(); });

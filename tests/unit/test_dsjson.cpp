@@ -18,18 +18,42 @@ std::string json_of(const TokenList& list) {
   };
   bool after_key = false;
   for (const ValueToken& token : list.tokens()) {
-    if (token.type != TokenType::kEndObject && token.type != TokenType::kEndArray && !after_key) separate();
+    if (token.type != TokenType::kEndObject && token.type != TokenType::kEndArray && !after_key)
+      separate();
     after_key = false;
     switch (token.type) {
-      case TokenType::kBeginObject: text += "{"; first.push_back(true); break;
-      case TokenType::kBeginArray: text += "["; first.push_back(true); break;
-      case TokenType::kEndObject: text += "}"; first.pop_back(); break;
-      case TokenType::kEndArray: text += "]"; first.pop_back(); break;
-      case TokenType::kKey: text += "\"" + std::string(list.text(token)) + "\":"; after_key = true; break;
-      case TokenType::kString: text += "\"" + std::string(list.text(token)) + "\""; break;
-      case TokenType::kNumber: text += std::string(list.text(token)); break;
-      case TokenType::kBool: text += token.boolean ? "true" : "false"; break;
-      case TokenType::kNull: text += "null"; break;
+      case TokenType::kBeginObject:
+        text += "{";
+        first.push_back(true);
+        break;
+      case TokenType::kBeginArray:
+        text += "[";
+        first.push_back(true);
+        break;
+      case TokenType::kEndObject:
+        text += "}";
+        first.pop_back();
+        break;
+      case TokenType::kEndArray:
+        text += "]";
+        first.pop_back();
+        break;
+      case TokenType::kKey:
+        text += "\"" + std::string(list.text(token)) + "\":";
+        after_key = true;
+        break;
+      case TokenType::kString:
+        text += "\"" + std::string(list.text(token)) + "\"";
+        break;
+      case TokenType::kNumber:
+        text += std::string(list.text(token));
+        break;
+      case TokenType::kBool:
+        text += token.boolean ? "true" : "false";
+        break;
+      case TokenType::kNull:
+        text += "null";
+        break;
     }
   }
   return text;
@@ -70,7 +94,8 @@ TEST(Dsjson, ReadsAContextualBanditLine) {
   EXPECT_EQ(d.timestamp_us, 1612456289246000LL);  // 2021-02-04T16:31:29.246Z
   // "_" members are not features; an array of objects is one namespace;
   // members in jsonb's order (shorter names first).
-  EXPECT_EQ(json_of(d.context), R"({"User":{"name":"Cathy"},"FromUrl":{"hour":14,"weather":"Sunny"}})");
+  EXPECT_EQ(json_of(d.context),
+            R"({"User":{"name":"Cathy"},"FromUrl":{"hour":14,"weather":"Sunny"}})");
   EXPECT_EQ(json_of(d.actions),
             R"([{"id":"latte","features":{"i":{"constant":1},"j":{"roast":"dark"}}},)"
             R"({"id":"mocha","features":{"j":{"roast":"light"}}},{"id":"tea"}])");
@@ -86,9 +111,10 @@ TEST(Dsjson, ReadsAContextualBanditLine) {
 
 TEST(Dsjson, LabelWithoutOutcomesIsOneReward) {
   DsjsonDecision d;
-  read_dsjson_line(R"({"_label_cost":-0.5,"_label_probability":0.5,"_label_Action":1,"_labelIndex":0,)"
-                   R"("a":[1,2],"p":[0.5,0.5],"c":{"_multi":[{"x":{"f":1}},{"x":{"f":2}}]}})",
-                   d);
+  read_dsjson_line(
+      R"({"_label_cost":-0.5,"_label_probability":0.5,"_label_Action":1,"_labelIndex":0,)"
+      R"("a":[1,2],"p":[0.5,0.5],"c":{"_multi":[{"x":{"f":1}},{"x":{"f":2}}]}})",
+      d);
   EXPECT_EQ(d.action_ids, (std::vector<std::string>{"1", "2"}));  // no _tag: the 1-based index
   EXPECT_EQ(d.outcome, DsjsonOutcome::kRewarded);
   EXPECT_EQ(*d.reward, 0.5);
@@ -99,7 +125,9 @@ TEST(Dsjson, LabelWithoutOutcomesIsOneReward) {
 
 TEST(Dsjson, EmptyOutcomesIsTheDefaultReward) {
   DsjsonDecision d;
-  read_dsjson_line(R"({"_label_cost":0,"_label_probability":1,"_label_Action":1,"o":[],"c":{"_multi":[{}]}})", d);
+  read_dsjson_line(
+      R"({"_label_cost":0,"_label_probability":1,"_label_Action":1,"o":[],"c":{"_multi":[{}]}})",
+      d);
   EXPECT_EQ(d.outcome, DsjsonOutcome::kDefaulted);
   EXPECT_EQ(*d.reward, 0.0);
   EXPECT_TRUE(d.rewards.empty());
@@ -122,7 +150,9 @@ TEST(Dsjson, SkipLearnAndDeferredWithoutActivationAreSkipped) {
   EXPECT_EQ(d.outcome, DsjsonOutcome::kSkipped);
   EXPECT_FALSE(d.reward.has_value());
   EXPECT_TRUE(d.rewards.empty());
-  read_dsjson_line(R"({"DeferredAction":true,"_label_cost":-1,"o":[{"v":1}],"a":[1],"p":[1],"c":{"_multi":[{}]}})", d);
+  read_dsjson_line(
+      R"({"DeferredAction":true,"_label_cost":-1,"o":[{"v":1}],"a":[1],"p":[1],"c":{"_multi":[{}]}})",
+      d);
   EXPECT_EQ(d.outcome, DsjsonOutcome::kSkipped);
   EXPECT_EQ(d.rewards.size(), 1u);  // kept, as a late reward
   read_dsjson_line(R"({"DeferredAction":true,"_label_cost":-1,"o":[{"v":1},{"ActionTaken":true}],)"
@@ -152,16 +182,19 @@ TEST(Dsjson, ConditionalBanditSlotsBecomeRanksAndSlotRewards) {
 
 TEST(Dsjson, OrdersMembersAsJsonbDoes) {
   TokenList parsed, ordered;
-  parse_json_tokens(R"({"bb":1,"a":{"zz":[{"y":1,"x":2}],"c":3},"bb":2,"ab":"\u00e9\ud83d\ude00"})", parsed);
+  parse_json_tokens(R"({"bb":1,"a":{"zz":[{"y":1,"x":2}],"c":3},"bb":2,"ab":"\u00e9\ud83d\ude00"})",
+                    parsed);
   order_like_jsonb(parsed, ordered);
   // Shorter keys first, then bytewise; the last of repeated keys; arrays keep their order.
-  EXPECT_EQ(json_of(ordered), "{\"a\":{\"c\":3,\"zz\":[{\"x\":2,\"y\":1}]},\"ab\":\"\xc3\xa9\xf0\x9f\x98\x80\",\"bb\":2}");
+  EXPECT_EQ(
+      json_of(ordered),
+      "{\"a\":{\"c\":3,\"zz\":[{\"x\":2,\"y\":1}]},\"ab\":\"\xc3\xa9\xf0\x9f\x98\x80\",\"bb\":2}");
 }
 
 TEST(Dsjson, RejectsMalformedJson) {
   TokenList list;
-  for (const char* text : {"", "{", "{\"a\" 1}", "[1,]", "01", "1.", "-", "\"\\x\"", "\"\\ud800\"", "\"a\nb\"",
-                           "tru", "{} {}", "\"\\u0000\""})
+  for (const char* text : {"", "{", "{\"a\" 1}", "[1,]", "01", "1.", "-", "\"\\x\"", "\"\\ud800\"",
+                           "\"a\nb\"", "tru", "{} {}", "\"\\u0000\""})
     EXPECT_THROW(parse_json_tokens(text, list), InputError) << text;
   parse_json_tokens(" {\"n\": [-0, 1.5e3, 12345678901234567890, true, null]} ", list);
   EXPECT_EQ(json_of(list), "{\"n\":[-0,1.5e3,12345678901234567890,true,null]}");
@@ -173,7 +206,9 @@ TEST(Dsjson, FeaturizesAsTheTrainerDoes) {
   read_dsjson_line(kLine, d);
   FeatureSet context, action;
   featurize_decision(d, context, action);
-  EXPECT_EQ(context.size(), testing_features(R"({"User":{"name":"Cathy"},"FromUrl":{"hour":14,"weather":"Sunny"}})"));
+  EXPECT_EQ(
+      context.size(),
+      testing_features(R"({"User":{"name":"Cathy"},"FromUrl":{"hour":14,"weather":"Sunny"}})"));
   // The chosen action is "mocha": its one feature and its id.
   EXPECT_EQ(action.size(), 2u);
 }
@@ -182,8 +217,8 @@ TEST(Dsjson, EventIdsThatAreNotUuidsGetStableNameBasedOnes) {
   auto a = dsjson_event_id("evt-1");
   EXPECT_EQ(a, dsjson_event_id("evt-1"));
   EXPECT_NE(a, dsjson_event_id("evt-2"));
-  EXPECT_EQ(a[6] >> 4, 8);          // version 8
-  EXPECT_EQ(a[8] & 0xc0, 0x80);     // RFC 4122 variant
+  EXPECT_EQ(a[6] >> 4, 8);       // version 8
+  EXPECT_EQ(a[8] & 0xc0, 0x80);  // RFC 4122 variant
   EXPECT_EQ(uuid_to_text(dsjson_event_id("0190A0B2-0000-7000-8000-00000000002A")),
             "0190a0b2-0000-7000-8000-00000000002a");
 }
@@ -209,7 +244,8 @@ TEST(Dsjson, NamesTheFieldOfEachError) {
   EXPECT_EQ(error_field(R"({"c":{"u":1},"a":[1],"p":[1]})"), "c._multi");
   EXPECT_EQ(error_field(R"({"c":{"_multi":[]},"a":[1],"p":[1]})"), "c._multi");
   EXPECT_EQ(error_field(R"({"c":{"_multi":[1]},"a":[1],"p":[1]})"), "c._multi[0]");
-  EXPECT_EQ(error_field(R"({"c":{"_multi":[{"_tag":"x"},{"_tag":"x"}]},"a":[1,2],"p":[0.5,0.5]})"), "c._multi[1]._tag");
+  EXPECT_EQ(error_field(R"({"c":{"_multi":[{"_tag":"x"},{"_tag":"x"}]},"a":[1,2],"p":[0.5,0.5]})"),
+            "c._multi[1]._tag");
   EXPECT_EQ(error_field(R"({"c":{"_multi":[{"_tag":true}]},"a":[1],"p":[1]})"), "c._multi[0]._tag");
   EXPECT_EQ(error_field("{" + multi + "}"), "a");
   EXPECT_EQ(error_field("{" + multi + R"(,"a":[0,1],"p":[0.5,0.5]})"), "a");
@@ -219,24 +255,36 @@ TEST(Dsjson, NamesTheFieldOfEachError) {
   EXPECT_EQ(error_field("{" + multi + R"(,"a":[1,2],"p":[0.5]})"), "p");
   EXPECT_EQ(error_field("{" + multi + R"(,"a":[1,2],"p":[0.5,1.5]})"), "p");
   EXPECT_EQ(error_field("{" + multi + R"(,"a":[1,2],"p":[0,1]})"), "p");
-  EXPECT_EQ(error_field("{" + multi + R"(,"a":[1,2],"p":[0.5,0.5],"_label_Action":2})"), "_label_Action");
-  EXPECT_EQ(error_field("{" + multi + R"(,"a":[1,2],"p":[0.5,0.5],"_labelIndex":1})"), "_labelIndex");
-  EXPECT_EQ(error_field("{" + multi + R"(,"a":[1,2],"p":[0.5,0.5],"_label_probability":0.9})"), "_label_probability");
+  EXPECT_EQ(error_field("{" + multi + R"(,"a":[1,2],"p":[0.5,0.5],"_label_Action":2})"),
+            "_label_Action");
+  EXPECT_EQ(error_field("{" + multi + R"(,"a":[1,2],"p":[0.5,0.5],"_labelIndex":1})"),
+            "_labelIndex");
+  EXPECT_EQ(error_field("{" + multi + R"(,"a":[1,2],"p":[0.5,0.5],"_label_probability":0.9})"),
+            "_label_probability");
   EXPECT_EQ(error_field("{" + multi + R"(,"_label_Action":1})"), "_label_probability");
-  EXPECT_EQ(error_field("{" + multi + R"(,"a":[1,2],"p":[0.5,0.5],"_label_cost":2})"), "_label_cost");
-  EXPECT_EQ(error_field("{" + multi + R"(,"a":[1,2],"p":[0.5,0.5],"_label_cost":"1"})"), "_label_cost");
+  EXPECT_EQ(error_field("{" + multi + R"(,"a":[1,2],"p":[0.5,0.5],"_label_cost":2})"),
+            "_label_cost");
+  EXPECT_EQ(error_field("{" + multi + R"(,"a":[1,2],"p":[0.5,0.5],"_label_cost":"1"})"),
+            "_label_cost");
   EXPECT_EQ(error_field("{" + multi + R"(,"a":[1,2],"p":[0.5,0.5],"o":[{"v":3}]})"), "o[0].v");
-  EXPECT_EQ(error_field("{" + multi + R"(,"a":[1,2],"p":[0.5,0.5],"o":[{"ActionTaken":1}]})"), "o[0].ActionTaken");
-  EXPECT_EQ(error_field("{" + multi + R"(,"EventId":"e","a":[1,2],"p":[0.5,0.5],"o":[{"EventId":"f"}]})"), "o[0].EventId");
+  EXPECT_EQ(error_field("{" + multi + R"(,"a":[1,2],"p":[0.5,0.5],"o":[{"ActionTaken":1}]})"),
+            "o[0].ActionTaken");
+  EXPECT_EQ(
+      error_field("{" + multi + R"(,"EventId":"e","a":[1,2],"p":[0.5,0.5],"o":[{"EventId":"f"}]})"),
+      "o[0].EventId");
   EXPECT_EQ(error_field("{" + multi + R"(,"a":[1,2],"p":[0.5,0.5],"pdrop":1})"), "pdrop");
-  EXPECT_EQ(error_field("{" + multi + R"(,"a":[1,2],"p":[0.5,0.5],"_skipLearn":"yes"})"), "_skipLearn");
-  EXPECT_EQ(error_field("{" + multi + R"(,"a":[1,2],"p":[0.5,0.5],"DeferredAction":1})"), "DeferredAction");
+  EXPECT_EQ(error_field("{" + multi + R"(,"a":[1,2],"p":[0.5,0.5],"_skipLearn":"yes"})"),
+            "_skipLearn");
+  EXPECT_EQ(error_field("{" + multi + R"(,"a":[1,2],"p":[0.5,0.5],"DeferredAction":1})"),
+            "DeferredAction");
   EXPECT_EQ(error_field("{" + multi + R"(,"a":[1,2],"p":[0.5,0.5],"EventId":""})"), "EventId");
-  EXPECT_EQ(error_field("{" + multi + R"(,"a":[1,2],"p":[0.5,0.5],"Timestamp":"soon"})"), "Timestamp");
+  EXPECT_EQ(error_field("{" + multi + R"(,"a":[1,2],"p":[0.5,0.5],"Timestamp":"soon"})"),
+            "Timestamp");
   EXPECT_EQ(error_field("{" + multi + R"(,"a":[1,2],"p":[0.5,0.5],"_ba":[5]})"), "_ba");
   EXPECT_EQ(error_field("{" + multi + R"(,"_outcomes":[{"_p":[1]}]})"), "_outcomes[0]._a");
   EXPECT_EQ(error_field("{" + multi + R"(,"_outcomes":[{"_a":[0]}]})"), "_outcomes[0]._p");
-  EXPECT_EQ(error_field("{" + multi + R"(,"_outcomes":[{"_a":[0],"_p":[1]},{"_a":[0],"_p":[1]}]})"), "_outcomes[1]._a");
+  EXPECT_EQ(error_field("{" + multi + R"(,"_outcomes":[{"_a":[0],"_p":[1]},{"_a":[0],"_p":[1]}]})"),
+            "_outcomes[1]._a");
 }
 
 TEST(Dsjson, WritesALineThatReadsBackToTheSameDecision) {
@@ -266,8 +314,10 @@ TEST(Dsjson, WritesALineThatReadsBackToTheSameDecision) {
   ASSERT_TRUE(parse_iso_timestamp(event.timestamp, us));
   EXPECT_EQ(d.timestamp_us, us);
   EXPECT_EQ(nlohmann::json::parse(json_of(d.context)), nlohmann::json::parse(event.context));
-  EXPECT_EQ(nlohmann::json::parse(json_of(d.actions)),
-            nlohmann::json::parse(R"([{"id":"a","features":{"cat":{"c":"toys"},"price":9.5}},{"id":"b"},{"id":"c"}])"));
+  EXPECT_EQ(
+      nlohmann::json::parse(json_of(d.actions)),
+      nlohmann::json::parse(
+          R"([{"id":"a","features":{"cat":{"c":"toys"},"price":9.5}},{"id":"b"},{"id":"c"}])"));
   EXPECT_EQ(d.ranking, (std::vector<uint32_t>{2, 0, 1}));
   EXPECT_EQ(d.probabilities, event.probabilities);
   EXPECT_EQ(d.outcome, DsjsonOutcome::kRewarded);

@@ -8,7 +8,7 @@
 // import streams FILE in batches of lines, each one pz_import_dsjson call, all
 // in one transaction: a bad line anywhere rolls the whole file back, and the
 // error names its line in FILE. A progress bar goes to stderr.
-#include <pqxx/pqxx>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -16,10 +16,10 @@
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
 #include <random>
 #include <regex>
 #include <sstream>
-#include <unistd.h>
 #include <string>
 #include <vector>
 
@@ -28,10 +28,11 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 int usage() {
-  std::cerr << "usage: pz-dsjson import LOOP FILE [--batch-lines N]\n"
-               "       pz-dsjson export LOOP FILE [--since TIMESTAMPTZ] [--until TIMESTAMPTZ]\n"
-               "       pz-dsjson generate LINES FILE [--actions N] [--seed S]\n"
-               "The database is chosen by libpq's environment (PGHOST, PGPORT, PGDATABASE, PGUSER...).\n";
+  std::cerr
+      << "usage: pz-dsjson import LOOP FILE [--batch-lines N]\n"
+         "       pz-dsjson export LOOP FILE [--since TIMESTAMPTZ] [--until TIMESTAMPTZ]\n"
+         "       pz-dsjson generate LINES FILE [--actions N] [--seed S]\n"
+         "The database is chosen by libpq's environment (PGHOST, PGPORT, PGDATABASE, PGUSER...).\n";
   return 2;
 }
 
@@ -45,7 +46,8 @@ std::string option(int argc, char** argv, const std::string& name, const std::st
 // A one-line progress bar on stderr, redrawn at most every 200 ms.
 class Progress {
  public:
-  Progress(const char* verb, long long total) : verb_(verb), total_(total), start_(Clock::now()), last_(start_) {}
+  Progress(const char* verb, long long total)
+      : verb_(verb), total_(total), start_(Clock::now()), last_(start_) {}
   void update(long long done, long long lines, bool force = false) {
     auto now = Clock::now();
     if (!force && now - last_ < std::chrono::milliseconds(200)) return;
@@ -54,10 +56,13 @@ class Progress {
     double rate = seconds > 0 ? static_cast<double>(lines) / seconds : 0.0;
     if (total_ > 0) {
       int width = 30;
-      int filled = static_cast<int>(width * static_cast<double>(done) / static_cast<double>(total_));
-      std::fprintf(stderr, "\r%s [%-*s] %3d%% %lld lines, %.0f lines/s ", verb_, width,
-                   std::string(static_cast<size_t>(filled), '#').c_str(),
-                   static_cast<int>(100.0 * static_cast<double>(done) / static_cast<double>(total_)), lines, rate);
+      int filled =
+          static_cast<int>(width * static_cast<double>(done) / static_cast<double>(total_));
+      std::fprintf(
+          stderr, "\r%s [%-*s] %3d%% %lld lines, %.0f lines/s ", verb_, width,
+          std::string(static_cast<size_t>(filled), '#').c_str(),
+          static_cast<int>(100.0 * static_cast<double>(done) / static_cast<double>(total_)), lines,
+          rate);
     } else {
       std::fprintf(stderr, "\r%s %lld lines, %.0f lines/s ", verb_, lines, rate);
     }
@@ -123,12 +128,15 @@ int import_file(const std::string& loop, const std::string& path, long batch_lin
       pqxx::result result = tx.exec_params("SELECT pz_import_dsjson($1, $2)::text", loop, batch);
       nlohmann::json counts = nlohmann::json::parse(result[0][0].c_str());
       for (auto& [key, value] : counts.items()) {
-        if (key == "model_version") totals[key] = value;
-        else totals[key] = totals.value(key, 0LL) + value.get<long long>();
+        if (key == "model_version")
+          totals[key] = value;
+        else
+          totals[key] = totals.value(key, 0LL) + value.get<long long>();
       }
     } catch (const pqxx::sql_error& error) {
       std::fprintf(stderr, "\n");
-      std::cerr << "pz-dsjson: " << file_line_numbers(error.what(), batch_start) << "nothing was imported\n";
+      std::cerr << "pz-dsjson: " << file_line_numbers(error.what(), batch_start)
+                << "nothing was imported\n";
       std::exit(1);
     }
     batch.clear();
@@ -149,8 +157,10 @@ int import_file(const std::string& loop, const std::string& path, long batch_lin
   progress.update(size, lines, true);
   std::fprintf(stderr, "\n");
   totals["seconds"] = progress.seconds();
-  totals["lines_per_second"] = progress.seconds() > 0 ? static_cast<double>(lines) / progress.seconds() : 0.0;
-  if (backend_cpu >= 0.0) totals["server_cpu_seconds"] = process_cpu_seconds(connection.backendpid()) - backend_cpu;
+  totals["lines_per_second"] =
+      progress.seconds() > 0 ? static_cast<double>(lines) / progress.seconds() : 0.0;
+  if (backend_cpu >= 0.0)
+    totals["server_cpu_seconds"] = process_cpu_seconds(connection.backendpid()) - backend_cpu;
   std::cout << totals.dump() << "\n";
   return 0;
 }
@@ -166,8 +176,10 @@ int export_file(const std::string& loop, const std::string& path, const std::str
   pqxx::work tx(connection);
   Progress progress("exporting", 0);
   try {
-    tx.exec_params("DECLARE lines NO SCROLL CURSOR FOR SELECT * FROM pz_export_dsjson($1, $2::timestamptz, $3::timestamptz)",
-                   loop, since.empty() ? nullptr : since.c_str(), until.empty() ? nullptr : until.c_str());
+    tx.exec_params(
+        "DECLARE lines NO SCROLL CURSOR FOR SELECT * FROM pz_export_dsjson($1, $2::timestamptz, "
+        "$3::timestamptz)",
+        loop, since.empty() ? nullptr : since.c_str(), until.empty() ? nullptr : until.c_str());
     long long lines = 0;
     for (;;) {
       pqxx::result rows = tx.exec("FETCH 10000 FROM lines");
@@ -222,24 +234,31 @@ int generate_file(long long count, const std::string& path, int actions, unsigne
     time_t seconds = static_cast<time_t>(start + ms / 1000);
     struct tm utc;
     gmtime_r(&seconds, &utc);
-    std::snprintf(stamp, sizeof stamp, "%04d-%02d-%02dT%02d:%02d:%02d.%03lldZ", utc.tm_year + 1900, utc.tm_mon + 1,
-                  utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, ms % 1000);
+    std::snprintf(stamp, sizeof stamp, "%04d-%02d-%02dT%02d:%02d:%02d.%03lldZ", utc.tm_year + 1900,
+                  utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, ms % 1000);
     char id[40];
     std::snprintf(id, sizeof id, "%08llx%024llx", static_cast<unsigned long long>(seed), n);
-    std::string line = "{\"_label_cost\":" + std::string(clicked ? "-1" : "0") +
-                       ",\"_label_probability\":" + std::to_string(p_chosen) +
-                       ",\"_label_Action\":" + std::to_string(chosen + 1) + ",\"_labelIndex\":" + std::to_string(chosen) +
-                       ",\"o\":[" + (clicked ? "{\"v\":1,\"EventId\":\"" + std::string(id) + "\",\"ActionTaken\":false}" : "") +
-                       "],\"Timestamp\":\"" + stamp + "\",\"Version\":\"1\",\"EventId\":\"" + id + "\",\"a\":[";
-    for (int i = 0; i < actions; ++i) line += (i ? "," : "") + std::to_string(order[static_cast<size_t>(i)] + 1);
-    line += "],\"c\":{\"user\":{\"segment\":\"" + std::string(kSegments[segment]) + "\",\"tenure_days\":" +
-            std::to_string(random() % 1000) + "},\"device\":\"" + kDevices[random() % 3] + "\",\"_multi\":[";
+    std::string line =
+        "{\"_label_cost\":" + std::string(clicked ? "-1" : "0") +
+        ",\"_label_probability\":" + std::to_string(p_chosen) +
+        ",\"_label_Action\":" + std::to_string(chosen + 1) +
+        ",\"_labelIndex\":" + std::to_string(chosen) + ",\"o\":[" +
+        (clicked ? "{\"v\":1,\"EventId\":\"" + std::string(id) + "\",\"ActionTaken\":false}" : "") +
+        "],\"Timestamp\":\"" + stamp + "\",\"Version\":\"1\",\"EventId\":\"" + id + "\",\"a\":[";
     for (int i = 0; i < actions; ++i)
-      line += std::string(i ? "," : "") + "{\"_tag\":\"item-" + std::to_string(i + 1) + "\",\"item\":{\"category\":\"" +
-              kCategories[i % 4] + "\",\"price\":" + std::to_string(5 + (i * 7) % 40) + "}}";
+      line += (i ? "," : "") + std::to_string(order[static_cast<size_t>(i)] + 1);
+    line += "],\"c\":{\"user\":{\"segment\":\"" + std::string(kSegments[segment]) +
+            "\",\"tenure_days\":" + std::to_string(random() % 1000) + "},\"device\":\"" +
+            kDevices[random() % 3] + "\",\"_multi\":[";
+    for (int i = 0; i < actions; ++i)
+      line += std::string(i ? "," : "") + "{\"_tag\":\"item-" + std::to_string(i + 1) +
+              "\",\"item\":{\"category\":\"" + kCategories[i % 4] +
+              "\",\"price\":" + std::to_string(5 + (i * 7) % 40) + "}}";
     line += "]},\"p\":[";
     for (int i = 0; i < actions; ++i)
-      line += (i ? "," : "") + std::to_string(order[static_cast<size_t>(i)] == (segment * 2) % actions ? p_best : p_other);
+      line += (i ? "," : "") +
+              std::to_string(order[static_cast<size_t>(i)] == (segment * 2) % actions ? p_best
+                                                                                      : p_other);
     line += "]}\n";
     out << line;
   }
@@ -252,11 +271,14 @@ int main(int argc, char** argv) {
   if (argc < 4) return usage();
   std::string command = argv[1];
   try {
-    if (command == "import") return import_file(argv[2], argv[3], std::stol(option(argc, argv, "batch-lines", "50000")));
+    if (command == "import")
+      return import_file(argv[2], argv[3], std::stol(option(argc, argv, "batch-lines", "50000")));
     if (command == "export")
-      return export_file(argv[2], argv[3], option(argc, argv, "since", ""), option(argc, argv, "until", ""));
+      return export_file(argv[2], argv[3], option(argc, argv, "since", ""),
+                         option(argc, argv, "until", ""));
     if (command == "generate")
-      return generate_file(std::stoll(argv[2]), argv[3], std::stoi(option(argc, argv, "actions", "10")),
+      return generate_file(std::stoll(argv[2]), argv[3],
+                           std::stoi(option(argc, argv, "actions", "10")),
                            static_cast<unsigned>(std::stoul(option(argc, argv, "seed", "1"))));
   } catch (const std::exception& error) {
     std::cerr << "pz-dsjson: " << error.what() << "\n";
