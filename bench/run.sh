@@ -19,6 +19,7 @@
 #   f. the log's size at steady state under retention (bench/retention.sh).
 #   g. the filter-and-rank statement with each loop logging mode against the
 #      plain query, 2 clients, with fsync on (the server's default durability).
+#   h. importing 1,000,000 DSJSON lines with pz-dsjson (bench/dsjson_import.sh).
 #
 # Environment:
 #   PZ_BENCH_SKIP_BUILD=1       use the pz already installed
@@ -26,6 +27,7 @@
 #   PZ_BENCH_TRAIN_EVENTS=1000000  events logged for the trainer measurement
 #   PZ_BENCH_TRAIN_BATCH=1000000   pz.train_batch_size for it (events per pz_train call)
 #   PZ_BENCH_LOGGING_ONLY=1     measure g only (about 4 minutes)
+#   PZ_BENCH_DSJSON_LINES=1000000  lines of the DSJSON import (h)
 set -euo pipefail
 source "$(dirname "$0")/../tools/lib.sh"
 
@@ -543,6 +545,9 @@ read -r result[steady_bytes] result[steady_at] result[end_bytes] result[end_at] 
   sed -n 's/^steady state: \([0-9]*\) bytes at \([0-9]*\) s, \([0-9]*\) bytes at \([0-9]*\) s (\(.*\))$/\1 \2 \3 \4 \5/p' \
     "$work/retention.out")
 
+# ------------------------------------------------------------ h. DSJSON import
+source "$PZ_ROOT/bench/dsjson_import.sh"
+
 # -------------------------------------------------------------------- report
 
 {
@@ -600,6 +605,9 @@ read -r result[steady_bytes] result[steady_at] result[end_bytes] result[end_at] 
   row "f. log bytes under retention, at the end (${result[end_at]} s)" "${result[end_bytes]}" "flat" \
       "${result[steady_growth]}"
   g_report
+  row "h. DSJSON import (pz-dsjson), lines/s" "${result[dsjson_rate]}" ">= 50,000" \
+      "$(status "${result[dsjson_rate]}" '>=' 50000)"
+  row "h. DSJSON import, server CPU µs per line" "${result[dsjson_cpu]}" "" ""
   echo
   echo "a: 'pz' is the DESIGN.md statement (join to the catalog, then ORDER BY rank LIMIT 10); it logs one"
   echo "   event per call (an INSERT and a write commit) where the plain query only reads; both run the"
@@ -615,4 +623,5 @@ read -r result[steady_bytes] result[steady_at] result[end_bytes] result[end_at] 
   echo "   (10 actions) on a loop with a 30 s retention, one session training and applying retention every"
   echo "   second, autovacuum_naptime 10 s; the last column is the growth between the two sizes."
   g_notes
+  echo "h: $dsjson_summary (one transaction, batches of 50,000 lines, learned into the loop's model)."
 }

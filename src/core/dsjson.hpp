@@ -1,0 +1,98 @@
+// Decision Service JSON (DSJSON), the log format of hosted personalizers and of
+// Vowpal Wabbit's --dsjson: one line a decision. Reading maps a line to a pz
+// decision record (context, actions, ranking, probabilities, reward); writing
+// maps a logged pz event back to a line that --dsjson --cb_explore_adf reads.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "errors.hpp"
+#include "features.hpp"
+#include "token_list.hpp"
+
+namespace pz {
+
+// A line that cannot be imported; `field` names the offending DSJSON field
+// (e.g. "_label_cost", "c._multi[2]._tag", "a").
+class DsjsonError : public InputError {
+ public:
+  DsjsonError(std::string field, const std::string& message)
+      : InputError(message), field_(std::move(field)) {}
+  const std::string& field() const { return field_; }
+
+ private:
+  std::string field_;
+};
+
+enum class DsjsonOutcome { kRewarded, kDefaulted, kSkipped };
+
+// A reward as pz.rewards keeps it; slot 0: none (a contextual-bandit line).
+struct DsjsonReward {
+  double value;
+  int slot;
+};
+
+struct DsjsonDecision {
+  std::array<unsigned char, 16> event_id{};
+  bool has_timestamp = false;
+  int64_t timestamp_us = 0;  // microseconds since 1970-01-01 UTC
+  // The documents, with object members in jsonb's order (see order_like_jsonb).
+  TokenList context;  // an object: the namespaces of "c"
+  TokenList actions;  // [{"id": ..., "features": {...}}], in "_multi" order
+  std::vector<std::string> action_ids;
+  // Token range in `actions` of each action's features object; begin == end: none.
+  std::vector<std::pair<size_t, size_t>> action_features;
+  std::vector<uint32_t> ranking;      // indices into action_ids, rank 1 first (the chosen action)
+  std::vector<double> probabilities;  // aligned with ranking
+  DsjsonOutcome outcome = DsjsonOutcome::kDefaulted;
+  std::optional<double> reward;  // -cost; unset for a skipped line, or a line without a label
+  std::vector<DsjsonReward> rewards;
+  std::optional<uint32_t> baseline;  // index into action_ids
+};
+
+// Parses one line (without its newline). Throws DsjsonError. The decision's
+// documents point into `line`: it must outlive their use.
+void read_dsjson_line(std::string_view line, DsjsonDecision& out);
+
+// The features of a decision and of its chosen action (rank 1), as the
+// trainer builds them from the stored event. Throws InputError for a
+// non-finite number.
+void featurize_decision(const DsjsonDecision& decision, FeatureSet& context,
+                        FeatureSet& chosen_action);
+
+// The event id of a line: its EventId when that is a uuid (32 hex digits, with
+// or without dashes), otherwise a name-based uuid (version 8) of the EventId
+// text, or of the whole line when it has no EventId.
+std::array<unsigned char, 16> dsjson_event_id(std::string_view event_id);
+std::string uuid_to_text(const std::array<unsigned char, 16>& uuid);
+
+// Microseconds since 1970-01-01 UTC of an ISO 8601 time ("2021-02-04T16:31:29.246Z";
+// no zone means UTC). Returns false when the text is not one.
+bool parse_iso_timestamp(std::string_view text, int64_t& microseconds);
+
+// A joined pz event, as the export reads it from pz.events and pz.rewards.
+struct LoggedEvent {
+  std::string event_id;   // uuid text
+  std::string timestamp;  // ISO 8601, UTC
+  std::string context;    // JSON text of pz.events.context
+  std::string actions;    // JSON text of pz.events.actions
+  std::vector<std::string> ranking;
+  std::vector<double> probabilities;
+  DsjsonOutcome outcome = DsjsonOutcome::kRewarded;
+  double reward = 0.0;    // unused when skipped
+  bool deferred = false;  // activated after it was ranked
+  std::vector<DsjsonReward> rewards;
+  std::optional<std::string> baseline;
+};
+
+// One DSJSON line (no newline). Throws InputError if the event is inconsistent
+// (a ranked id missing from its actions).
+std::string write_dsjson_line(const LoggedEvent& event);
+
+}  // namespace pz

@@ -1,0 +1,92 @@
+// A JSON value kept as a flat list of tokens, so that one parse of a text can
+// be filtered, reshaped and handed on (to the database as jsonb, to the
+// featurizer) without printing text in between. Texts that appear as such in
+// the parsed source are not copied: tokens point into it, so the source must
+// outlive the list (and every list its tokens are appended to); the others
+// (unescaped strings, texts given to the handler methods) are kept by the list.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "document.hpp"
+
+namespace pz {
+
+enum class TokenType : uint8_t {
+  kBeginObject,
+  kEndObject,
+  kBeginArray,
+  kEndArray,
+  kKey,
+  kString,
+  kNumber,
+  kBool,
+  kNull,
+};
+
+struct ValueToken {
+  TokenType type;
+  bool boolean;
+  bool owned;  // text is in the list's own storage (at `offset`), else at `pointer`
+  uint32_t length;
+  double number;
+  // Key or string text, or a number's text as written (exact for jsonb's numeric).
+  const char* pointer;
+  size_t offset;
+};
+
+class TokenList : public DocumentHandler {
+ public:
+  void clear();
+  const std::vector<ValueToken>& tokens() const { return tokens_; }
+  size_t size() const { return tokens_.size(); }
+  const ValueToken& operator[](size_t i) const { return tokens_[i]; }
+  std::string_view text(const ValueToken& token) const {
+    return {token.owned ? strings_.data() + token.offset : token.pointer, token.length};
+  }
+  // Index just past the value that starts at `begin`.
+  size_t value_end(size_t begin) const;
+  // Appends tokens [begin, end) of another list.
+  void append(const TokenList& from, size_t begin, size_t end);
+  // Feeds tokens [begin, end) to a handler (numbers as doubles).
+  void replay(size_t begin, size_t end, DocumentHandler& handler) const;
+
+  // DocumentHandler: appends; a number gets its shortest text.
+  void begin_object() override { push(TokenType::kBeginObject); }
+  void end_object() override { push(TokenType::kEndObject); }
+  void begin_array() override { push(TokenType::kBeginArray); }
+  void end_array() override { push(TokenType::kEndArray); }
+  void key(std::string_view name) override { push_text(TokenType::kKey, name); }
+  void string_value(std::string_view value) override { push_text(TokenType::kString, value); }
+  void number_value(double value) override;
+  void bool_value(bool value) override;
+  void null_value() override { push(TokenType::kNull); }
+  // A number with the text it was written with (copied).
+  void number_with_text(double value, std::string_view text);
+  // Texts that outlive the list: kept as pointers, not copied.
+  void key_in_source(std::string_view name) { push_pointer(TokenType::kKey, name); }
+  void string_in_source(std::string_view value) { push_pointer(TokenType::kString, value); }
+  void number_in_source(double value, std::string_view text);
+
+ private:
+  void push(TokenType type);
+  void push_text(TokenType type, std::string_view text);
+  void push_pointer(TokenType type, std::string_view text);
+  std::vector<ValueToken> tokens_;
+  std::string strings_;
+};
+
+// Parses JSON text into `out` (cleared first); throws InputError on malformed JSON.
+void parse_json_tokens(std::string_view text, TokenList& out);
+
+// Copies `in` to `out` (cleared first) with the members of every object in
+// jsonb's order (shorter keys first, then bytewise; of repeated keys the last
+// one), so that walking the list meets features in the order that walking the
+// jsonb stored from it does.
+void order_like_jsonb(const TokenList& in, TokenList& out);
+
+}  // namespace pz

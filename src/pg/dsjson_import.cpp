@@ -1,0 +1,628 @@
+// pz_import_dsjson(loop, dsjson): Decision Service JSON lines into a loop's
+// log as joined events, with their rewards, learned by the loop's model (a
+// warm start), all in the caller's transaction. C++ side: reading lines and
+// learning; PostgreSQL side: the jsonb documents and the batched statements.
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "core/dsjson.hpp"
+#include "core/model_format.hpp"
+#include "core/settings.hpp"
+#include "pg/guard.hpp"
+#include "pg/model_store.hpp"
+#include "pg/shared_state.hpp"
+
+extern "C" {
+#include "utils/lsyscache.h"
+#include "utils/numeric.h"
+#include "utils/typcache.h"
+}
+
+namespace pz::pg {
+namespace {
+
+constexpr size_t kBatchLines = 1000;
+constexpr int kRowColumns = 11;  // pz.dsjson_event
+// Microseconds from the Unix epoch to PostgreSQL's (2000-01-01).
+constexpr int64_t kPostgresEpochUs = 946684800LL * 1000000LL;
+
+struct ImportLoop {
+  int32 loop_id;
+  int64 model_version;
+  int64 max_version;
+  char* settings_json;
+  double default_reward;
+  int32 models_kept;
+  bytea* weights;  // NULL: untrained
+};
+
+struct ImportCounts {
+  int64_t lines = 0;
+  int64_t imported = 0;
+  int64_t duplicates = 0;
+  int64_t rewarded = 0;
+  int64_t defaulted = 0;
+  int64_t skipped = 0;
+  int64_t rewards = 0;
+  int64_t learned = 0;
+  int64_t model_version = 0;
+};
+
+// One parsed line of the current batch.
+struct PendingLine {
+  int64_t line_number;
+  DsjsonDecision decision;
+  bool duplicate;  // identical to an event already stored: not inserted again
+  Jsonb* context;
+  Jsonb* actions;
+};
+
+[[noreturn]] void bad_line(int64_t line, const std::string& field, const std::string& message) {
+  throw SqlError(
+      ERRCODE_INVALID_TEXT_REPRESENTATION,
+      "invalid DSJSON on line " + std::to_string(line) + ", field \"" + field + "\": " + message,
+      "Nothing was imported. Fix or remove that line and import the text again.");
+}
+
+// ---- PostgreSQL side (plain C calls: may ereport anywhere) ----
+
+void read_loop(text* name, ImportLoop* loop, MemoryContext into) {
+  Oid types[1] = {TEXTOID};
+  Datum args[1] = {PointerGetDatum(name)};
+  // pz.loop_row locks the loop (trainers of it wait) and raises 42704 for an unknown one.
+  if (SPI_execute_with_args("SELECT l.loop_id, l.model_version, "
+                            "       (SELECT coalesce(max(m.version), 0) FROM pz.models m WHERE "
+                            "m.loop_id = l.loop_id), "
+                            "       l.settings::text, (l.settings->>'default_reward')::float8, "
+                            "(l.settings->>'models_kept')::int4 "
+                            "  FROM pz.loop_row($1, true) l",
+                            1, types, args, nullptr, false, 1) != SPI_OK_SELECT ||
+      SPI_processed != 1)
+    elog(ERROR, "pz: reading the loop failed");
+  HeapTuple tuple = SPI_tuptable->vals[0];
+  TupleDesc desc = SPI_tuptable->tupdesc;
+  bool is_null;
+  MemoryContext spi = MemoryContextSwitchTo(into);
+  loop->loop_id = DatumGetInt32(SPI_getbinval(tuple, desc, 1, &is_null));
+  loop->model_version = DatumGetInt64(SPI_getbinval(tuple, desc, 2, &is_null));
+  loop->max_version = DatumGetInt64(SPI_getbinval(tuple, desc, 3, &is_null));
+  loop->settings_json = SPI_getvalue(tuple, desc, 4);
+  Datum reward = SPI_getbinval(tuple, desc, 5, &is_null);
+  loop->default_reward = is_null ? 0.0 : DatumGetFloat8(reward);
+  Datum kept = SPI_getbinval(tuple, desc, 6, &is_null);
+  loop->models_kept = is_null ? 10 : DatumGetInt32(kept);
+  MemoryContextSwitchTo(spi);
+  loop->weights = loop->model_version > 0 ? read_model_weights(loop->loop_id, loop->model_version,
+                                                               text_to_cstring(name), into)
+                                          : nullptr;
+}
+
+JsonbValue* push_scalar(JsonbParseState** state, JsonbIteratorToken kind, const TokenList& list,
+                        const ValueToken& token) {
+  JsonbValue value;
+  switch (token.type) {
+    case TokenType::kString:
+    case TokenType::kKey: {
+      std::string_view text = list.text(token);
+      value.type = jbvString;
+      value.val.string.val = const_cast<char*>(text.data());
+      value.val.string.len = static_cast<int>(text.size());
+      break;
+    }
+    case TokenType::kNumber: {
+      std::string_view text = list.text(token);
+      value.type = jbvNumeric;
+      // Integers of up to 15 digits are exact doubles: no need to read the text again.
+      if (text.size() <= 15 && text.find_first_of(".eE") == std::string_view::npos) {
+        value.val.numeric = int64_to_numeric(static_cast<int64>(token.number));
+      } else {
+        char* digits = pnstrdup(text.data(), text.size());
+        value.val.numeric = DatumGetNumeric(DirectFunctionCall3(
+            numeric_in, CStringGetDatum(digits), ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
+      }
+      break;
+    }
+    case TokenType::kBool:
+      value.type = jbvBool;
+      value.val.boolean = token.boolean;
+      break;
+    default:
+      value.type = jbvNull;
+      break;
+  }
+  return pushJsonbValue(state, kind, &value);
+}
+
+// The jsonb of a token list, built without printing and parsing text again.
+Jsonb* jsonb_from_tokens(const TokenList& list) {
+  JsonbParseState* state = nullptr;
+  JsonbValue* result = nullptr;
+  // Whether the innermost open container is an object (its scalars are values).
+  bool in_object[256];
+  int depth = 0;
+  for (const ValueToken& token : list.tokens()) {
+    switch (token.type) {
+      case TokenType::kBeginObject:
+        result = pushJsonbValue(&state, WJB_BEGIN_OBJECT, nullptr);
+        if (depth >= 255)
+          ereport(ERROR, (errcode(ERRCODE_STATEMENT_TOO_COMPLEX), errmsg("JSON nested too deep")));
+        in_object[++depth] = true;
+        break;
+      case TokenType::kBeginArray:
+        result = pushJsonbValue(&state, WJB_BEGIN_ARRAY, nullptr);
+        if (depth >= 255)
+          ereport(ERROR, (errcode(ERRCODE_STATEMENT_TOO_COMPLEX), errmsg("JSON nested too deep")));
+        in_object[++depth] = false;
+        break;
+      case TokenType::kEndObject:
+        result = pushJsonbValue(&state, WJB_END_OBJECT, nullptr);
+        --depth;
+        break;
+      case TokenType::kEndArray:
+        result = pushJsonbValue(&state, WJB_END_ARRAY, nullptr);
+        --depth;
+        break;
+      case TokenType::kKey:
+        result = push_scalar(&state, WJB_KEY, list, token);
+        break;
+      default:
+        result = push_scalar(&state, in_object[depth] ? WJB_VALUE : WJB_ELEM, list, token);
+        break;
+    }
+  }
+  return JsonbValueToJsonb(result);
+}
+
+Datum text_datum(const std::string& value) {
+  return PointerGetDatum(cstring_to_text_with_len(value.data(), static_cast<int>(value.size())));
+}
+
+const char* outcome_label(DsjsonOutcome outcome) {
+  switch (outcome) {
+    case DsjsonOutcome::kRewarded:
+      return "rewarded";
+    case DsjsonOutcome::kDefaulted:
+      return "defaulted";
+    default:
+      return "skipped";
+  }
+}
+
+// A pz.dsjson_event row (see sql/update/60_dsjson.sql).
+Datum event_row(TupleDesc desc, PendingLine& pending, double default_reward) {
+  const DsjsonDecision& d = pending.decision;
+  Datum values[kRowColumns];
+  bool nulls[kRowColumns] = {};
+  size_t n = d.ranking.size();
+  Datum* ids = static_cast<Datum*>(palloc(sizeof(Datum) * n));
+  Datum* probabilities = static_cast<Datum*>(palloc(sizeof(Datum) * n));
+  for (size_t i = 0; i < n; ++i) {
+    ids[i] = text_datum(d.action_ids[d.ranking[i]]);
+    probabilities[i] = Float8GetDatum(d.probabilities[i]);
+  }
+  pg_uuid_t* uuid = static_cast<pg_uuid_t*>(palloc(sizeof(pg_uuid_t)));
+  memcpy(uuid->data, d.event_id.data(), UUID_LEN);
+  values[0] = Int64GetDatum(pending.line_number);
+  values[1] = UUIDPGetDatum(uuid);
+  values[2] = TimestampTzGetDatum(d.timestamp_us - kPostgresEpochUs);
+  nulls[2] = !d.has_timestamp;
+  values[3] = JsonbPGetDatum(pending.context);
+  values[4] = JsonbPGetDatum(pending.actions);
+  values[5] =
+      PointerGetDatum(construct_array(ids, static_cast<int>(n), TEXTOID, -1, false, TYPALIGN_INT));
+  values[6] = PointerGetDatum(construct_array(probabilities, static_cast<int>(n), FLOAT8OID,
+                                              sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+  values[7] = BoolGetDatum(d.outcome != DsjsonOutcome::kSkipped);
+  values[8] = d.baseline ? text_datum(d.action_ids[*d.baseline]) : 0;
+  nulls[8] = !d.baseline;
+  values[9] = Float8GetDatum(d.reward ? *d.reward : default_reward);
+  nulls[9] = d.outcome == DsjsonOutcome::kSkipped;
+  values[10] = CStringGetTextDatum(outcome_label(d.outcome));
+  return HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
+}
+
+// The batch statements, with generic plans.
+struct ImportPlans {
+  SPIPlanPtr insert_events;
+  SPIPlanPtr insert_rewards;
+};
+
+SPIPlanPtr prepare_generic(const char* query, int nargs, Oid* types) {
+  SPIPlanPtr plan = SPI_prepare_cursor(query, nargs, types, CURSOR_OPT_GENERIC_PLAN);
+  if (plan == nullptr)
+    elog(ERROR, "pz: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+  return plan;
+}
+
+ImportPlans kept_plans;
+Oid kept_plans_type = InvalidOid;  // the row type the kept plans were made for
+
+SPIPlanPtr keep(SPIPlanPtr plan) {
+  SPI_keepplan(plan);
+  return plan;
+}
+
+// Prepared once per backend, again if the extension (and its row type) was recreated.
+void prepare_plans(Oid row_type, ImportPlans* plans) {
+  if (kept_plans_type == row_type) {
+    *plans = kept_plans;
+    return;
+  }
+  if (kept_plans_type != InvalidOid) {
+    SPI_freeplan(kept_plans.insert_events);
+    SPI_freeplan(kept_plans.insert_rewards);
+    kept_plans_type = InvalidOid;
+  }
+  Oid event_types[2] = {get_array_type(row_type), INT4OID};
+  // Explicit columns: columns added later (nullable) take their defaults. An
+  // id already logged is left alone here and compared afterwards.
+  plans->insert_events = keep(prepare_generic(
+      "INSERT INTO pz.events (event_id, loop_id, created_at, context, actions, ranking, "
+      "probabilities, "
+      "                       scores, chosen_action, model_version, active, activated_at, "
+      "baseline, "
+      "                       joined_at, reward, outcome) "
+      "SELECT u.event_id, $2, coalesce(u.created_at, now()), u.context, u.actions, u.ranking, "
+      "       u.probabilities, array_fill(NULL::float8, ARRAY[cardinality(u.ranking)]), "
+      "u.ranking[1], 0, "
+      "       u.active, CASE WHEN u.active THEN coalesce(u.created_at, now()) END, u.baseline, "
+      "       now(), u.reward, u.outcome "
+      "  FROM unnest($1) u "
+      "ON CONFLICT (event_id) DO NOTHING "
+      "RETURNING event_id",
+      2, event_types));
+  Oid reward_types[4] = {UUIDARRAYOID, TIMESTAMPTZARRAYOID, FLOAT8ARRAYOID, INT4ARRAYOID};
+  plans->insert_rewards =
+      keep(prepare_generic("INSERT INTO pz.rewards (event_id, received_at, value, slot) SELECT * "
+                           "FROM unnest($1, $2, $3, $4)",
+                           4, reward_types));
+  kept_plans = *plans;
+  kept_plans_type = row_type;
+}
+
+// Inserts the rows whose id is not logged yet; returns how many, and their
+// ids in `inserted` (allocated in the current memory context).
+uint64 insert_events(const ImportPlans& plans, ArrayType* rows, int32 loop_id,
+                     pg_uuid_t** inserted) {
+  Datum args[2] = {PointerGetDatum(rows), Int32GetDatum(loop_id)};
+  if (SPI_execute_plan(plans.insert_events, args, nullptr, false, 0) != SPI_OK_INSERT_RETURNING)
+    elog(ERROR, "pz: inserting the imported events failed");
+  uint64 count = SPI_processed;
+  *inserted = static_cast<pg_uuid_t*>(palloc(sizeof(pg_uuid_t) * (count > 0 ? count : 1)));
+  for (uint64 i = 0; i < count; ++i) {
+    bool is_null;
+    (*inserted)[i] =
+        *DatumGetUUIDP(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &is_null));
+  }
+  SPI_freetuptable(SPI_tuptable);
+  return count;
+}
+
+// For rows whose id was already logged: the line of the first one that
+// differs from the logged event, or 0 when each is identical.
+int64 first_different(ArrayType* rows, int32 loop_id) {
+  Oid types[2] = {get_array_type(ARR_ELEMTYPE(rows)), INT4OID};
+  Datum args[2] = {PointerGetDatum(rows), Int32GetDatum(loop_id)};
+  if (SPI_execute_with_args(
+          "SELECT u.line FROM unnest($1) u JOIN pz.events e ON e.event_id = u.event_id "
+          " WHERE NOT (e.loop_id = $2 AND (u.created_at IS NULL OR e.created_at = u.created_at) "
+          "       AND e.context = u.context AND e.actions = u.actions AND e.ranking = u.ranking "
+          "       AND e.probabilities = u.probabilities AND e.chosen_action = u.ranking[1] "
+          "       AND e.active = u.active AND e.baseline IS NOT DISTINCT FROM u.baseline "
+          "       AND e.outcome = u.outcome AND e.reward IS NOT DISTINCT FROM u.reward) "
+          " ORDER BY u.line LIMIT 1",
+          2, types, args, nullptr, true, 1) != SPI_OK_SELECT)
+    elog(ERROR, "pz: comparing with logged events failed");
+  bool is_null;
+  int64 line =
+      SPI_processed == 0
+          ? 0
+          : DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null));
+  SPI_freetuptable(SPI_tuptable);
+  return line;
+}
+
+void insert_rewards(const ImportPlans& plans, const std::vector<PendingLine>& batch, size_t size) {
+  std::vector<Datum> ids, times, values, slots;
+  std::vector<bool> slot_nulls;
+  for (size_t i = 0; i < size; ++i) {
+    const PendingLine& pending = batch[i];
+    if (pending.duplicate) continue;
+    for (const DsjsonReward& reward : pending.decision.rewards) {
+      pg_uuid_t* uuid = static_cast<pg_uuid_t*>(palloc(sizeof(pg_uuid_t)));
+      memcpy(uuid->data, pending.decision.event_id.data(), UUID_LEN);
+      ids.push_back(UUIDPGetDatum(uuid));
+      times.push_back(TimestampTzGetDatum(pending.decision.has_timestamp
+                                              ? pending.decision.timestamp_us - kPostgresEpochUs
+                                              : GetCurrentTransactionStartTimestamp()));
+      values.push_back(Float8GetDatum(reward.value));
+      slots.push_back(Int32GetDatum(reward.slot));
+      slot_nulls.push_back(reward.slot == 0);
+    }
+  }
+  if (ids.empty()) return;
+  int count = static_cast<int>(ids.size());
+  int dims[1] = {count};
+  int lbs[1] = {1};
+  bool* nulls = static_cast<bool*>(palloc(sizeof(bool) * count));
+  for (int i = 0; i < count; ++i) nulls[i] = slot_nulls[i];
+  Datum args[4] = {
+      PointerGetDatum(construct_array(ids.data(), count, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR)),
+      PointerGetDatum(construct_array(times.data(), count, TIMESTAMPTZOID, sizeof(TimestampTz),
+                                      true, TYPALIGN_DOUBLE)),
+      PointerGetDatum(construct_array(values.data(), count, FLOAT8OID, sizeof(float8),
+                                      FLOAT8PASSBYVAL, TYPALIGN_DOUBLE)),
+      PointerGetDatum(construct_md_array(slots.data(), nulls, 1, dims, lbs, INT4OID, sizeof(int32),
+                                         true, TYPALIGN_INT))};
+  if (SPI_execute_plan(plans.insert_rewards, args, nullptr, false, 0) != SPI_OK_INSERT)
+    elog(ERROR, "pz: inserting the imported rewards failed");
+}
+
+void store_model(const ImportLoop& loop, int64 version, int64 examples, const std::string& blob,
+                 const std::string& metrics) {
+  bytea* weights = static_cast<bytea*>(palloc(VARHDRSZ + blob.size()));
+  SET_VARSIZE(weights, VARHDRSZ + blob.size());
+  memcpy(VARDATA(weights), blob.data(), blob.size());
+  Oid types[6] = {INT4OID, INT8OID, INT8OID, BYTEAOID, TEXTOID, INT4OID};
+  Datum args[6] = {Int32GetDatum(loop.loop_id),
+                   Int64GetDatum(version),
+                   Int64GetDatum(examples),
+                   PointerGetDatum(weights),
+                   CStringGetTextDatum(metrics.c_str()),
+                   Int32GetDatum(loop.models_kept)};
+  // As a training step stores its model: the new version, current, older ones pruned.
+  if (SPI_execute_with_args(
+          "WITH stored AS (INSERT INTO pz.models (loop_id, version, examples, weights, metrics) "
+          "                VALUES ($1, $2, $3, $4, $5::jsonb)), "
+          "     current AS (UPDATE pz.loops SET model_version = $2, updated_at = now() WHERE "
+          "loop_id = $1) "
+          "DELETE FROM pz.models WHERE loop_id = $1 AND version <= $2 - $6",
+          6, types, args, nullptr, false, 0) != SPI_OK_DELETE)
+    elog(ERROR, "pz: storing the model failed");
+}
+
+// ---- C++ side ----
+
+class Importer {
+ public:
+  Importer(const ImportLoop& loop, Oid row_type, TupleDesc row_desc, MemoryContext batch_context,
+           const ImportPlans& plans)
+      : loop_(loop),
+        row_type_(row_type),
+        row_desc_(row_desc),
+        batch_context_(batch_context),
+        plans_(plans) {
+    settings_ = parse_loop_settings(loop.settings_json);
+    if (loop.weights != nullptr) {
+      std::string_view blob(VARDATA_ANY(loop.weights), VARSIZE_ANY_EXHDR(loop.weights));
+      model_ = std::make_unique<Model>(deserialize_model(blob, settings_.space, settings_.learner));
+    } else {
+      model_ = std::make_unique<Model>(settings_.space, settings_.learner);
+    }
+    batch_.resize(kBatchLines);
+  }
+
+  void add_line(int64_t line_number, std::string_view text);
+  void flush();
+  ImportCounts finish();
+
+ private:
+  void learn(const PendingLine& pending);
+
+  const ImportLoop& loop_;
+  Oid row_type_;
+  TupleDesc row_desc_;
+  MemoryContext batch_context_;  // the jsonb and rows of one batch
+  ImportPlans plans_;
+  LoopSettings settings_;
+  std::unique_ptr<Model> model_;
+  std::vector<PendingLine> batch_;
+  size_t batch_size_ = 0;
+  // Event ids seen in this text: the hash of their line and its number.
+  std::unordered_map<std::string, std::pair<size_t, int64_t>> seen_;
+  ImportCounts counts_;
+  FeatureSet context_features_;
+  FeatureSet action_features_;
+};
+
+void Importer::add_line(int64_t line_number, std::string_view text) {
+  ++counts_.lines;
+  PendingLine& pending = batch_[batch_size_];
+  pending.line_number = line_number;
+  pending.duplicate = false;
+  try {
+    read_dsjson_line(text, pending.decision);
+  } catch (const DsjsonError& error) {
+    bad_line(line_number, error.field(), error.what());
+  }
+  std::string key(reinterpret_cast<const char*>(pending.decision.event_id.data()), UUID_LEN);
+  size_t hash = std::hash<std::string_view>()(text);
+  auto [earlier, first] = seen_.try_emplace(std::move(key), hash, line_number);
+  if (!first) {
+    if (earlier->second.first != hash)
+      throw SqlError(
+          ERRCODE_UNIQUE_VIOLATION,
+          "event " + uuid_to_text(pending.decision.event_id) + " of line " +
+              std::to_string(line_number) + " is already on line " +
+              std::to_string(earlier->second.second) + ", with other content",
+          "An EventId can be imported once; a line identical to one already imported is skipped.");
+    ++counts_.duplicates;
+    return;
+  }
+  if (++batch_size_ == kBatchLines) flush();
+}
+
+void Importer::learn(const PendingLine& pending) {
+  const DsjsonDecision& d = pending.decision;
+  try {
+    featurize_decision(d, context_features_, action_features_);
+  } catch (const InputError& error) {
+    bad_line(pending.line_number, "c", error.what());
+  }
+  model_->learn(context_features_, action_features_, d.reward ? *d.reward : loop_.default_reward,
+                d.probabilities[0]);
+  ++counts_.learned;
+}
+
+void Importer::flush() {
+  if (batch_size_ == 0) return;
+  size_t size = batch_size_;
+  batch_size_ = 0;
+  std::vector<Datum> rows(size);
+  pg_uuid_t* inserted_ids = nullptr;
+  uint64 inserted = 0;
+  MemoryContext caller = nullptr;
+  pg_call([&] {
+    caller = MemoryContextSwitchTo(batch_context_);
+    for (size_t i = 0; i < size; ++i) {
+      batch_[i].context = jsonb_from_tokens(batch_[i].decision.context);
+      batch_[i].actions = jsonb_from_tokens(batch_[i].decision.actions);
+      rows[i] = event_row(row_desc_, batch_[i], loop_.default_reward);
+    }
+    inserted = insert_events(
+        plans_,
+        construct_array(rows.data(), static_cast<int>(size), row_type_, -1, false, TYPALIGN_DOUBLE),
+        loop_.loop_id, &inserted_ids);
+  });
+  if (inserted < size) {
+    // Some ids were logged already: identical lines are skipped, others refused.
+    std::unordered_set<std::string> fresh;
+    for (uint64 i = 0; i < inserted; ++i)
+      fresh.emplace(reinterpret_cast<const char*>(inserted_ids[i].data), UUID_LEN);
+    std::vector<Datum> logged;
+    for (size_t i = 0; i < size; ++i) {
+      std::string id(reinterpret_cast<const char*>(batch_[i].decision.event_id.data()), UUID_LEN);
+      batch_[i].duplicate = fresh.count(id) == 0;
+      if (batch_[i].duplicate) logged.push_back(rows[i]);
+    }
+    int64 conflict = 0;
+    pg_call([&] {
+      conflict = first_different(construct_array(logged.data(), static_cast<int>(logged.size()),
+                                                 row_type_, -1, false, TYPALIGN_DOUBLE),
+                                 loop_.loop_id);
+    });
+    for (size_t i = 0; i < size && conflict != 0; ++i)
+      if (batch_[i].line_number == conflict)
+        throw SqlError(
+            ERRCODE_UNIQUE_VIOLATION,
+            "event " + uuid_to_text(batch_[i].decision.event_id) + " of line " +
+                std::to_string(conflict) + " is already logged, with other content",
+            "An EventId can be imported once; a line identical to the logged event is skipped.");
+  }
+  for (size_t i = 0; i < size; ++i) {
+    if (batch_[i].duplicate) {
+      ++counts_.duplicates;
+      continue;
+    }
+    const DsjsonDecision& d = batch_[i].decision;
+    ++counts_.imported;
+    counts_.rewards += static_cast<int64_t>(d.rewards.size());
+    if (d.outcome == DsjsonOutcome::kRewarded)
+      ++counts_.rewarded;
+    else if (d.outcome == DsjsonOutcome::kDefaulted)
+      ++counts_.defaulted;
+    else
+      ++counts_.skipped;
+  }
+  pg_call([&] { insert_rewards(plans_, batch_, size); });
+  // In line order, as the trainer learns in event order.
+  for (size_t i = 0; i < size; ++i)
+    if (!batch_[i].duplicate && batch_[i].decision.outcome != DsjsonOutcome::kSkipped)
+      learn(batch_[i]);
+  pg_call([&] {
+    MemoryContextSwitchTo(caller);
+    MemoryContextReset(batch_context_);
+  });
+}
+
+ImportCounts Importer::finish() {
+  flush();
+  counts_.model_version = loop_.model_version;
+  if (counts_.learned > 0) {
+    counts_.model_version = loop_.max_version + 1;
+    std::string blob = serialize_model(*model_);
+    nlohmann::json metrics = {{"imported_dsjson", counts_.learned}, {"learned", counts_.learned}};
+    pg_call([&] {
+      store_model(loop_, counts_.model_version, static_cast<int64>(model_->examples()), blob,
+                  metrics.dump());
+    });
+    bump_loops_generation_at_commit();
+  }
+  return counts_;
+}
+
+std::string counts_json(const ImportCounts& counts) {
+  nlohmann::json json = {{"lines", counts.lines},
+                         {"imported", counts.imported},
+                         {"skipped_duplicates", counts.duplicates},
+                         {"rewarded", counts.rewarded},
+                         {"defaulted", counts.defaulted},
+                         {"skipped", counts.skipped},
+                         {"rewards", counts.rewards},
+                         {"learned", counts.learned},
+                         {"model_version", counts.model_version}};
+  return json.dump();
+}
+
+}  // namespace
+}  // namespace pz::pg
+
+PZ_SQL_FUNCTION(pz_import_dsjson) {
+  text* loop_name = nullptr;
+  text* dsjson = nullptr;
+  pg_call([&] {
+    if (!PG_ARGISNULL(0)) loop_name = PG_GETARG_TEXT_PP(0);
+    if (!PG_ARGISNULL(1)) dsjson = PG_GETARG_TEXT_PP(1);
+  });
+  if (loop_name == nullptr) throw SqlError(ERRCODE_NULL_VALUE_NOT_ALLOWED, "loop must not be null");
+  if (dsjson == nullptr) throw SqlError(ERRCODE_NULL_VALUE_NOT_ALLOWED, "dsjson must not be null");
+
+  ImportLoop loop;
+  ImportPlans plans;
+  Oid row_type = InvalidOid;
+  TupleDesc row_desc = nullptr;
+  MemoryContext batch_context = nullptr;
+  pg_call([&] {
+    MemoryContext caller = CurrentMemoryContext;
+    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "pz: SPI_connect failed");
+    read_loop(loop_name, &loop, caller);
+    row_type = DatumGetObjectId(DirectFunctionCall1(regtypein, CStringGetDatum("pz.dsjson_event")));
+    row_desc = lookup_rowtype_tupdesc_copy(row_type, -1);
+    prepare_plans(row_type, &plans);
+    // Blocks of at most 256 kB: malloc keeps them for the next batch instead
+    // of unmapping them (and faulting the pages in again).
+    batch_context =
+        AllocSetContextCreate(CurrentMemoryContext, "pz dsjson batch", ALLOCSET_DEFAULT_MINSIZE,
+                              ALLOCSET_DEFAULT_INITSIZE, 64 * 1024);
+  });
+  Importer importer(loop, row_type, row_desc, batch_context, plans);
+  std::string_view text(VARDATA_ANY(dsjson), VARSIZE_ANY_EXHDR(dsjson));
+  int64_t line_number = 0;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(start, end - start);
+    ++line_number;
+    start = end + 1;
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t'))
+      line.remove_suffix(1);
+    while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
+    if (line.empty()) continue;
+    if ((line_number & 1023) == 0) pg_call([] { CHECK_FOR_INTERRUPTS(); });
+    importer.add_line(line_number, line);
+  }
+  ImportCounts counts = importer.finish();
+  std::string json = counts_json(counts);
+  Datum result = 0;
+  pg_call([&] {
+    SPI_finish();
+    result = DirectFunctionCall1(jsonb_in, CStringGetDatum(json.c_str()));
+  });
+  return result;
+}
