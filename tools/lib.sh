@@ -96,7 +96,7 @@ start_cluster() {
 postgres_readable_copy() {
   local copy="$PZ_CLUSTER_DIR/checkout"
   mkdir -p "$copy"
-  for path in "$@"; do cp -r "$PZ_ROOT/$path" "$copy/"; done
+  for path in "$@"; do (cd "$PZ_ROOT" && cp -r --parents "$path" "$copy/"); done
   chmod -R a+rX "$copy"
   echo "$copy"
 }

@@ -47,7 +47,7 @@ if wanted regress; then
   runuser -u postgres -- mkdir "$outdir"
   tests=${PZ_REGRESS:-$(cd "$PZ_ROOT/sql" && ls [0-9]*_*.sql | sed 's/\.sql$//')}
   status=0
-  inputdir=$(postgres_readable_copy sql expected)
+  inputdir=$(postgres_readable_copy sql expected tests/data)
   runuser -u postgres -- "$PG_HOME/lib/pgxs/src/test/regress/pg_regress" \
     --inputdir="$inputdir" --outputdir="$outdir" --bindir="$PG_BIN" \
     --host="$PGHOST" --port="$PGPORT" --user=postgres --dbname=pz_regression \

@@ -363,6 +363,17 @@ void insert_rewards(const ImportPlans& plans, const std::vector<PendingLine>& ba
     elog(ERROR, "pz: inserting the imported rewards failed");
 }
 
+// Adds the imported (already joined) events to the loop's counters, as a
+// training step adds what it joined: pz.loop_status reads them.
+void count_imported(const ImportLoop& loop, int64 rewarded, int64 defaulted, int64 skipped) {
+  Oid types[4] = {INT4OID, INT8OID, INT8OID, INT8OID};
+  Datum args[4] = {Int32GetDatum(loop.loop_id), Int64GetDatum(rewarded), Int64GetDatum(defaulted),
+                   Int64GetDatum(skipped)};
+  if (SPI_execute_with_args("SELECT pz.record_training_step($1, $2, $3, $4, 0, 0, '{}', '{}', '{}')", 4, types,
+                            args, nullptr, false, 0) != SPI_OK_SELECT)
+    elog(ERROR, "pz: counting the imported events failed");
+}
+
 void store_model(const ImportLoop& loop, int64 version, int64 examples, const std::string& blob,
                  const std::string& metrics) {
   bytea* weights = static_cast<bytea*>(palloc(VARHDRSZ + blob.size()));
@@ -542,6 +553,7 @@ void Importer::flush() {
 
 ImportCounts Importer::finish() {
   flush();
+  pg_call([&] { count_imported(loop_, counts_.rewarded, counts_.defaulted, counts_.skipped); });
   counts_.model_version = loop_.model_version;
   if (counts_.learned > 0) {
     counts_.model_version = loop_.max_version + 1;
