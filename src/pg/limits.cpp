@@ -46,6 +46,11 @@ void check_document_size(const char* what, size_t bytes) {
                      " bytes per document; send fewer or smaller items, or have a superuser raise it.");
 }
 
+void check_rank_document_sizes(size_t context_bytes, size_t actions_bytes) {
+  check_document_size("context", context_bytes);
+  check_document_size("actions", actions_bytes);
+}
+
 }  // namespace pz::pg
 
 // pz.check_model_memory(bits integer): the setting check of bits.

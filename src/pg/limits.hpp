@@ -17,4 +17,7 @@ void check_model_memory(int bits, const char* loop);
 // superuser exceeds pz.max_document_bytes; `what` names the argument.
 void check_document_size(const char* what, size_t bytes);
 
+// Both documents of a rank call: its context and its candidate actions.
+void check_rank_document_sizes(size_t context_bytes, size_t actions_bytes);
+
 }  // namespace pz::pg

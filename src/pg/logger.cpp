@@ -14,6 +14,7 @@
 #include "pg/gucs.hpp"
 #include "pg/log_queue.hpp"
 #include "pg/postgres.hpp"
+#include "pg/worker_registration.hpp"
 
 extern "C" {
 #include "commands/extension.h"
@@ -195,18 +196,7 @@ void on_exit_detach(int, Datum) { detach_logger(); }
 
 }  // namespace
 
-void register_logger() {
-  BackgroundWorker worker;
-  std::memset(&worker, 0, sizeof worker);
-  worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-  worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-  worker.bgw_restart_time = kRestartSeconds;
-  snprintf(worker.bgw_library_name, BGW_MAXLEN, "pz");
-  snprintf(worker.bgw_function_name, BGW_MAXLEN, "pz_logger_main");
-  snprintf(worker.bgw_name, BGW_MAXLEN, "pz logger");
-  snprintf(worker.bgw_type, BGW_MAXLEN, "pz logger");
-  RegisterBackgroundWorker(&worker);
-}
+void register_logger() { register_pz_worker("pz_logger_main", "pz logger", kRestartSeconds); }
 
 }  // namespace pz::pg
 

@@ -75,8 +75,7 @@ PZ_SQL_FUNCTION(pz_rank_rows) {
   check_loop_and_context(args.loop, args.context);
   // No viable item (an empty array, or array_agg over nothing): no ranking, nothing logged.
   if (args.actions == nullptr) return static_cast<Datum>(0);
-  check_document_size("context", VARSIZE(args.context));
-  check_document_size("actions", VARSIZE(args.actions));
+  check_rank_document_sizes(VARSIZE(args.context), VARSIZE(args.actions));
 
   FeatureSet context;
   RankOptions options = read_context_and_options(args.context, args.options, context);

@@ -27,6 +27,7 @@
 #include "pg/retention.hpp"
 #include "pg/schema_version.hpp"
 #include "pg/trainer.hpp"
+#include "pg/worker_registration.hpp"
 
 extern "C" {
 #include "commands/extension.h"
@@ -335,20 +336,7 @@ bool run_round_guarded() {
 
 }  // namespace
 
-void register_worker() {
-  BackgroundWorker worker;
-  std::memset(&worker, 0, sizeof worker);
-  worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-  worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-  worker.bgw_restart_time = kRestartSeconds;
-  snprintf(worker.bgw_library_name, BGW_MAXLEN, "pz");
-  snprintf(worker.bgw_function_name, BGW_MAXLEN, "pz_trainer_main");
-  snprintf(worker.bgw_name, BGW_MAXLEN, "pz trainer");
-  snprintf(worker.bgw_type, BGW_MAXLEN, "pz trainer");
-  worker.bgw_main_arg = Datum(0);
-  worker.bgw_notify_pid = 0;
-  RegisterBackgroundWorker(&worker);
-}
+void register_worker() { register_pz_worker("pz_trainer_main", "pz trainer", kRestartSeconds); }
 
 }  // namespace pz::pg
 
