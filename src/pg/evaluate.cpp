@@ -283,7 +283,7 @@ void Replay::add_fixed(const LoggedEvent& event, const std::vector<Candidate>& c
                           expected_prediction(range_, greedy, reference_scores_),
                           logged_prediction});
 
-  reference_->learn(context_, actions_[chosen], event.reward, event.probability);
+  reference_->learn(context_, actions_[chosen], event.reward, event.probability, actions_.size());
 }
 
 double Replay::add_arm(ArmState& state, const LoggedEvent& event,
@@ -310,7 +310,7 @@ double Replay::add_arm(ArmState& state, const LoggedEvent& event,
   state.estimator.add(outcome);
   const double term = doubly_robust_term(outcome, request_.estimator.max_weight);
   if (state.arm->compare_to_first) state.difference.add(first_term - term);
-  model.learn(*context, (*actions)[chosen], event.reward, event.probability);
+  model.learn(*context, (*actions)[chosen], event.reward, event.probability, actions->size());
   return term;
 }
 
