@@ -72,7 +72,7 @@ Model warmed_model(const Workload& workload) {
   for (int i = 0; i < 2000; ++i) {
     const FeatureSet& context = workload.contexts[rng.next_u64() % workload.contexts.size()];
     const FeatureSet& action = workload.actions[rng.next_u64() % workload.actions.size()];
-    model.learn(context, action, rng.next_double() < 0.1 ? 1.0 : 0.0, 0.1);
+    model.learn(context, action, rng.next_double() < 0.1 ? 1.0 : 0.0, 0.1, 10);
   }
   return model;
 }
@@ -215,7 +215,7 @@ void BM_LearnExamples(benchmark::State& state) {
   for (auto _ : state) {
     const LoggedExample& example = log[next++ % log.size()];
     model.learn(workload.contexts[example.context], workload.actions[example.chosen],
-                example.reward, example.probability);
+                example.reward, example.probability, 10);
   }
   state.SetItemsProcessed(state.iterations());
   state.counters["examples_per_second"] =

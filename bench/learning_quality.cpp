@@ -268,7 +268,7 @@ Averages simulate(long rounds, uint64_t seed, const LearnerSettings& learner) {
     if (batch.size() == kBatchSize || round + 1 == rounds) {
       for (const LoggedDecision& logged : batch) {
         model.learn(logged.context, shop.item_features[logged.item], logged.reward,
-                    logged.probability);
+                    logged.probability, kCandidatesPerRound);
       }
       batch.clear();
     }

@@ -141,28 +141,34 @@ void Model::score_all(const FeatureSet& context, const std::vector<FeatureSet>& 
 // One step of importance-weighted squared loss with VW's default update
 // (adaptive, normalized, invariant): first the per-feature state and the
 // sensitivity of the prediction to the step, then the safe step itself.
+double Model::importance_weight(double probability, size_t action_count) const {
+  // Counted as if this event were already learned, as learn() counts it.
+  const double events = static_cast<double>(examples_) + 1.0;
+  const double actions = action_count_sum_ + static_cast<double>(action_count);
+  return (1.0 / probability) * events / actions;
+}
+
 void Model::learn(const FeatureSet& context, const FeatureSet& chosen_action, double reward,
-                  double probability) {
+                  double probability, size_t action_count) {
   if (use_ != ModelUse::kLearning) throw std::logic_error("a scoring-only model cannot learn");
   if (!(probability > 0.0 && probability <= 1.0)) {
     throw InputError("the probability of a logged action must be in (0, 1], got " +
                      std::to_string(probability));
   }
   if (!std::isfinite(reward)) throw InputError("a reward must be a finite number");
+  if (action_count == 0) throw InputError("an event must offer at least one action");
 
   const double prediction = score(context, chosen_action);
+  // 1 / probability divided by the mean number of actions per event (VW's
+  // mtr weight): without it an event of K actions would weigh about K
+  // examples and every step would jump to the label.
+  const double importance = importance_weight(probability, action_count);
   ++examples_;
-  inverse_probability_sum_ += 1.0 / probability;
+  action_count_sum_ += static_cast<double>(action_count);
   if (prediction == reward) return;  // no loss, no update (and no normalizer change), as in VW
 
   const uint32_t mask = space_.mask();
   const double power_t = settings_.power_t;
-  // 1 / probability, divided by its running mean. The mean of 1/p over logged
-  // actions is the number of actions per event, so this is VW's mtr weight
-  // 1 / (p * average actions per event): without it an event of K actions
-  // would weigh about K examples and every step would jump to the label.
-  const double importance =
-      (1.0 / probability) * static_cast<double>(examples_) / inverse_probability_sum_;
   const double residual = reward - prediction;
   const double squared_gradient = 4.0 * residual * residual * importance;
   float* weights = weights_.data();

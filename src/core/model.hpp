@@ -45,11 +45,15 @@ class Model {
                  std::vector<double>& scores) const;
 
   // Learns the logged action's reward with importance weight 1 / probability
-  // (divided by the running mean of 1 / probability, i.e. the typical number
-  // of actions per event, as VW's mtr does).
-  // probability in (0, 1]; reward finite. Throws std::logic_error on a scoring-only model.
+  // divided by the running mean number of actions per event (`action_count`
+  // is how many actions the event offered), as VW's mtr does.
+  // probability in (0, 1]; reward finite; action_count >= 1. Throws
+  // std::logic_error on a scoring-only model.
   void learn(const FeatureSet& context, const FeatureSet& chosen_action, double reward,
-             double probability);
+             double probability, size_t action_count);
+  // The importance weight learn() gives an action logged with `probability`
+  // in an event of `action_count` actions, given the events learned so far.
+  double importance_weight(double probability, size_t action_count) const;
 
   uint64_t examples() const;
   // What this object owns: a model over borrowed weights owns none of them.
@@ -85,9 +89,11 @@ class Model {
   // squared feature norms.
   double total_weight_ = 0.0;
   double normalized_sum_norm_x_ = 0.0;
-  // Sum of 1 / probability over all examples: its mean is the expected number
-  // of actions per event, by which importance weights are divided.
-  double inverse_probability_sum_ = 0.0;
+  // Sum over all examples of the number of actions offered: divided by
+  // examples_, the mean number of actions per event, by which importance
+  // weights are divided. A count, not 1/p, so one improbable draw cannot
+  // inflate it (format version 1 kept the sum of 1/p: see model_format.cpp).
+  double action_count_sum_ = 0.0;
 };
 
 }  // namespace pz

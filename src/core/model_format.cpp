@@ -10,15 +10,21 @@
 // Layout (all little-endian):
 //   magic "PZMODEL\0" | u32 format version | u32 bits | u32 flags
 //   | u64 feature-space fingerprint | u64 examples
-//   | f64 total weight | f64 normalized sum of norms | f64 sum of 1/probability
+//   | f64 total weight | f64 normalized sum of norms | f64 normalizer sum
 //   | u64 entry count
 //   | entries: u32 index, f32 weight[, f32 squared gradients, f32 scale]
 //   | u64 checksum of every byte before it
+// The normalizer sum is, from version 2, the number of actions summed over the
+// events learned. Version 1 stored the sum of 1/probability of the logged
+// actions instead; it is read as the sum of actions (its expected value, as
+// E[1/p] over a policy's draws is the number of actions), so a version-1 model
+// keeps learning at the scale it had and is written back as version 2.
 namespace pz {
 namespace {
 
 constexpr std::string_view kMagic{"PZMODEL\0", 8};
-constexpr uint32_t kFormatVersion = 1;
+constexpr uint32_t kFormatVersion = 2;
+constexpr uint32_t kOldestReadableVersion = 1;
 constexpr uint32_t kHasAdaptiveState = 1;
 constexpr size_t kHeaderSize = 8 + 4 + 4 + 4 + 8 + 8 + 8 + 8 + 8 + 8;
 constexpr size_t kChecksumSize = 8;
@@ -55,7 +61,7 @@ std::string serialize_model(const Model& model) {
   append_u64(out, model.examples_);
   append_f64(out, model.total_weight_);
   append_f64(out, model.normalized_sum_norm_x_);
-  append_f64(out, model.inverse_probability_sum_);
+  append_f64(out, model.action_count_sum_);
   append_u64(out, entry_count);
   for (Eigen::Index i = 0; i < size; ++i) {
     if (!stored[i]) continue;
@@ -89,9 +95,9 @@ CheckedBlob check_blob(std::string_view blob, const FeatureSpace& expected) {
     refuse("truncated (" + std::to_string(blob.size()) + " bytes)");
   }
   const uint32_t version = load_u32(bytes + 8);
-  if (version != kFormatVersion) {
-    refuse("unknown format version " + std::to_string(version) + " (this build reads version " +
-           std::to_string(kFormatVersion) + ")");
+  if (version < kOldestReadableVersion || version > kFormatVersion) {
+    refuse("unknown format version " + std::to_string(version) + " (this build reads versions " +
+           std::to_string(kOldestReadableVersion) + " to " + std::to_string(kFormatVersion) + ")");
   }
   const size_t body_size = blob.size() - kChecksumSize;
   if (checksum(blob.substr(0, body_size)) != load_u64(bytes + body_size)) {
@@ -146,7 +152,10 @@ Model deserialize_model(std::string_view blob, const FeatureSpace& expected,
   model.examples_ = load_u64(checked.bytes + 28);
   model.total_weight_ = load_f64(checked.bytes + 36);
   model.normalized_sum_norm_x_ = load_f64(checked.bytes + 44);
-  model.inverse_probability_sum_ = load_f64(checked.bytes + 52);
+  // Version 1's sum of 1/probability stands for the sum of actions (see the top).
+  const double normalizer_sum = load_f64(checked.bytes + 52);
+  if (!std::isfinite(normalizer_sum) || normalizer_sum < 0.0) refuse("invalid normalizer state");
+  model.action_count_sum_ = normalizer_sum;
   const bool keep_state = checked.with_state && use == ModelUse::kLearning;
   for_each_entry(checked, model.weights_.size(),
                  [&](uint32_t index, float weight, const unsigned char* entry) {

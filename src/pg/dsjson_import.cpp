@@ -476,7 +476,7 @@ void Importer::learn(const PendingLine& pending) {
     bad_line(pending.line_number, "c", error.what());
   }
   model_->learn(context_features_, action_features_, d.reward ? *d.reward : loop_.default_reward,
-                d.probabilities[0]);
+                d.probabilities[0], d.action_ids.size());
   ++counts_.learned;
 }
 

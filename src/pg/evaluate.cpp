@@ -106,6 +106,7 @@ struct ArmState {
   std::unique_ptr<Model> model;
   OffPolicyEstimator estimator;
   RunningMean difference;  // DR term of the first arm minus this arm's
+  RunningMean improvement;  // this arm's DR term minus the logged reward
   ArmFeatures features;
   std::vector<double> scores;
 };
@@ -224,6 +225,7 @@ Replay::Replay(const EvaluationRequest& request)
                              std::make_unique<Model>(arm.settings.space, arm.settings.learner),
                              OffPolicyEstimator(request.estimator),
                              RunningMean{},
+                             RunningMean{},
                              features_for(arm),
                              {}});
   }
@@ -283,7 +285,7 @@ void Replay::add_fixed(const LoggedEvent& event, const std::vector<Candidate>& c
                           expected_prediction(range_, greedy, reference_scores_),
                           logged_prediction});
 
-  reference_->learn(context_, actions_[chosen], event.reward, event.probability);
+  reference_->learn(context_, actions_[chosen], event.reward, event.probability, actions_.size());
 }
 
 double Replay::add_arm(ArmState& state, const LoggedEvent& event,
@@ -310,7 +312,8 @@ double Replay::add_arm(ArmState& state, const LoggedEvent& event,
   state.estimator.add(outcome);
   const double term = doubly_robust_term(outcome, request_.estimator.max_weight);
   if (state.arm->compare_to_first) state.difference.add(first_term - term);
-  model.learn(*context, (*actions)[chosen], event.reward, event.probability);
+  if (state.arm->compare_to_online) state.improvement.add(term - event.reward);
+  model.learn(*context, (*actions)[chosen], event.reward, event.probability, actions->size());
   return term;
 }
 
@@ -332,6 +335,8 @@ std::vector<EvaluationRow> Replay::rows() const {
     add_all(state.arm->name, state.estimator);
     if (state.arm->compare_to_first)
       rows.push_back({state.arm->name, "dr_difference", state.difference.estimate(z)});
+    if (state.arm->compare_to_online)
+      rows.push_back({state.arm->name, "dr_improvement", state.improvement.estimate(z)});
   }
   return rows;
 }

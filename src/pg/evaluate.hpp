@@ -31,6 +31,9 @@ struct ReplayArm {
   // Also report the event-by-event DR difference "first arm minus this one"
   // (a paired interval: much tighter than comparing two intervals).
   bool compare_to_first = false;
+  // Also report "dr_improvement": this arm's DR term minus the logged reward,
+  // event by event, i.e. its gain over the online policy (paired interval).
+  bool compare_to_online = false;
 };
 
 struct EvaluationRequest {
@@ -49,7 +52,7 @@ struct EvaluationRequest {
 
 struct EvaluationRow {
   std::string policy;
-  std::string estimator;  // average, ips, snips, dr, dr_difference
+  std::string estimator;  // average, ips, snips, dr, dr_difference, dr_improvement
   Estimate estimate;
 };
 

@@ -46,7 +46,7 @@ void read_arguments(FunctionCallInfo fcinfo, EvaluateArguments* args) {
   args->max_weight = PG_GETARG_FLOAT8(7);
 }
 
-// [{"name", "settings", "ablations": [{"side", "namespace", "key"}], "compare"}]
+// [{"name", "settings", "ablations": [{"side", "namespace", "key"}], "compare", "compare_online"}]
 std::vector<ReplayArm> parse_arms(const char* text) {
   Json arms = Json::parse(text);
   if (!arms.is_array()) throw InputError("arms must be a JSON array");
@@ -56,6 +56,7 @@ std::vector<ReplayArm> parse_arms(const char* text) {
     arm.name = item.at("name").get<std::string>();
     arm.settings = parse_loop_settings(item.at("settings").dump());
     arm.compare_to_first = item.value("compare", false);
+    arm.compare_to_online = item.value("compare_online", false);
     if (item.contains("ablations")) {
       for (const Json& ablation : item.at("ablations")) {
         arm.ablations.push_back({ablation.at("side").get<std::string>() == "context",

@@ -342,7 +342,7 @@ Outcome learn_event(Model& model, const DueEvent& event, double default_reward, 
   for (const Candidate& candidate : candidates) {
     if (candidate.id != event.chosen_action) continue;
     featurize_action(event.actions, candidate, action);
-    model.learn(context, action, outcome.reward, event.probability);
+    model.learn(context, action, outcome.reward, event.probability, candidates.size());
     return outcome;
   }
   throw SqlError(ERRCODE_DATA_CORRUPTED, "the chosen action of a logged event is not among its actions");

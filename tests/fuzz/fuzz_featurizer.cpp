@@ -27,6 +27,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   pz::add_action_id(action, text.substr(0, 8));
   double score = model.score(context, action);
-  if (score == score) model.learn(context, action, 0.5, 0.25);  // NaN scores must not arise
+  if (score == score) model.learn(context, action, 0.5, 0.25, 4);  // NaN scores must not arise
   return 0;
 }

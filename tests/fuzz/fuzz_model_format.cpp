@@ -38,7 +38,7 @@ const std::string& real_body() {
   static const std::string body = [] {
     pz::Model model(kSpace, pz::LearnerSettings{});
     for (uint32_t i = 0; i < 20; ++i)
-      model.learn(one_feature_set("user", i), one_feature_set("item", i * 7), (i % 3) / 2.0, 0.5);
+      model.learn(one_feature_set("user", i), one_feature_set("item", i * 7), (i % 3) / 2.0, 0.5, 2);
     std::string blob = pz::serialize_model(model);
     return blob.substr(0, blob.size() - 8);
   }();

@@ -65,7 +65,7 @@ TEST(Model, ConvergesOnALinearProblem) {
   Rng rng(1);
   for (int i = 0; i < 20000; ++i) {
     const LinearExample example = draw_linear_example(rng);
-    model.learn(example.context, example.action, example.truth, 1.0);
+    model.learn(example.context, example.action, example.truth, 1.0, 1);
   }
   double total_error = 0.0;
   const int tests = 500;
@@ -88,10 +88,10 @@ TEST(Model, InteractionsLearnPerSegmentPreferences) {
     if (!with_interactions) space.interactions = Interactions::none();
     Model model(space, LearnerSettings{});
     for (int i = 0; i < 500; ++i) {
-      model.learn(u1, a, 1.0, 0.5);
-      model.learn(u1, b, 0.0, 0.5);
-      model.learn(u2, a, 0.0, 0.5);
-      model.learn(u2, b, 1.0, 0.5);
+      model.learn(u1, a, 1.0, 0.5, 2);
+      model.learn(u1, b, 0.0, 0.5, 2);
+      model.learn(u2, a, 0.0, 0.5, 2);
+      model.learn(u2, b, 1.0, 0.5, 2);
     }
     const bool separates =
         model.score(u1, a) > model.score(u1, b) && model.score(u2, b) > model.score(u2, a);
@@ -108,7 +108,7 @@ TEST(Model, ScoreAllMatchesScore) {
   const FeatureSet context = features_of(R"({"user": {"segment": "s"}, "device": "mobile"})");
   std::vector<FeatureSet> actions = {action_of("a", R"({"item": {"p": 2}})"), action_of("b", "{}"),
                                      action_of("c", R"({"item": {"p": 3, "k": "x"}})")};
-  for (int i = 0; i < 30; ++i) model.learn(context, actions[i % 3], (i % 3) * 0.5, 0.4);
+  for (int i = 0; i < 30; ++i) model.learn(context, actions[i % 3], (i % 3) * 0.5, 0.4, 3);
   std::vector<double> scores;
   model.score_all(context, actions, scores);
   ASSERT_EQ(scores.size(), actions.size());
@@ -123,8 +123,8 @@ TEST(Model, ImportanceWeightingGivesTheWeightedMean) {
   const FeatureSet action = action_of("only", "{}");
   Model model(linear_space(), LearnerSettings{});
   for (int i = 0; i < 4000; ++i) {
-    model.learn(context, action, 1.0, 0.5);
-    model.learn(context, action, 0.0, 1.0);
+    model.learn(context, action, 1.0, 0.5, 2);
+    model.learn(context, action, 0.0, 1.0, 1);
   }
   EXPECT_NEAR(model.score(context, action), 2.0 / 3.0, 0.05);
 }
@@ -135,14 +135,14 @@ TEST(Model, LowerProbabilityMovesFurtherButNeverOvershoots) {
   Model certain(FeatureSpace{}, LearnerSettings{});
   Model rare(FeatureSpace{}, LearnerSettings{});
   Model very_rare(FeatureSpace{}, LearnerSettings{});
-  // Weights are relative to the mean of 1/p seen so far: first a history of p = 1.
+  // Weights are relative to the mean number of actions: the same history for all.
   for (Model* model : {&certain, &rare, &very_rare}) {
     for (int i = 0; i < 10; ++i)
-      model->learn(features_of(R"({"user": {"a": "y"}})"), action_of("b", "{}"), 0.5, 1.0);
+      model->learn(features_of(R"({"user": {"a": "y"}})"), action_of("b", "{}"), 0.5, 1.0, 2);
   }
-  certain.learn(context, action, 1.0, 1.0);
-  rare.learn(context, action, 1.0, 0.1);
-  very_rare.learn(context, action, 1.0, 1e-6);
+  certain.learn(context, action, 1.0, 1.0, 2);
+  rare.learn(context, action, 1.0, 0.1, 2);
+  very_rare.learn(context, action, 1.0, 1e-6, 2);
   EXPECT_GT(certain.score(context, action), 0.0);
   EXPECT_GT(rare.score(context, action), certain.score(context, action));
   EXPECT_GT(very_rare.score(context, action), rare.score(context, action));
@@ -157,7 +157,7 @@ TEST(Model, IdenticalExamplesGiveIdenticalModels) {
     Rng local(5);
     for (int i = 0; i < 300; ++i) {
       const LinearExample example = draw_linear_example(local);
-      model->learn(example.context, example.action, example.truth, 0.2 + 0.8 * local.next_double());
+      model->learn(example.context, example.action, example.truth, 0.2 + 0.8 * local.next_double(), 5);
     }
   }
   EXPECT_EQ(serialize_model(a), serialize_model(b));
@@ -173,8 +173,8 @@ TEST(Model, L2KeepsWeightsSmaller) {
   Model plain(FeatureSpace{}, LearnerSettings{});
   Model shrunk(FeatureSpace{}, regularized);
   for (int i = 0; i < 50; ++i) {
-    plain.learn(context, action, 1.0, 1.0);
-    shrunk.learn(context, action, 1.0, 1.0);
+    plain.learn(context, action, 1.0, 1.0, 1);
+    shrunk.learn(context, action, 1.0, 1.0, 1);
   }
   EXPECT_GT(shrunk.score(context, action), 0.1);
   EXPECT_LT(shrunk.score(context, action), plain.score(context, action));
@@ -187,7 +187,7 @@ TEST(Model, OtherPowerTStillLearns) {
   Rng rng(3);
   for (int i = 0; i < 20000; ++i) {
     const LinearExample example = draw_linear_example(rng);
-    model.learn(example.context, example.action, example.truth, 1.0);
+    model.learn(example.context, example.action, example.truth, 1.0, 1);
   }
   double total_error = 0.0;
   for (int i = 0; i < 200; ++i) {
@@ -201,11 +201,12 @@ TEST(Model, RejectsInvalidExamples) {
   Model model(FeatureSpace{}, LearnerSettings{});
   const FeatureSet context = features_of(R"({"u": {"a": 1}})");
   const FeatureSet action = action_of("a", "{}");
-  EXPECT_THROW(model.learn(context, action, 1.0, 0.0), InputError);
-  EXPECT_THROW(model.learn(context, action, 1.0, 1.5), InputError);
-  EXPECT_THROW(model.learn(context, action, 1.0, std::nan("")), InputError);
-  EXPECT_THROW(model.learn(context, action, std::nan(""), 0.5), InputError);
-  EXPECT_THROW(model.learn(context, action, HUGE_VAL, 0.5), InputError);
+  EXPECT_THROW(model.learn(context, action, 1.0, 0.0, 2), InputError);
+  EXPECT_THROW(model.learn(context, action, 1.0, 1.5, 2), InputError);
+  EXPECT_THROW(model.learn(context, action, 1.0, std::nan(""), 2), InputError);
+  EXPECT_THROW(model.learn(context, action, std::nan(""), 0.5, 2), InputError);
+  EXPECT_THROW(model.learn(context, action, HUGE_VAL, 0.5, 2), InputError);
+  EXPECT_THROW(model.learn(context, action, 1.0, 0.5, 0), InputError);
   EXPECT_EQ(model.examples(), 0u);
 }
 
@@ -213,7 +214,7 @@ TEST(Model, ScoringModelCannotLearnAndIsSmaller) {
   Model learning(FeatureSpace{}, LearnerSettings{}, ModelUse::kLearning);
   Model scoring(FeatureSpace{}, LearnerSettings{}, ModelUse::kScoring);
   EXPECT_EQ(scoring.use(), ModelUse::kScoring);
-  EXPECT_THROW(scoring.learn(features_of("{}"), action_of("a", "{}"), 1.0, 1.0), std::logic_error);
+  EXPECT_THROW(scoring.learn(features_of("{}"), action_of("a", "{}"), 1.0, 1.0, 1), std::logic_error);
   EXPECT_GE(learning.memory_bytes(), 3 * (size_t{1} << 18) * sizeof(float));
   EXPECT_LT(scoring.memory_bytes(), (size_t{1} << 18) * sizeof(float) + 4096);
 }

@@ -38,7 +38,7 @@ std::vector<Example> examples(uint64_t seed, int count) {
 }
 
 void learn_all(Model& model, const std::vector<Example>& batch) {
-  for (const Example& e : batch) model.learn(e.context, e.action, e.reward, e.probability);
+  for (const Example& e : batch) model.learn(e.context, e.action, e.reward, e.probability, 5);
 }
 
 Model trained_model(int count, int bits = 18) {
@@ -138,13 +138,15 @@ TEST(ModelFormat, WrongMagicIsNamed) {
 
 TEST(ModelFormat, UnknownVersionIsNamed) {
   std::string blob = serialize_model(Model(FeatureSpace{}, LearnerSettings{}));
-  blob[8] = 2;
+  blob[8] = 3;
   try {
     deserialize_model(blob, FeatureSpace{}, LearnerSettings{});
-    FAIL() << "accepted version 2";
+    FAIL() << "accepted version 3";
   } catch (const ModelFormatError& error) {
-    EXPECT_NE(std::string(error.what()).find("version 2"), std::string::npos) << error.what();
+    EXPECT_NE(std::string(error.what()).find("version 3"), std::string::npos) << error.what();
   }
+  blob[8] = 0;
+  EXPECT_THROW(deserialize_model(blob, FeatureSpace{}, LearnerSettings{}), ModelFormatError);
 }
 
 TEST(ModelFormat, OtherFeatureSpaceIsRefused) {
@@ -231,7 +233,7 @@ TEST(ModelFormat, BorrowedWeightsCannotLearn) {
   space.bits = 10;
   Model view = Model::over_weights(space, weights.data(), 0);
   const Example example = examples(15, 1).front();
-  EXPECT_THROW(view.learn(example.context, example.action, 1.0, 0.5), std::logic_error);
+  EXPECT_THROW(view.learn(example.context, example.action, 1.0, 0.5, 2), std::logic_error);
   EXPECT_EQ(weights, std::vector<float>(size_t{1} << 10, 0.0f));
   space.bits = 40;
   EXPECT_THROW(Model::over_weights(space, weights.data(), 0), InputError);
