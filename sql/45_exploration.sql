@@ -60,7 +60,7 @@ SELECT count(*) AS events,
   FROM pz.events WHERE event_id IN (SELECT md5('explorer' || i)::uuid FROM generate_series(401, 600) i);
 
 -- exploration 0.3 for one decision: the best gets 0.8, each other 0.1.
-SELECT action_id, rank, round(probability::numeric, 6) AS probability
+SELECT action_id, round(probability::numeric, 6) AS probability
   FROM pz_rank('explorer', '{"user": {"segment": "budget"}}',
                '[{"id": "apple", "features": {"kind": "fruit"}},
                  {"id": "brick", "features": {"kind": "stone"}},
