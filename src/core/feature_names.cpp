@@ -1,5 +1,8 @@
 #include "feature_names.hpp"
 
+#include <algorithm>
+#include <cmath>
+
 #include "model.hpp"
 
 namespace pz {
@@ -117,6 +120,29 @@ std::vector<Contribution> explain_score(const Model& model, const FeatureSet& co
                        interaction(context_names.at(c).name, action_names.at(a).name), value});
   });
   return terms;
+}
+
+std::vector<Contribution> top_contributions(std::vector<Contribution> terms, size_t top) {
+  std::vector<Contribution> shown{{"constant", "bias", 0.0}};
+  std::vector<Contribution> features;
+  for (Contribution& term : terms) {
+    if (term.space == "constant" && term.feature == "bias")
+      shown[0].value += term.value;
+    else
+      features.push_back(std::move(term));
+  }
+  std::stable_sort(features.begin(), features.end(), [](const Contribution& a, const Contribution& b) {
+    return std::fabs(a.value) > std::fabs(b.value);
+  });
+  const size_t kept = std::min(top, features.size());
+  for (size_t i = 0; i < kept; ++i) shown.push_back(std::move(features[i]));
+  if (kept < features.size()) {
+    double rest = 0.0;
+    for (size_t i = kept; i < features.size(); ++i) rest += features[i].value;
+    const size_t more = features.size() - kept;
+    shown.push_back({"other", std::to_string(more) + (more == 1 ? " more feature" : " more features"), rest});
+  }
+  return shown;
 }
 
 }  // namespace pz

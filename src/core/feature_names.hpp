@@ -71,4 +71,10 @@ std::vector<Contribution> explain_score(const class Model& model, const FeatureS
                                         const FeatureNames& context_names, const FeatureSet& action,
                                         const FeatureNames& action_names);
 
+// What an explanation shows of one action's terms: the bias first (always,
+// 0 when untrained), then the `top` others by absolute value, largest first,
+// then when any are left their sum as one row (namespace "other", feature
+// "N more features"). The rows still add up to the score.
+std::vector<Contribution> top_contributions(std::vector<Contribution> terms, size_t top);
+
 }  // namespace pz

@@ -71,3 +71,26 @@ TEST(FeatureNames, ContributionsAddUpToTheScoreWithReadableNames) {
 
 }  // namespace
 }  // namespace pz
+
+namespace pz {
+namespace {
+
+TEST(FeatureNames, TopContributionsKeepTheBiasTheLargestAndTheRestSummed) {
+  std::vector<Contribution> terms{{"a", "a=1", 0.1}, {"constant", "bias", 0.5}, {"b", "b=2", -0.4},
+                                  {"c", "c=3", 0.2},  {"d", "d=4", 0.05}};
+  const std::vector<Contribution> shown = top_contributions(terms, 2);
+  ASSERT_EQ(shown.size(), 4u);
+  EXPECT_EQ(shown[0].feature, "bias");
+  EXPECT_EQ(shown[1].feature, "b=2");
+  EXPECT_EQ(shown[2].feature, "c=3");
+  EXPECT_EQ(shown[3].space, "other");
+  EXPECT_EQ(shown[3].feature, "2 more features");
+  EXPECT_NEAR(shown[3].value, 0.15, 1e-12);
+  EXPECT_EQ(top_contributions(terms, 10).size(), 5u);  // all shown: no "other"
+  const std::vector<Contribution> none = top_contributions({}, 3);
+  ASSERT_EQ(none.size(), 1u);  // an untrained model's bias, 0
+  EXPECT_EQ(none[0].value, 0.0);
+}
+
+}  // namespace
+}  // namespace pz
