@@ -97,7 +97,8 @@ void NamingFeatureBuilder::null_value() {
 
 void add_named_action_id(FeatureSet& set, FeatureNames& names, std::string_view action_id) {
   add_action_id(set, action_id);
-  names.push_back({std::string(kActionIdNamespace), std::string(kActionIdNamespace) + "=" + std::string(action_id)});
+  names.push_back({std::string(kActionIdNamespace),
+                   std::string(kActionIdNamespace) + "=" + std::string(action_id)});
 }
 
 std::vector<Contribution> explain_score(const Model& model, const FeatureSet& context,
@@ -131,16 +132,18 @@ std::vector<Contribution> top_contributions(std::vector<Contribution> terms, siz
     else
       features.push_back(std::move(term));
   }
-  std::stable_sort(features.begin(), features.end(), [](const Contribution& a, const Contribution& b) {
-    return std::fabs(a.value) > std::fabs(b.value);
-  });
+  std::stable_sort(features.begin(), features.end(),
+                   [](const Contribution& a, const Contribution& b) {
+                     return std::fabs(a.value) > std::fabs(b.value);
+                   });
   const size_t kept = std::min(top, features.size());
   for (size_t i = 0; i < kept; ++i) shown.push_back(std::move(features[i]));
   if (kept < features.size()) {
     double rest = 0.0;
     for (size_t i = kept; i < features.size(); ++i) rest += features[i].value;
     const size_t more = features.size() - kept;
-    shown.push_back({"other", std::to_string(more) + (more == 1 ? " more feature" : " more features"), rest});
+    shown.push_back(
+        {"other", std::to_string(more) + (more == 1 ? " more feature" : " more features"), rest});
   }
   return shown;
 }

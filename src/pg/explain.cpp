@@ -37,20 +37,25 @@ void read_arguments(FunctionCallInfo fcinfo, ExplainArguments* args) {
   Datum* ids;
   bool* id_nulls;
   int count;
-  deconstruct_array(PG_GETARG_ARRAYTYPE_P(4), TEXTOID, -1, false, TYPALIGN_INT, &ids, &id_nulls, &count);
+  deconstruct_array(PG_GETARG_ARRAYTYPE_P(4), TEXTOID, -1, false, TYPALIGN_INT, &ids, &id_nulls,
+                    &count);
   for (int i = 0; i < count; ++i)
     if (!id_nulls[i]) args->ranking.push_back(TextDatumGetCString(ids[i]));
   args->top = PG_GETARG_INT32(5);
 }
 
-void emit_rows(FunctionCallInfo fcinfo, const std::string& action_id, const std::vector<Contribution>& rows) {
+void emit_rows(FunctionCallInfo fcinfo, const std::string& action_id,
+               const std::vector<Contribution>& rows) {
   ReturnSetInfo* result = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
   for (const Contribution& row : rows) {
     Datum values[4];
     bool nulls[4] = {false, false, false, false};
-    values[0] = PointerGetDatum(cstring_to_text_with_len(action_id.data(), static_cast<int>(action_id.size())));
-    values[1] = PointerGetDatum(cstring_to_text_with_len(row.space.data(), static_cast<int>(row.space.size())));
-    values[2] = PointerGetDatum(cstring_to_text_with_len(row.feature.data(), static_cast<int>(row.feature.size())));
+    values[0] = PointerGetDatum(
+        cstring_to_text_with_len(action_id.data(), static_cast<int>(action_id.size())));
+    values[1] = PointerGetDatum(
+        cstring_to_text_with_len(row.space.data(), static_cast<int>(row.space.size())));
+    values[2] = PointerGetDatum(
+        cstring_to_text_with_len(row.feature.data(), static_cast<int>(row.feature.size())));
     values[3] = Float8GetDatum(row.value);
     tuplestore_putvalues(result->setResult, result->setDesc, values, nulls);
   }
@@ -71,10 +76,11 @@ PZ_SQL_FUNCTION(pz_explain_scores) {
                       std::string_view(VARDATA_ANY(args.weights), VARSIZE_ANY_EXHDR(args.weights)),
                       settings.space, settings.learner, ModelUse::kScoring));
   } catch (const ModelFormatError& error) {
-    throw SqlError(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
-                   std::string("the model version that decided this event cannot be read: ") + error.what(),
-                   "The loop's feature space (bits, interactions) changed since; explain events decided "
-                   "under the current settings.");
+    throw SqlError(
+        ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+        std::string("the model version that decided this event cannot be read: ") + error.what(),
+        "The loop's feature space (bits, interactions) changed since; explain events decided "
+        "under the current settings.");
   }
 
   FeatureSet context;

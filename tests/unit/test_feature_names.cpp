@@ -30,11 +30,12 @@ TEST(FeatureNames, SameFeaturesAsTheHashingBuilderWithNames) {
   const Named named = named_of(json);
   const FeatureSet plain = testing::features_of(json);
   ASSERT_EQ(named.set.size(), plain.size());
-  for (size_t i = 0; i < plain.size(); ++i) EXPECT_EQ(named.set.features()[i].hash, plain.features()[i].hash);
+  for (size_t i = 0; i < plain.size(); ++i)
+    EXPECT_EQ(named.set.features()[i].hash, plain.features()[i].hash);
   ASSERT_EQ(named.names.size(), plain.size());
-  const std::vector<std::string> expected{"user.segment=budget", "user.geo.city=Lyon", "user.age", "user.vip",
-                                          "user.tags=new",       "user.tags=eu",       "user.xs[0]", "user.xs[2]",
-                                          "device=mobile",       "price"};
+  const std::vector<std::string> expected{
+      "user.segment=budget", "user.geo.city=Lyon", "user.age",   "user.vip",      "user.tags=new",
+      "user.tags=eu",        "user.xs[0]",         "user.xs[2]", "device=mobile", "price"};
   for (size_t i = 0; i < expected.size(); ++i) EXPECT_EQ(named.names[i].name, expected[i]) << i;
   EXPECT_EQ(named.names[0].space, "user");
   EXPECT_EQ(named.names[8].space, "device");
@@ -76,8 +77,11 @@ namespace pz {
 namespace {
 
 TEST(FeatureNames, TopContributionsKeepTheBiasTheLargestAndTheRestSummed) {
-  std::vector<Contribution> terms{{"a", "a=1", 0.1}, {"constant", "bias", 0.5}, {"b", "b=2", -0.4},
-                                  {"c", "c=3", 0.2},  {"d", "d=4", 0.05}};
+  std::vector<Contribution> terms{{"a", "a=1", 0.1},
+                                  {"constant", "bias", 0.5},
+                                  {"b", "b=2", -0.4},
+                                  {"c", "c=3", 0.2},
+                                  {"d", "d=4", 0.05}};
   const std::vector<Contribution> shown = top_contributions(terms, 2);
   ASSERT_EQ(shown.size(), 4u);
   EXPECT_EQ(shown[0].feature, "bias");
