@@ -130,6 +130,36 @@ double Model::score(const FeatureSet& context, const FeatureSet& action) const {
   return context_score(context) + action_score(context, action);
 }
 
+// The same walk as visit_all_features, with the indexes of the features.
+void Model::visit_terms(const FeatureSet& context, const FeatureSet& action,
+                        const std::function<void(int32_t, int32_t, double)>& term) const {
+  const float* weights = weight_data();
+  const uint32_t mask = space_.mask();
+  const std::vector<Feature>& context_features = context.features();
+  const std::vector<Feature>& action_features = action.features();
+  // Products in float, as score() forms them, so the terms add up to it.
+  term(-1, -1, double{weights[kBiasHash & mask] * 1.0f});
+  for (size_t c = 0; c < context_features.size(); ++c)
+    term(static_cast<int32_t>(c), -1,
+         double{weights[context_features[c].hash & mask] * context_features[c].value});
+  for (size_t a = 0; a < action_features.size(); ++a)
+    term(-1, static_cast<int32_t>(a),
+         double{weights[action_features[a].hash & mask] * action_features[a].value});
+  for (const NamespaceSpan& action_span : action.namespaces()) {
+    for (const NamespaceSpan& context_span : context.namespaces()) {
+      if (!space_.interactions.applies(context_span.namespace_hash, action_span.namespace_hash)) continue;
+      for (uint32_t c = context_span.begin; c < context_span.end; ++c) {
+        const Feature& left = context_features[c];
+        for (uint32_t a = action_span.begin; a < action_span.end; ++a) {
+          const Feature& right = action_features[a];
+          term(static_cast<int32_t>(c), static_cast<int32_t>(a),
+               double{weights[interaction_hash(left.hash, right.hash) & mask] * (left.value * right.value)});
+        }
+      }
+    }
+  }
+}
+
 void Model::score_all(const FeatureSet& context, const std::vector<FeatureSet>& actions,
                       std::vector<double>& scores) const {
   const double shared = context_score(context);

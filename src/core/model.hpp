@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,6 +44,12 @@ class Model {
   // Same for many actions; the context's own part is computed once.
   void score_all(const FeatureSet& context, const std::vector<FeatureSet>& actions,
                  std::vector<double>& scores) const;
+
+  // Each term of score(context, action) in turn: (context feature index, action
+  // feature index, weight x value); -1 for no feature on that side, both -1
+  // for the bias. For explanations: slower than score().
+  void visit_terms(const FeatureSet& context, const FeatureSet& action,
+                   const std::function<void(int32_t, int32_t, double)>& term) const;
 
   // Learns the logged action's reward with importance weight 1 / probability
   // divided by the running mean number of actions per event (`action_count`

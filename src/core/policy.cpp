@@ -123,6 +123,10 @@ std::vector<double> action_probabilities(const ExplorationSettings& settings,
   throw InputError("unknown exploration algorithm");
 }
 
+bool is_exploration(const std::vector<double>& scores, uint32_t shown) {
+  return scores.at(shown) < find_best(scores).score;
+}
+
 Decision decide(const ExplorationSettings& settings, const std::vector<double>& scores,
                 uint64_t examples_seen, uint64_t seed) {
   Decision decision;

@@ -29,6 +29,10 @@ std::vector<double> action_probabilities(const ExplorationSettings& settings,
                                          const std::vector<double>& scores,
                                          uint64_t examples_seen);
 
+// Whether showing `shown` first is an exploration: its score is below the
+// best (an action tied for the best is the model's best).
+bool is_exploration(const std::vector<double>& scores, uint32_t shown);
+
 struct Decision {
   std::vector<double> probabilities;  // by action index, as given
   std::vector<uint32_t> ranking;      // action indexes; ranking[0] was drawn from probabilities

@@ -22,10 +22,10 @@ namespace {
 // The one list of the columns an event is written with, and their types.
 constexpr const char* kColumnList =
     "event_id, loop_id, created_at, context, actions, ranking, probabilities, scores, "
-    "chosen_action, model_version, active, activated_at, baseline, subject_hash";
+    "chosen_action, model_version, active, activated_at, baseline, subject_hash, explored";
 Oid column_types[kEventColumns] = {UUIDOID,        INT4OID,        TIMESTAMPTZOID, JSONBOID, JSONBOID,
                                    TEXTARRAYOID,   FLOAT8ARRAYOID, FLOAT8ARRAYOID, TEXTOID,  INT8OID,
-                                   BOOLOID,        TIMESTAMPTZOID, TEXTOID,        BYTEAOID};
+                                   BOOLOID,        TIMESTAMPTZOID, TEXTOID,        BYTEAOID, BOOLOID};
 
 // A rank call whose queue stays full waits this long before writing itself.
 constexpr long kFullWaitMs = 500;
@@ -95,6 +95,7 @@ void build_event_row(const EventRecord& record, EventRow* row) {
   }
   values[13] = PointerGetDatum(record.subject_hash);
   if (record.subject_hash == nullptr) row->nulls[13] = 'n';
+  values[14] = BoolGetDatum(is_exploration(*record.scores, decision.ranking[0]));
 }
 
 void connect_spi() {
@@ -105,7 +106,7 @@ void insert_row(const EventRow& row) {
   connect_spi();
   if (insert_plan == nullptr) {
     char* query = psprintf("INSERT INTO pz.events (%s) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
-                           "$10, $11, $12, $13, $14)",
+                           "$10, $11, $12, $13, $14, $15)",
                            kColumnList);
     insert_plan = prepare_kept_plan(query, kEventColumns, column_types);
   }
@@ -280,7 +281,7 @@ QueuedWrite write_queued_row(const EventRow& row) {
     // A loop dropped while its events were queued takes them with it, and so
     // does a subject forgotten after its event was made.
     char* query = psprintf("INSERT INTO pz.events (%s) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
-                           "$11, $12, $13, $14 WHERE EXISTS (SELECT FROM pz.loops WHERE loop_id = $2) "
+                           "$11, $12, $13, $14, $15 WHERE EXISTS (SELECT FROM pz.loops WHERE loop_id = $2) "
                            "AND NOT EXISTS (SELECT FROM pz.forgotten_subjects f "
                            "                WHERE f.subject_hash = $14 AND f.forgotten_at >= $3) "
                            "ON CONFLICT (event_id) DO NOTHING",

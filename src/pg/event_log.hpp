@@ -41,7 +41,7 @@ void insert_event(const EventRecord& record);
 
 // --- The logger's side (PostgreSQL side: may ereport).
 
-constexpr int kEventColumns = 14;
+constexpr int kEventColumns = 15;
 
 // The values of one pz.events row, as the INSERT takes them.
 struct EventRow {

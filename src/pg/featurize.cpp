@@ -25,4 +25,25 @@ void featurize_action(JsonTokens actions, const Candidate& candidate, FeatureSet
   add_action_id(out, candidate.id);
 }
 
+void featurize_context_named(JsonTokens context, FeatureSet& out, FeatureNames& names) {
+  TokenCursor cursor(context);
+  if (cursor.peek().kind != TokenKind::kBeginObject)
+    throw InputError(std::string("context must be a JSON object, not ") + json_type_name(cursor.peek()));
+  NamingFeatureBuilder builder(out, names);
+  cursor.replay_value(builder);
+}
+
+void featurize_action_named(JsonTokens actions, const Candidate& candidate, FeatureSet& out,
+                            FeatureNames& names) {
+  out.clear();
+  names.clear();
+  if (candidate.has_features) {
+    NamingFeatureBuilder builder(out, names);
+    TokenCursor cursor(actions);
+    cursor.seek(candidate.features_token);
+    cursor.replay_value(builder);
+  }
+  add_named_action_id(out, names, candidate.id);
+}
+
 }  // namespace pz::pg

@@ -42,6 +42,16 @@ pg_uuid_t new_event_id(const RankOptions& options) {
   return id;
 }
 
+// The loop's policy, or with options.exploration an epsilon-greedy one with
+// that epsilon for this decision only (0: the model's best, with certainty).
+ExplorationSettings decision_policy(const ExplorationSettings& loop, const RankOptions& options) {
+  if (!options.has_exploration) return loop;
+  ExplorationSettings policy = loop;
+  policy.algorithm = Algorithm::kEpsilonGreedy;
+  policy.epsilon = options.exploration;
+  return policy;
+}
+
 // Apprentice mode shows the application's own choice (the baseline, else the
 // first action given) and logs it as chosen with certainty.
 void follow_baseline(const std::vector<Candidate>& candidates, const RankOptions& options,
@@ -109,7 +119,7 @@ RankOutcome decide_and_log(const RankInput& input,
   loop.model->score_all(*input.context_features, *input.actions, outcome.scores);
 
   outcome.event_id = new_event_id(options);
-  outcome.decision = decide(loop.settings.exploration, outcome.scores, loop.model->examples(),
+  outcome.decision = decide(decision_policy(loop.settings.exploration, options), outcome.scores, loop.model->examples(),
                             seed_from_bytes(outcome.event_id.data, UUID_LEN));
   if (loop.apprentice) follow_baseline(*input.candidates, options, outcome.decision);
 

@@ -48,6 +48,19 @@ void read_subject(TokenCursor& cursor, RankOptions& options) {
   cursor.skip_value();
 }
 
+// The epsilon of this decision's epsilon-greedy policy, as the loop setting
+// of the same name bounds it.
+void read_exploration(TokenCursor& cursor, RankOptions& options) {
+  const JsonToken& token = cursor.next();
+  if (token.kind != TokenKind::kNumber)
+    throw InputError(std::string("option \"exploration\" must be a number from 0 to 1, not ") +
+                     json_type_name(token));
+  if (!(token.number >= 0.0 && token.number <= 1.0))
+    throw InputError("option \"exploration\" must be a number from 0 to 1");
+  options.exploration = token.number;
+  options.has_exploration = true;
+}
+
 }  // namespace
 
 RankOptions parse_rank_options(JsonTokens tokens) {
@@ -79,9 +92,11 @@ RankOptions parse_rank_options(JsonTokens tokens) {
       read_excluded(cursor, options);
     } else if (key == "subject") {
       read_subject(cursor, options);
+    } else if (key == "exploration") {
+      read_exploration(cursor, options);
     } else {
       throw InputError("unknown option " + quoted(key) +
-                       " (known options: baseline, deferred, event_id, excluded, learn, subject)");
+                       " (known options: baseline, deferred, event_id, excluded, exploration, learn, subject)");
     }
   }
   return options;

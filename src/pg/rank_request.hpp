@@ -19,6 +19,8 @@ struct RankOptions {
   std::string baseline;
   std::unordered_set<std::string> excluded;
   std::string subject;  // empty: none (its keyed hash is logged, for pz_forget)
+  bool has_exploration = false;  // this decision is epsilon-greedy with this epsilon
+  double exploration = 0.0;
 };
 
 struct Candidate {

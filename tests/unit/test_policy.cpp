@@ -178,3 +178,23 @@ TEST(Decide, HundredThousandActionsAreQuick) {
 
 }  // namespace
 }  // namespace pz
+
+TEST(Policy, ExplorationIsShowingLessThanTheBest) {
+  const std::vector<double> scores{0.2, 0.5, 0.5, 0.1};
+  EXPECT_TRUE(pz::is_exploration(scores, 0));
+  EXPECT_FALSE(pz::is_exploration(scores, 1));
+  EXPECT_FALSE(pz::is_exploration(scores, 2));  // tied for the best
+  EXPECT_TRUE(pz::is_exploration(scores, 3));
+}
+
+TEST(Policy, ZeroEpsilonAlwaysShowsTheBest) {
+  pz::ExplorationSettings greedy;
+  greedy.epsilon = 0.0;
+  const std::vector<double> scores{0.2, 0.7, 0.1};
+  for (uint64_t seed = 0; seed < 200; ++seed) {
+    const pz::Decision decision = pz::decide(greedy, scores, 100, seed);
+    EXPECT_EQ(decision.ranking[0], 1u);
+    EXPECT_EQ(decision.probabilities[1], 1.0);
+    EXPECT_EQ(decision.probabilities[0], 0.0);
+  }
+}
