@@ -71,12 +71,12 @@ CREATE TABLE explained_catalog (id text, category text, price float8, tags text[
 INSERT INTO explained_catalog VALUES ('train', 'toys', 12.5, '{new}'), ('novel', 'books', 8, NULL);
 SELECT count(*) AS ranked FROM pz_rank_rows('explained', '{"user": {"segment": "budget"}, "device": "mobile"}',
                                             ARRAY(SELECT c FROM explained_catalog c ORDER BY id),
-                                            '{"event_id": "00000000-0000-4000-8000-0000000000e1"}');
+                                            '{"event_id": "46000000-0000-4000-8000-0000000000e1"}');
 SELECT l.action_id, abs(sum(x.contribution) - l.score) < 1e-9 AS sums_to_logged_score,
        string_agg(x.feature, ', ' ORDER BY x.feature) FILTER (WHERE x.namespace IN ('category', 'price', 'tags')) AS row_features
   FROM pz.events e, unnest(e.ranking, e.scores) AS l(action_id, score),
        pz_explain(e.event_id, 1000) AS x
- WHERE e.event_id = '00000000-0000-4000-8000-0000000000e1' AND x.action_id = l.action_id
+ WHERE e.event_id = '46000000-0000-4000-8000-0000000000e1' AND x.action_id = l.action_id
  GROUP BY l.action_id, l.score ORDER BY 1;
 
 -- Errors: unknown event (42704), top out of range (22023), the deciding

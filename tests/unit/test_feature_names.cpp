@@ -47,8 +47,8 @@ TEST(FeatureNames, ContributionsAddUpToTheScoreWithReadableNames) {
   const FeatureSet toys = testing::action_of("a", R"({"item": {"category": "toys"}})");
   const FeatureSet books = testing::action_of("b", R"({"item": {"category": "books"}})");
   for (int i = 0; i < 50; ++i) {
-    model.learn(context, toys, 1.0, 0.5);
-    model.learn(context, books, 0.0, 0.5);
+    model.learn(context, toys, 1.0, 0.5, 2);
+    model.learn(context, books, 0.0, 0.5, 2);
   }
   Named named_context = named_of(R"({"user": {"segment": "budget"}})");
   Named action = named_of(R"({"item": {"category": "toys"}})");
