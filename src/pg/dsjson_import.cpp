@@ -374,29 +374,6 @@ void count_imported(const ImportLoop& loop, int64 rewarded, int64 defaulted, int
     elog(ERROR, "pz: counting the imported events failed");
 }
 
-void store_model(const ImportLoop& loop, int64 version, int64 examples, const std::string& blob,
-                 const std::string& metrics) {
-  bytea* weights = static_cast<bytea*>(palloc(VARHDRSZ + blob.size()));
-  SET_VARSIZE(weights, VARHDRSZ + blob.size());
-  memcpy(VARDATA(weights), blob.data(), blob.size());
-  Oid types[6] = {INT4OID, INT8OID, INT8OID, BYTEAOID, TEXTOID, INT4OID};
-  Datum args[6] = {Int32GetDatum(loop.loop_id),
-                   Int64GetDatum(version),
-                   Int64GetDatum(examples),
-                   PointerGetDatum(weights),
-                   CStringGetTextDatum(metrics.c_str()),
-                   Int32GetDatum(loop.models_kept)};
-  // As a training step stores its model: the new version, current, older ones pruned.
-  if (SPI_execute_with_args(
-          "WITH stored AS (INSERT INTO pz.models (loop_id, version, examples, weights, metrics) "
-          "                VALUES ($1, $2, $3, $4, $5::jsonb)), "
-          "     current AS (UPDATE pz.loops SET model_version = $2, updated_at = now() WHERE "
-          "loop_id = $1) "
-          "DELETE FROM pz.models WHERE loop_id = $1 AND version <= $2 - $6",
-          6, types, args, nullptr, false, 0) != SPI_OK_DELETE)
-    elog(ERROR, "pz: storing the model failed");
-}
-
 // ---- C++ side ----
 
 class Importer {
@@ -558,10 +535,11 @@ ImportCounts Importer::finish() {
   if (counts_.learned > 0) {
     counts_.model_version = loop_.max_version + 1;
     std::string blob = serialize_model(*model_);
-    nlohmann::json metrics = {{"imported_dsjson", counts_.learned}, {"learned", counts_.learned}};
+    const std::string metrics =
+        nlohmann::json{{"imported_dsjson", counts_.learned}, {"learned", counts_.learned}}.dump();
     pg_call([&] {
-      store_model(loop_, counts_.model_version, static_cast<int64>(model_->examples()), blob,
-                  metrics.dump());
+      store_model_version(loop_.loop_id, loop_.models_kept, counts_.model_version,
+                          static_cast<int64>(model_->examples()), blob, metrics.c_str());
     });
     bump_loops_generation_at_commit();
   }

@@ -29,4 +29,24 @@ bytea* read_model_weights(int32 loop_id, int64 version, const char* loop_name, M
   return copy;
 }
 
+void store_model_version(int32 loop_id, int32 models_kept, int64 version, int64 examples,
+                         const std::string& blob, const char* metrics) {
+  bytea* weights = static_cast<bytea*>(palloc(VARHDRSZ + blob.size()));
+  SET_VARSIZE(weights, VARHDRSZ + blob.size());
+  memcpy(VARDATA(weights), blob.data(), blob.size());
+  Oid types[6] = {INT4OID, INT8OID, INT8OID, BYTEAOID, TEXTOID, INT4OID};
+  Datum args[6] = {Int32GetDatum(loop_id),   Int64GetDatum(version),     Int64GetDatum(examples),
+                   PointerGetDatum(weights), CStringGetTextDatum(metrics), Int32GetDatum(models_kept)};
+  if (SPI_execute_with_args("INSERT INTO pz.models (loop_id, version, examples, weights, metrics) "
+                            "VALUES ($1, $2, $3, $4, $5::jsonb)",
+                            6, types, args, nullptr, false, 0) != SPI_OK_INSERT)
+    elog(ERROR, "pz: storing the model failed");
+  if (SPI_execute_with_args("UPDATE pz.loops SET model_version = $2, updated_at = now() WHERE loop_id = $1",
+                            6, types, args, nullptr, false, 0) != SPI_OK_UPDATE)
+    elog(ERROR, "pz: making the model current failed");
+  if (SPI_execute_with_args("DELETE FROM pz.models WHERE loop_id = $1 AND version <= $2 - $6",
+                            6, types, args, nullptr, false, 0) != SPI_OK_DELETE)
+    elog(ERROR, "pz: pruning old models failed");
+}
+
 }  // namespace pz::pg

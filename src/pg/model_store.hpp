@@ -1,5 +1,8 @@
-// Reading stored model versions (pz.models), for ranking and for training.
+// Reading and storing model versions (pz.models), for ranking, training and
+// imports.
 #pragma once
+
+#include <string>
 
 #include "pg/postgres.hpp"
 
@@ -9,5 +12,11 @@ namespace pz::pg {
 // side: call it connected to SPI; raises XX001 if that version is missing.
 // Each call reads with a new snapshot, so it sees what committed before it.
 bytea* read_model_weights(int32 loop_id, int64 version, const char* loop_name, MemoryContext into);
+
+// Stores `blob` (a serialized model) as `version` of the loop, makes it the
+// current one and prunes versions older than the last `models_kept`.
+// PostgreSQL side: call it connected to SPI, holding the loop's row.
+void store_model_version(int32 loop_id, int32 models_kept, int64 version, int64 examples,
+                         const std::string& blob, const char* metrics);
 
 }  // namespace pz::pg

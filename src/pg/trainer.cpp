@@ -256,27 +256,6 @@ WrittenOutcomes write_outcomes(const Outcome* outcomes, int count, TimestampTz n
   return written;
 }
 
-void store_model(const LoopForTraining* loop, int64 version, int64 examples, const std::string* blob,
-                 const char* metrics) {
-  bytea* weights = static_cast<bytea*>(palloc(VARHDRSZ + blob->size()));
-  SET_VARSIZE(weights, VARHDRSZ + blob->size());
-  memcpy(VARDATA(weights), blob->data(), blob->size());
-  Oid types[6] = {INT4OID, INT8OID, INT8OID, BYTEAOID, TEXTOID, INT4OID};
-  Datum args[6] = {Int32GetDatum(loop->loop_id), Int64GetDatum(version), Int64GetDatum(examples),
-                   PointerGetDatum(weights),      CStringGetTextDatum(metrics),
-                   Int32GetDatum(loop->models_kept)};
-  if (SPI_execute_with_args("INSERT INTO pz.models (loop_id, version, examples, weights, metrics) "
-                            "VALUES ($1, $2, $3, $4, $5::jsonb)",
-                            6, types, args, nullptr, false, 0) != SPI_OK_INSERT)
-    elog(ERROR, "pz: storing the model failed");
-  if (SPI_execute_with_args("UPDATE pz.loops SET model_version = $2, updated_at = now() WHERE loop_id = $1",
-                            6, types, args, nullptr, false, 0) != SPI_OK_UPDATE)
-    elog(ERROR, "pz: making the model current failed");
-  if (SPI_execute_with_args("DELETE FROM pz.models WHERE loop_id = $1 AND version <= $2 - $6",
-                            6, types, args, nullptr, false, 0) != SPI_OK_DELETE)
-    elog(ERROR, "pz: pruning old models failed");
-}
-
 // The reward of an event from the rewards that came before it was joined.
 std::string reward_expression(std::string_view aggregation) {
   if (aggregation == "sum") return "greatest(-1, least(1, sum(r.value)))";
@@ -514,7 +493,8 @@ TrainCounts run_training(const std::string& loop_name, int64_t max_events, const
     std::string metrics = source.retraining ? retrain_counts_json(counts) : train_counts_json(counts);
     pg_call([&] {
       SPI_cursor_close(portal);
-      store_model(&loop, counts.model_version, counts.examples, &blob, metrics.c_str());
+      store_model_version(loop.loop_id, loop.models_kept, counts.model_version, counts.examples, blob,
+                          metrics.c_str());
     });
     bump_loops_generation_at_commit();
   } else {
