@@ -1,6 +1,8 @@
 #include "settings.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -104,6 +106,23 @@ void read_logging(const Json& settings, Logging& target) {
     reject("logging", requirement);
 }
 
+void read_rewards(const Json& settings, RewardSettings& target) {
+  if (const Json* objective = find(settings, "objective"))
+    target.objective = parse_objective(objective->dump());
+  read_number(settings, "default_reward", -1.0, false, 1.0, "a number from -1 to 1",
+              target.default_reward);
+  if (const Json* aggregation = find(settings, "reward_aggregation")) {
+    static const char* const kChoices[] = {"earliest", "sum", "average", "median", "min", "max"};
+    const bool known =
+        aggregation->is_string() &&
+        std::any_of(std::begin(kChoices), std::end(kChoices), [&](const char* choice) {
+          return aggregation->get_ref<const std::string&>() == choice;
+        });
+    if (!known) reject("reward_aggregation", "one of earliest, sum, average, median, min, max");
+    target.aggregation = aggregation->get<std::string>();
+  }
+}
+
 }  // namespace
 
 LoopSettings parse_loop_settings(std::string_view json_text) {
@@ -132,6 +151,7 @@ LoopSettings parse_loop_settings(std::string_view json_text) {
   read_number(settings, "l2", 0.0, false, kNoLimit, "a number of at least 0", loop.learner.l2);
   read_row_settings(settings, loop.rows);
   read_logging(settings, loop.logging);
+  read_rewards(settings, loop.rewards);
   return loop;
 }
 

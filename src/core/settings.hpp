@@ -9,6 +9,7 @@
 
 #include "features.hpp"
 #include "model.hpp"
+#include "objective.hpp"
 #include "policy.hpp"
 
 namespace pz {
@@ -24,18 +25,28 @@ struct RowSettings {
 // queued in shared memory for the pz logger to write in batches.
 enum class Logging { kTransactional, kBuffered };
 
+// How the rewards of an event become the one it is learned with.
+struct RewardSettings {
+  std::optional<Objective> objective;    // none: every reward counts, whatever its signal
+  double default_reward = 0.0;           // for an event with no reward (none that counts)
+  std::string aggregation = "earliest";  // earliest, sum, average, median, min or max
+};
+
 struct LoopSettings {
   FeatureSpace space;
   LearnerSettings learner;
   ExplorationSettings exploration;
   RowSettings rows;
   Logging logging = Logging::kTransactional;
+  RewardSettings rewards;
 };
 
 // Reads keys exploration, algorithm, temperature, gamma, bits, interactions
 // ("*" wildcards; an array of [context, action] pairs), learning_rate, power_t,
-// l2, action_key, action_features (an array of column names), logging from
-// JSON text; ignores keys it does not use. Missing keys keep the struct defaults. Throws InputError for a wrong type or range.
+// l2, action_key, action_features (an array of column names), logging,
+// objective, default_reward, reward_aggregation from JSON text; ignores keys
+// it does not use. Missing keys keep the struct defaults. Throws InputError
+// for a wrong type or range.
 LoopSettings parse_loop_settings(std::string_view json_text);
 
 }  // namespace pz
