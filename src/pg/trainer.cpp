@@ -9,11 +9,13 @@
 
 #include "core/errors.hpp"
 #include "core/model_format.hpp"
+#include "core/objective.hpp"
 #include "core/settings.hpp"
 #include "pg/featurize.hpp"
 #include "pg/guard.hpp"
 #include "pg/limits.hpp"
 #include "pg/model_store.hpp"
+#include "pg/reward_query.hpp"
 #include "pg/shared_state.hpp"
 
 extern "C" {
@@ -57,6 +59,7 @@ struct DueEvent {
   int64 counted_rewards;  // of those, the ones pz.loop_counters has counted
   char* event_id;
   TimestampTz created_at;
+  char* signal_rewards;  // with an objective: its rewards per signal (JSON), NULL when none named
 };
 
 struct EventBatch {
@@ -199,6 +202,7 @@ void fetch_due_events(Portal portal, MemoryContext batch_context, EventBatch* ba
     event->counted_rewards = DatumGetInt64(SPI_getbinval(tuple, desc, 9, &is_null));
     event->event_id = SPI_getvalue(tuple, desc, 10);
     event->created_at = DatumGetTimestampTz(SPI_getbinval(tuple, desc, 11, &is_null));
+    event->signal_rewards = SPI_getvalue(tuple, desc, 12);
   }
   MemoryContextSwitchTo(spi);
   SPI_freetuptable(SPI_tuptable);
@@ -256,23 +260,15 @@ WrittenOutcomes write_outcomes(const Outcome* outcomes, int count, TimestampTz n
   return written;
 }
 
-// The reward of an event from the rewards that came before it was joined.
-std::string reward_expression(std::string_view aggregation) {
-  if (aggregation == "sum") return "greatest(-1, least(1, sum(r.value)))";
-  if (aggregation == "average") return "avg(r.value)";
-  if (aggregation == "median") return "percentile_cont(0.5) WITHIN GROUP (ORDER BY r.value)";
-  if (aggregation == "min") return "min(r.value)";
-  if (aggregation == "max") return "max(r.value)";
-  return "(array_agg(r.value ORDER BY r.received_at, r.reward_id))[1]";
-}
-
 // The due events in event order, read straight from the pending index
 // (loop_id, created_at, event_id): see plan_like_a_queue(). A reward received
 // after the step began is late, as pz.loop_status counts it, even if its
 // transaction committed in time for this query. $5: rewards_counted_through.
-std::string due_events_query(std::string_view aggregation) {
+// With an objective, also each event's rewards per signal (see reward_query.hpp).
+std::string due_events_query(std::string_view aggregation, bool by_signal) {
   return "SELECT e.ctid, e.context, e.actions, e.chosen_action, e.probabilities[1], e.active, "
-         "       w.reward, w.rewards, w.counted, e.event_id, e.created_at "
+         "       w.reward, w.rewards, w.counted, e.event_id, e.created_at, " +
+         (by_signal ? signal_rewards_subquery(aggregation, "e.event_id", "$3") : std::string("NULL::text")) +
          "  FROM pz.events e "
          "  LEFT JOIN LATERAL (SELECT " + reward_expression(aggregation) + " AS reward, "
          "         count(*) AS rewards, count(*) FILTER (WHERE r.reward_id <= $5) AS counted "
@@ -288,7 +284,7 @@ std::string due_events_query(std::string_view aggregation) {
 // the reward it was joined with (has_reward is true for every one).
 std::string kept_events_query() {
   return "SELECT e.ctid, e.context, e.actions, e.chosen_action, e.probabilities[1], true, "
-         "       e.reward, 0::int8, 0::int8, e.event_id, e.created_at "
+         "       e.reward, 0::int8, 0::int8, e.event_id, e.created_at, NULL::text "
          "  FROM pz.events e "
          " WHERE e.loop_id = $1 AND e.outcome IN ('rewarded', 'defaulted') AND e.created_at >= $6 "
          " ORDER BY e.created_at, e.event_id "
@@ -325,6 +321,16 @@ Outcome learn_event(Model& model, const DueEvent& event, double default_reward, 
     return outcome;
   }
   throw SqlError(ERRCODE_DATA_CORRUPTED, "the chosen action of a logged event is not among its actions");
+}
+
+// Under an objective, an event's reward is its objective's weighted sum of
+// its signals' rewards; with none of them it is defaulted like an event
+// without rewards.
+void weigh_signals(const Objective& objective, DueEvent& event) {
+  std::optional<double> reward =
+      objective_reward(objective, event.signal_rewards != nullptr ? event.signal_rewards : "");
+  event.has_reward = reward.has_value();
+  event.reward = reward.value_or(0.0);
 }
 
 void warn_quarantined(const char* loop, const char* event_id, const char* reason) {
@@ -431,7 +437,9 @@ TrainCounts run_training(const std::string& loop_name, int64_t max_events, const
     model = std::make_unique<Model>(settings.space, settings.learner);
   }
 
-  std::string query = source.retraining ? kept_events_query() : due_events_query(loop.aggregation);
+  const std::optional<Objective>& objective = settings.rewards.objective;
+  std::string query = source.retraining ? kept_events_query()
+                                        : due_events_query(loop.aggregation, objective.has_value());
   Portal portal = nullptr;
   pg_call([&] { portal = open_due_events(query.c_str(), &loop, now, max_events, source); });
   FeatureSet context;
@@ -452,7 +460,8 @@ TrainCounts run_training(const std::string& loop_name, int64_t max_events, const
     uint64 learned = 0;
     uint64 quarantined = 0;
     for (int i = 0; i < batch.count; ++i) {
-      const DueEvent& event = batch.events[i];
+      DueEvent& event = batch.events[i];
+      if (objective && !source.retraining) weigh_signals(*objective, event);
       Outcome outcome = learn_or_quarantine(*model, event, loop.default_reward, context, action, loop_name);
       outcomes.push_back(outcome);
       if (!outcome.learned) {

@@ -1,0 +1,22 @@
+// The SQL that reads an event's rewards from pz.rewards, for the trainer (the
+// reward it learns) and for evaluation (re-scoring a log under an objective):
+// one definition of how reward_aggregation combines rewards.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace pz::pg {
+
+// An aggregate over the rewards `r` of one event (reward_aggregation).
+std::string reward_expression(std::string_view aggregation);
+
+// A scalar subquery: the text of a JSON object of signal name -> its rewards
+// combined by `aggregation`, over the named rewards of the event whose id is
+// the SQL expression `event_id` received by the SQL expression `through`;
+// NULL when it has no named reward. Unnamed rewards have no place in an
+// objective and are left out.
+std::string signal_rewards_subquery(std::string_view aggregation, std::string_view event_id,
+                                    std::string_view through);
+
+}  // namespace pz::pg
