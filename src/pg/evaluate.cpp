@@ -14,6 +14,7 @@
 #include "pg/featurize.hpp"
 #include "pg/guard.hpp"
 #include "pg/jsonb_tokens.hpp"
+#include "pg/reward_query.hpp"
 
 namespace pz::pg {
 
@@ -34,6 +35,7 @@ struct LoggedEvent {
   char* baseline;  // NULL when the application gave none
   double probability;
   double reward;
+  char* signal_rewards;  // re-scoring: rewards per signal by its join (JSON); NULL: none named
 };
 
 struct EventBatch {
@@ -42,21 +44,31 @@ struct EventBatch {
 };
 
 // Same order as the trainer learns in, so a replay sees what the loop saw.
-constexpr const char* kLoggedEventsQuery =
-    "SELECT e.context, e.actions, e.chosen_action, e.baseline, e.probabilities[1], e.reward "
-    "  FROM pz.events e "
-    " WHERE e.loop_id = $1 AND e.outcome IN ('rewarded', 'defaulted') AND e.reward IS NOT NULL "
-    "   AND ($2::timestamptz IS NULL OR e.created_at >= $2) "
-    "   AND ($3::timestamptz IS NULL OR e.created_at < $3) "
-    " ORDER BY e.created_at, e.event_id";
+// Re-scoring also reads each event's rewards per signal, those the trainer had
+// when it joined the event.
+std::string logged_events_query(const EvaluationRequest* request) {
+  const std::string signal_rewards =
+      request->rescore ? signal_rewards_subquery(request->loop_settings.rewards.aggregation,
+                                                 "e.event_id", "e.joined_at")
+                       : "NULL::text";
+  return "SELECT e.context, e.actions, e.chosen_action, e.baseline, e.probabilities[1], "
+         "       e.reward, " +
+         signal_rewards +
+         "  FROM pz.events e "
+         " WHERE e.loop_id = $1 AND e.outcome IN ('rewarded', 'defaulted') "
+         "   AND e.reward IS NOT NULL "
+         "   AND ($2::timestamptz IS NULL OR e.created_at >= $2) "
+         "   AND ($3::timestamptz IS NULL OR e.created_at < $3) "
+         " ORDER BY e.created_at, e.event_id";
+}
 
 Portal open_logged_events(const EvaluationRequest* request) {
   Oid types[3] = {INT4OID, TIMESTAMPTZOID, TIMESTAMPTZOID};
   Datum args[3] = {Int32GetDatum(request->loop_id), TimestampTzGetDatum(request->since),
                    TimestampTzGetDatum(request->until)};
   char nulls[4] = {' ', request->has_since ? ' ' : 'n', request->has_until ? ' ' : 'n', '\0'};
-  Portal portal =
-      SPI_cursor_open_with_args(nullptr, kLoggedEventsQuery, 3, types, args, nulls, true, 0);
+  const std::string query = logged_events_query(request);
+  Portal portal = SPI_cursor_open_with_args(nullptr, query.c_str(), 3, types, args, nulls, true, 0);
   if (portal == nullptr) elog(ERROR, "pz: opening the decision log failed");
   return portal;
 }
@@ -81,6 +93,7 @@ void fetch_logged_events(Portal portal, MemoryContext batch_context, EventBatch*
     Datum probability = SPI_getbinval(tuple, desc, 5, &is_null);
     event->probability = is_null ? 0.0 : DatumGetFloat8(probability);
     event->reward = DatumGetFloat8(SPI_getbinval(tuple, desc, 6, &is_null));
+    event->signal_rewards = SPI_getvalue(tuple, desc, 7);
   }
   MemoryContextSwitchTo(spi);
   SPI_freetuptable(SPI_tuptable);
@@ -362,7 +375,15 @@ std::vector<EvaluationRow> evaluate_log(const EvaluationRequest& request) {
       fetch_logged_events(portal, batch_context, &batch);
     });
     if (batch.count == 0) break;
-    for (int i = 0; i < batch.count; ++i) replay.add(batch.events[i]);
+    for (int i = 0; i < batch.count; ++i) {
+      LoggedEvent& event = batch.events[i];
+      if (request.rescore) {
+        event.reward = objective_reward(*request.rescore,
+                                        event.signal_rewards != nullptr ? event.signal_rewards : "")
+                           .value_or(request.loop_settings.rewards.default_reward);
+      }
+      replay.add(event);
+    }
     replayed += batch.count;
     if (std::chrono::steady_clock::now() - last_report >= kProgressEvery) {
       last_report = std::chrono::steady_clock::now();

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/estimators.hpp"
+#include "core/objective.hpp"
 #include "core/settings.hpp"
 #include "pg/postgres.hpp"
 
@@ -47,6 +48,9 @@ struct EvaluationRequest {
   bool fixed_policies = true;  // online, baseline, random, current
   std::vector<ReplayArm> arms;
   EstimatorSettings estimator;
+  // Re-score every event under this objective from its raw rewards (with the
+  // loop's reward_aggregation and default_reward); none: the joined rewards.
+  std::optional<Objective> rescore;
   const char* progress_label = "pz offline evaluation";  // shared by the three SQL functions
 };
 

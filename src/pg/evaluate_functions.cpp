@@ -27,6 +27,7 @@ struct EvaluateArguments {
   bool fixed;
   char* arms_json;
   double max_weight;
+  char* objective;  // the 9-argument form's objective, NULL: none
 };
 
 void read_arguments(FunctionCallInfo fcinfo, EvaluateArguments* args) {
@@ -44,6 +45,10 @@ void read_arguments(FunctionCallInfo fcinfo, EvaluateArguments* args) {
   args->fixed = PG_GETARG_BOOL(5);
   args->arms_json = JsonbToCString(nullptr, &PG_GETARG_JSONB_P(6)->root, -1);
   args->max_weight = PG_GETARG_FLOAT8(7);
+  // The 8-argument form (pz_optimize, pz_feature_importance) has no objective.
+  args->objective = PG_NARGS() > 8 && !PG_ARGISNULL(8)
+                        ? JsonbToCString(nullptr, &PG_GETARG_JSONB_P(8)->root, -1)
+                        : nullptr;
 }
 
 // [{"name", "settings", "ablations": [{"side", "namespace", "key"}], "compare", "compare_online"}]
@@ -108,6 +113,7 @@ PZ_SQL_FUNCTION(pz_evaluate_log) {
   request.fixed_policies = args.fixed;
   request.arms = parse_arms(args.arms_json);
   request.estimator.max_weight = args.max_weight;
+  if (args.objective != nullptr) request.rescore = parse_objective(args.objective);
 
   std::vector<EvaluationRow> rows = evaluate_log(request);
   pg_call([&] { emit_rows(fcinfo, &rows); });
