@@ -70,8 +70,14 @@ expect_equal "the activated event is written and active" "t" \
   "$(q -d $db -c "SELECT active FROM pz.events WHERE event_id = '$deferred'")"
 expect_equal "the rewarded event still queued" "t|0" \
   "$(q -d $db -c "SELECT pz.event_queued('$id'), count(*) FROM pz.events WHERE event_id = '$id'")"
+# pz_explain of a queued event: not "unknown", but retry after the flush.
+error=$(psql -X -A -t -q -v VERBOSITY=verbose -d $db -c "SELECT count(*) FROM pz_explain('$id')" 2>&1 || true)
+[[ "$error" == *"ERROR:  55000: event $id is still queued by buffered logging"* && "$error" == *"HINT:  Retry once the logger has written it, within pz.log_flush_interval (1min)."* ]] ||
+  fail "pz_explain of a queued event: $error"
+echo "ok: pz_explain of a queued event says to retry after the flush"
 flush_interval 100ms
 wait_for 10 $db "SELECT count(*) = 2 FROM pz.events WHERE event_id IN ('$id', '$deferred')"
+expect_equal "pz_explain of the event once written" "2" "$(q -d $db -c "SELECT count(DISTINCT action_id) FROM pz_explain('$id')")"
 wait_for 30 $db "SELECT outcome = 'rewarded' AND reward = 0.75 FROM pz.events WHERE event_id = '$id'"
 echo "ok: the reward given while the event was queued was joined"
 
