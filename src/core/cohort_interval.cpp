@@ -66,7 +66,8 @@ Estimate cohort_estimate(const Estimate& cohort, const Estimate& whole, double z
   const double n = static_cast<double>(cohort.events);
   double variance = cohort.std_error * cohort.std_error * n;
   if (whole.has_value && whole.events >= 2)
-    variance = std::max(variance, whole.std_error * whole.std_error * static_cast<double>(whole.events));
+    variance =
+        std::max(variance, whole.std_error * whole.std_error * static_cast<double>(whole.events));
   result.std_error = std::sqrt(variance / n);
   const double half = student_t_quantile(z, cohort.events - 1) * result.std_error;
   result.ci_low = std::clamp(cohort.value - half, low, high);

@@ -35,7 +35,8 @@ std::vector<std::string> parse_context_path(std::string_view path) {
     std::string key;
     if (at < path.size() && path[at] == '"') {
       at = read_quoted(path, at, key);
-      if (at < path.size() && path[at] != '.') bad_path(path, "a quoted key must be followed by a dot or the end");
+      if (at < path.size() && path[at] != '.')
+        bad_path(path, "a quoted key must be followed by a dot or the end");
     } else {
       while (at < path.size() && path[at] != '.') {
         if (path[at] == '"') bad_path(path, "a key with a quote must be quoted whole");

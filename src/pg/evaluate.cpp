@@ -65,8 +65,8 @@ Datum segment_path_array(const EvaluationRequest* request) {
   const std::vector<std::string>& keys = *request->segment_path;
   Datum* elements = static_cast<Datum*>(palloc(sizeof(Datum) * keys.size()));
   for (size_t i = 0; i < keys.size(); ++i)
-    elements[i] = PointerGetDatum(
-        cstring_to_text_with_len(keys[i].data(), static_cast<int>(keys[i].size())));
+    elements[i] =
+        PointerGetDatum(cstring_to_text_with_len(keys[i].data(), static_cast<int>(keys[i].size())));
   return PointerGetDatum(
       construct_array(elements, static_cast<int>(keys.size()), TEXTOID, -1, false, TYPALIGN_INT));
 }
@@ -337,14 +337,15 @@ void Replay::add_segment(const LoggedEvent& event, const LoggedOutcome& random,
   auto found = segments_.find(key);
   if (found == segments_.end()) {
     if (segments_.size() == kMaxSegments)
-      throw SqlError(ERRCODE_PROGRAM_LIMIT_EXCEEDED,
-                     "the segment path has more than " + std::to_string(kMaxSegments) +
-                         " distinct values in the log",
-                     "Segment by a path with fewer values, such as a segment or a device rather than an id.");
+      throw SqlError(
+          ERRCODE_PROGRAM_LIMIT_EXCEEDED,
+          "the segment path has more than " + std::to_string(kMaxSegments) +
+              " distinct values in the log",
+          "Segment by a path with fewer values, such as a segment or a device rather than an id.");
     found = segments_
-                .emplace(std::move(key), SegmentState{RunningMean{},
-                                                      OffPolicyEstimator(request_.estimator),
-                                                      OffPolicyEstimator(request_.estimator)})
+                .emplace(std::move(key),
+                         SegmentState{RunningMean{}, OffPolicyEstimator(request_.estimator),
+                                      OffPolicyEstimator(request_.estimator)})
                 .first;
   }
   found->second.online.add(event.reward);
@@ -421,7 +422,8 @@ std::vector<SegmentRow> Replay::segments() const {
     rows.push_back(std::move(row));
   }
   // The events without a value last, after the named segments.
-  if (!rows.empty() && !rows.front().has_segment) std::rotate(rows.begin(), rows.begin() + 1, rows.end());
+  if (!rows.empty() && !rows.front().has_segment)
+    std::rotate(rows.begin(), rows.begin() + 1, rows.end());
   return rows;
 }
 

@@ -23,8 +23,8 @@ TEST(ContextPath, QuotedKeysHoldDotsAndQuotes) {
 }
 
 TEST(ContextPath, RejectsMalformedPaths) {
-  for (const char* bad : {"", ".", "user.", ".segment", "user..segment", R"("open)",
-                          R"(us"er)", R"("a"b)"}) {
+  for (const char* bad :
+       {"", ".", "user.", ".segment", "user..segment", R"("open)", R"(us"er)", R"("a"b)"}) {
     EXPECT_THROW(parse_context_path(bad), InputError) << bad;
   }
 }
