@@ -97,7 +97,9 @@ SELECT simulate_cohorts(401, 460, '{student}');
 SELECT pz_train('cohorts')->'learned' AS learned;
 SELECT model_version FROM pz_rollback_model('cohorts', 1);
 RESET client_min_messages;
-SELECT segment, events, current > random AS current_above_random,
+SELECT segment, events, round(online::numeric, 3) AS online, round(random::numeric, 3) AS random,
+       round(current::numeric, 3) AS current, round(current_ci_low::numeric, 3) AS ci_low,
+       round(current_ci_high::numeric, 3) AS ci_high, current > random AS current_above_random,
        current_ci_low <= current AND current <= current_ci_high AS in_interval
   FROM pz_segments('cohorts', 'user.segment');
 
