@@ -62,6 +62,18 @@ SELECT error_of($$SELECT * FROM pz_segments('segmented', 'user."segment')$$);
 SELECT error_of($$SELECT * FROM pz_segments('segmented', 'usr.segment')$$);
 SELECT error_of($$SELECT * FROM pz_segments('segmented', 'user.segment', '2026-01-02', '2026-01-01')$$);
 SELECT error_of($$SELECT * FROM pz_segments('segmented', 'user.segment', '2026-01-01', '2026-01-01')$$);
+-- A path with a value per user (an id) would keep estimators for each: more
+-- than 10,000 distinct values is refused.
+SELECT name FROM pz_create_loop('ids');
+INSERT INTO pz.events (event_id, loop_id, created_at, context, actions, ranking, probabilities, scores,
+                       chosen_action, model_version, active, joined_at, reward, outcome)
+SELECT md5('ids' || i)::uuid, l.loop_id, timestamptz '2026-01-01' + i * interval '1 second', jsonb_build_object('user', jsonb_build_object('id', i)),
+       '["a", "b"]', '{a,b}', '{0.5,0.5}', '{0,0}', 'a', 0, true, now(), i % 2, 'rewarded'
+  FROM pz.loops AS l, generate_series(1, 10001) AS i WHERE l.name = 'ids';
+SELECT written_rows() AS before \gset
+SELECT error_of($$SELECT * FROM pz_segments('ids', 'user.id')$$);
+SELECT count(*) AS segments_at_the_limit
+  FROM pz_segments('ids', 'user.id', until => timestamptz '2026-01-01' + interval '10001 seconds');
 SELECT written_rows() = :'before' AS nothing_written;
 
 -- A learned loop: budget users want apples, premium users clouds; then a new
@@ -114,5 +126,5 @@ SET ROLE pz_admin;
 SELECT count(*) AS admin_rows FROM pz_segments('cohorts', 'user.segment');
 RESET ROLE;
 
-SELECT pz_drop_loop('segmented'), pz_drop_loop('cohorts');
+SELECT pz_drop_loop('segmented'), pz_drop_loop('cohorts'), pz_drop_loop('ids');
 DROP FUNCTION simulate_cohorts(integer, integer, text[]);
