@@ -2,8 +2,9 @@
 # The first command to run: builds pz, starts a throwaway cluster with pz
 # preloaded (its background worker trains), and runs a simulated shop against
 # it with pz-sim. Prints how the reward climbs from random towards the best
-# possible, overall and per persona, and writes the learning curve to
-# build/pz-demo.png. Run as root on Debian 12 (installs what is missing).
+# possible, overall and per persona, writes the learning curve to
+# build/pz-demo.png, and ends by writing the loop's report (tools/pz-report)
+# to build/pz-report.html. Run as root on Debian 12 (installs what is missing).
 #
 # Environment: PZ_DEMO_VISITS (default 20000), PZ_DEMO_RATE visits/s (default 160).
 set -euo pipefail
@@ -12,6 +13,7 @@ source "$(dirname "$0")/lib.sh"
 visits=${PZ_DEMO_VISITS:-20000}
 rate=${PZ_DEMO_RATE:-160}
 chart="$PZ_ROOT/build/pz-demo.png"
+report="$PZ_ROOT/build/pz-report.html"
 
 ensure_packages
 build_all
@@ -36,4 +38,7 @@ log "what the decision log says (pz_evaluate: SNIPS estimates with 95% intervals
 psql -X -c "SELECT policy, round(value::numeric, 3) AS value, round(ci_low::numeric, 3) AS ci_low,
                    round(ci_high::numeric, 3) AS ci_high, events
               FROM pz_evaluate('shop') WHERE estimator IN ('average', 'snips')"
+log "the loop's report (tools/pz-report)"
+"$PZ_ROOT/tools/pz-report" --by visitor.device --by history.orders --by time shop "$report"
 echo "chart: $chart"
+echo "report: $report (open it in a browser)"

@@ -12,7 +12,7 @@ PG_HOME=${PG_HOME:-$PG_SYSTEM_HOME}
 PG_BIN=$PG_HOME/bin
 PG_CONFIG=$PG_BIN/pg_config
 PZ_PACKAGES=(g++ make cmake pkg-config postgresql-15 postgresql-server-dev-15 libeigen3-dev
-             libpqxx-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev gnuplot-nox
+             libpqxx-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev gnuplot-nox chromium
              clang-14 libclang-rt-14-dev)
 
 log() { printf '\n== %s\n' "$*"; }

@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
 
+#include "core/cohort_interval.hpp"
 #include "core/errors.hpp"
 #include "core/model.hpp"
 #include "core/model_format.hpp"
@@ -24,6 +26,12 @@ constexpr size_t kReplayMemoryLimit = size_t{4} << 30;
 
 
 constexpr long kFetchBatch = 1000;
+// pz_reward takes rewards in [-1, 1]: no policy's value lies outside.
+constexpr double kLowestReward = -1.0;
+constexpr double kHighestReward = 1.0;
+// Each segment keeps its estimators in memory: a path with a value per user
+// (an id) is a mistake, refused before it exhausts the backend's memory.
+constexpr size_t kMaxSegments = 10000;
 constexpr auto kProgressEvery = std::chrono::seconds(10);
 
 // One joined, non-skipped event as the cursor returned it; tokens point into
@@ -36,6 +44,7 @@ struct LoggedEvent {
   double probability;
   double reward;
   char* signal_rewards;  // re-scoring: rewards per signal by its join (JSON); NULL: none named
+  char* segment;         // the context's value at the segment path; NULL: none, or no path
 };
 
 struct EventBatch {
@@ -45,7 +54,7 @@ struct EventBatch {
 
 // Same order as the trainer learns in, so a replay sees what the loop saw.
 // Re-scoring also reads each event's rewards per signal, those the trainer had
-// when it joined the event.
+// when it joined the event; pz_segments reads the context's value at $4.
 std::string logged_events_query(const EvaluationRequest* request) {
   const std::string signal_rewards =
       request->rescore ? signal_rewards_subquery(request->loop_settings.rewards.aggregation,
@@ -54,6 +63,7 @@ std::string logged_events_query(const EvaluationRequest* request) {
   return "SELECT e.context, e.actions, e.chosen_action, e.baseline, e.probabilities[1], "
          "       e.reward, " +
          signal_rewards +
+         ", e.context #>> $4 "
          "  FROM pz.events e "
          " WHERE e.loop_id = $1 AND e.outcome IN ('rewarded', 'defaulted') "
          "   AND e.reward IS NOT NULL "
@@ -62,13 +72,27 @@ std::string logged_events_query(const EvaluationRequest* request) {
          " ORDER BY e.created_at, e.event_id";
 }
 
+// The segment path as a text[] for #>> (NULL: no segments).
+Datum segment_path_array(const EvaluationRequest* request) {
+  const std::vector<std::string>& keys = *request->segment_path;
+  Datum* elements = static_cast<Datum*>(palloc(sizeof(Datum) * keys.size()));
+  for (size_t i = 0; i < keys.size(); ++i)
+    elements[i] =
+        PointerGetDatum(cstring_to_text_with_len(keys[i].data(), static_cast<int>(keys[i].size())));
+  return PointerGetDatum(
+      construct_array(elements, static_cast<int>(keys.size()), TEXTOID, -1, false, TYPALIGN_INT));
+}
+
 Portal open_logged_events(const EvaluationRequest* request) {
-  Oid types[3] = {INT4OID, TIMESTAMPTZOID, TIMESTAMPTZOID};
-  Datum args[3] = {Int32GetDatum(request->loop_id), TimestampTzGetDatum(request->since),
-                   TimestampTzGetDatum(request->until)};
-  char nulls[4] = {' ', request->has_since ? ' ' : 'n', request->has_until ? ' ' : 'n', '\0'};
+  const bool segments = request->segment_path.has_value();
+  Oid types[4] = {INT4OID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTARRAYOID};
+  Datum args[4] = {Int32GetDatum(request->loop_id), TimestampTzGetDatum(request->since),
+                   TimestampTzGetDatum(request->until),
+                   segments ? segment_path_array(request) : Datum(0)};
+  char nulls[5] = {' ', request->has_since ? ' ' : 'n', request->has_until ? ' ' : 'n',
+                   segments ? ' ' : 'n', '\0'};
   const std::string query = logged_events_query(request);
-  Portal portal = SPI_cursor_open_with_args(nullptr, query.c_str(), 3, types, args, nulls, true, 0);
+  Portal portal = SPI_cursor_open_with_args(nullptr, query.c_str(), 4, types, args, nulls, true, 0);
   if (portal == nullptr) elog(ERROR, "pz: opening the decision log failed");
   return portal;
 }
@@ -94,6 +118,8 @@ void fetch_logged_events(Portal portal, MemoryContext batch_context, EventBatch*
     event->probability = is_null ? 0.0 : DatumGetFloat8(probability);
     event->reward = DatumGetFloat8(SPI_getbinval(tuple, desc, 6, &is_null));
     event->signal_rewards = SPI_getvalue(tuple, desc, 7);
+    Datum segment = SPI_getbinval(tuple, desc, 8, &is_null);
+    event->segment = is_null ? nullptr : TextDatumGetCString(segment);
   }
   MemoryContextSwitchTo(spi);
   SPI_freetuptable(SPI_tuptable);
@@ -173,15 +199,25 @@ double mean_prediction(const RewardRange& range, const std::vector<double>& scor
   return scores.empty() ? 0.0 : total / static_cast<double>(scores.size());
 }
 
+// The fixed policies' estimators over one segment of the log.
+struct SegmentState {
+  RunningMean online;
+  OffPolicyEstimator random;
+  OffPolicyEstimator current;
+};
+
 // Everything one pass accumulates.
 class Replay {
  public:
   explicit Replay(const EvaluationRequest& request);
   void add(const LoggedEvent& event);
   std::vector<EvaluationRow> rows() const;
+  std::vector<SegmentRow> segments() const;
 
  private:
   void add_fixed(const LoggedEvent& event, const std::vector<Candidate>& candidates, size_t chosen);
+  void add_segment(const LoggedEvent& event, const LoggedOutcome& random,
+                   const LoggedOutcome& current);
   // Returns the arm's doubly robust term for the event.
   double add_arm(ArmState& state, const LoggedEvent& event,
                  const std::vector<Candidate>& candidates, size_t chosen, double first_term);
@@ -195,6 +231,8 @@ class Replay {
   OffPolicyEstimator random_;
   OffPolicyEstimator current_estimator_;
   std::vector<ArmState> arms_;
+  // By the context's value at the segment path; none (nullopt) sorts first.
+  std::map<std::optional<std::string>, SegmentState> segments_;
   FeatureSet context_;
   std::vector<FeatureSet> actions_;
   std::vector<double> reference_scores_;
@@ -279,8 +317,9 @@ void Replay::add_fixed(const LoggedEvent& event, const std::vector<Candidate>& c
   reference_->score_all(context_, actions_, reference_scores_);
   const double logged_prediction = range_.cut(reference_scores_[chosen]);
 
-  random_.add({event.reward, event.probability, 1.0 / n, mean_prediction(range_, reference_scores_),
-               logged_prediction});
+  const LoggedOutcome random{event.reward, event.probability, 1.0 / n,
+                             mean_prediction(range_, reference_scores_), logged_prediction};
+  random_.add(random);
 
   if (event.baseline != nullptr) {
     // A baseline that is not among the logged actions cannot be evaluated.
@@ -294,11 +333,37 @@ void Replay::add_fixed(const LoggedEvent& event, const std::vector<Candidate>& c
 
   current_->score_all(context_, actions_, current_scores_);
   std::vector<double> greedy = action_probabilities(greedy_, current_scores_, current_->examples());
-  current_estimator_.add({event.reward, event.probability, greedy[chosen],
-                          expected_prediction(range_, greedy, reference_scores_),
-                          logged_prediction});
+  const LoggedOutcome current{event.reward, event.probability, greedy[chosen],
+                              expected_prediction(range_, greedy, reference_scores_),
+                              logged_prediction};
+  current_estimator_.add(current);
+
+  if (request_.segment_path) add_segment(event, random, current);
 
   reference_->learn(context_, actions_[chosen], event.reward, event.probability, actions_.size());
+}
+
+void Replay::add_segment(const LoggedEvent& event, const LoggedOutcome& random,
+                         const LoggedOutcome& current) {
+  std::optional<std::string> key;
+  if (event.segment != nullptr) key.emplace(event.segment);
+  auto found = segments_.find(key);
+  if (found == segments_.end()) {
+    if (segments_.size() == kMaxSegments)
+      throw SqlError(
+          ERRCODE_PROGRAM_LIMIT_EXCEEDED,
+          "the segment path has more than " + std::to_string(kMaxSegments) +
+              " distinct values in the log",
+          "Segment by a path with fewer values, such as a segment or a device rather than an id.");
+    found = segments_
+                .emplace(std::move(key),
+                         SegmentState{RunningMean{}, OffPolicyEstimator(request_.estimator),
+                                      OffPolicyEstimator(request_.estimator)})
+                .first;
+  }
+  found->second.online.add(event.reward);
+  found->second.random.add(random);
+  found->second.current.add(current);
 }
 
 double Replay::add_arm(ArmState& state, const LoggedEvent& event,
@@ -354,10 +419,29 @@ std::vector<EvaluationRow> Replay::rows() const {
   return rows;
 }
 
-}  // namespace
+std::vector<SegmentRow> Replay::segments() const {
+  const double z = request_.estimator.z;
+  const Estimate whole_current = current_estimator_.doubly_robust();
+  std::vector<SegmentRow> rows;
+  for (const auto& [key, state] : segments_) {
+    SegmentRow row;
+    row.has_segment = key.has_value();
+    if (key) row.segment = *key;
+    row.events = state.online.count();
+    row.online = state.online.estimate(z);
+    row.random = state.random.doubly_robust();
+    row.current = cohort_estimate(state.current.doubly_robust(), whole_current, z, kLowestReward,
+                                  kHighestReward);
+    rows.push_back(std::move(row));
+  }
+  // The events without a value last, after the named segments.
+  if (!rows.empty() && !rows.front().has_segment)
+    std::rotate(rows.begin(), rows.begin() + 1, rows.end());
+  return rows;
+}
 
-std::vector<EvaluationRow> evaluate_log(const EvaluationRequest& request) {
-  Replay replay(request);
+// One pass of `replay` over the request's window of the log.
+void replay_log(const EvaluationRequest& request, Replay& replay) {
   MemoryContext batch_context = nullptr;
   Portal portal = nullptr;
   pg_call([&] {
@@ -395,7 +479,20 @@ std::vector<EvaluationRow> evaluate_log(const EvaluationRequest& request) {
     MemoryContextDelete(batch_context);
     SPI_finish();
   });
+}
+
+}  // namespace
+
+std::vector<EvaluationRow> evaluate_log(const EvaluationRequest& request) {
+  Replay replay(request);
+  replay_log(request, replay);
   return replay.rows();
+}
+
+std::vector<SegmentRow> evaluate_segments(const EvaluationRequest& request) {
+  Replay replay(request);
+  replay_log(request, replay);
+  return replay.segments();
 }
 
 }  // namespace pz::pg

@@ -51,6 +51,8 @@ struct EvaluationRequest {
   // Re-score every event under this objective from its raw rewards (with the
   // loop's reward_aggregation and default_reward); none: the joined rewards.
   std::optional<Objective> rescore;
+  // pz_segments: the context path whose value splits the log (none: no split).
+  std::optional<std::vector<std::string>> segment_path;
   const char* progress_label = "pz offline evaluation";  // shared by the three SQL functions
 };
 
@@ -60,8 +62,27 @@ struct EvaluationRow {
   Estimate estimate;
 };
 
+// One segment of the log: the events whose context has one value at the
+// segment path (or none: has_segment false).
+struct SegmentRow {
+  bool has_segment = false;
+  std::string segment;
+  uint64_t events = 0;
+  Estimate online;   // average logged reward
+  Estimate random;   // uniform random, doubly robust
+  Estimate current;  // the current model (greedy), doubly robust, cohort interval
+  // The current model is not above random here (by the point estimates).
+  bool not_above_random() const {
+    return current.has_value && random.has_value && current.value <= random.value;
+  }
+};
+
 // Runs inside a transaction; connects SPI itself. NOTICEs report progress
 // every 10 seconds of a long run.
 std::vector<EvaluationRow> evaluate_log(const EvaluationRequest& request);
+
+// The fixed policies per segment (request.segment_path set; the arms are not
+// replayed), in the order of the segments' text, the events without a value last.
+std::vector<SegmentRow> evaluate_segments(const EvaluationRequest& request);
 
 }  // namespace pz::pg

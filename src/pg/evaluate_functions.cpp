@@ -10,6 +10,7 @@
 #include "core/errors.hpp"
 #include "pg/evaluate.hpp"
 #include "pg/guard.hpp"
+#include "pg/replay_arguments.hpp"
 
 namespace pz::pg {
 namespace {
@@ -17,13 +18,7 @@ namespace {
 using Json = nlohmann::json;
 
 struct EvaluateArguments {
-  int32 loop_id;
-  char* settings_json;
-  bytea* weights;  // NULL: untrained
-  bool has_since;
-  TimestampTz since;
-  bool has_until;
-  TimestampTz until;
+  ReplayArguments replay;
   bool fixed;
   char* arms_json;
   double max_weight;
@@ -32,16 +27,10 @@ struct EvaluateArguments {
 
 void read_arguments(FunctionCallInfo fcinfo, EvaluateArguments* args) {
   InitMaterializedSRF(fcinfo, 0);
-  for (int i : {0, 1, 5, 6, 7})
+  for (int i : {5, 6, 7})
     if (PG_ARGISNULL(i))
       ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("pz: null argument")));
-  args->loop_id = PG_GETARG_INT32(0);
-  args->settings_json = JsonbToCString(nullptr, &PG_GETARG_JSONB_P(1)->root, -1);
-  args->weights = PG_ARGISNULL(2) ? nullptr : PG_GETARG_BYTEA_PP(2);
-  args->has_since = !PG_ARGISNULL(3);
-  args->since = args->has_since ? PG_GETARG_TIMESTAMPTZ(3) : 0;
-  args->has_until = !PG_ARGISNULL(4);
-  args->until = args->has_until ? PG_GETARG_TIMESTAMPTZ(4) : 0;
+  read_replay_arguments(fcinfo, &args->replay);
   args->fixed = PG_GETARG_BOOL(5);
   args->arms_json = JsonbToCString(nullptr, &PG_GETARG_JSONB_P(6)->root, -1);
   args->max_weight = PG_GETARG_FLOAT8(7);
@@ -102,14 +91,7 @@ PZ_SQL_FUNCTION(pz_evaluate_log) {
   if (!(args.max_weight > 0.0)) throw InputError("max_weight must be greater than 0");
 
   EvaluationRequest request;
-  request.loop_id = args.loop_id;
-  request.loop_settings = parse_loop_settings(args.settings_json);
-  if (args.weights != nullptr)
-    request.current_model.emplace(VARDATA_ANY(args.weights), VARSIZE_ANY_EXHDR(args.weights));
-  request.has_since = args.has_since;
-  request.since = args.since;
-  request.has_until = args.has_until;
-  request.until = args.until;
+  apply_replay_arguments(args.replay, &request);
   request.fixed_policies = args.fixed;
   request.arms = parse_arms(args.arms_json);
   request.estimator.max_weight = args.max_weight;
