@@ -176,19 +176,23 @@ void LineReader::copy_namespace(TokenList& to, size_t index) const {
 }
 
 void LineReader::read_action(size_t position, size_t index) {
-  std::string field = "c._multi[" + std::to_string(position) + "]";
-  expect(field, index, TokenType::kBeginObject, "an object");
+  // Field names are built only for an error: most lines have none.
+  auto field = [position] { return "c._multi[" + std::to_string(position) + "]"; };
+  if (line_[index].type != TokenType::kBeginObject)
+    expect(field(), index, TokenType::kBeginObject, "an object");
   std::string id = std::to_string(position + 1);
   TokenList& features = features_;
   features.clear();
   bool has_features = false;
   for_each_member(index, [&](std::string_view key, size_t value) {
     if (key == "_tag") {
-      if (line_[value].type == TokenType::kNumber)
-        id = number_text(integer(field + "._tag", value));
+      if (line_[value].type == TokenType::kString)
+        id = line_.text(line_[value]);
+      else if (line_[value].type == TokenType::kNumber)
+        id = number_text(integer(field() + "._tag", value));
       else
-        id = std::string(string(field + "._tag", value));
-      if (id.empty()) fail(field + "._tag", "must not be empty");
+        id = std::string(string(field() + "._tag", value));
+      if (id.empty()) fail(field() + "._tag", "must not be empty");
       return;
     }
     if (hidden(key)) return;
@@ -198,7 +202,7 @@ void LineReader::read_action(size_t position, size_t index) {
   });
   for (const std::string& other : out_.action_ids)
     if (other == id)
-      fail(field + "._tag", "repeats the action id \"" + id + "\" of an earlier action");
+      fail(field() + "._tag", "repeats the action id \"" + id + "\" of an earlier action");
   out_.actions.begin_object();
   out_.actions.key_in_source("id");
   out_.actions.string_value(id);

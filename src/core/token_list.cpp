@@ -16,18 +16,10 @@ void TokenList::clear() {
   strings_.clear();
 }
 
-void TokenList::push(TokenType type) {
-  tokens_.push_back({type, false, false, 0, 0.0, nullptr, 0});
-}
-
 void TokenList::push_text(TokenType type, std::string_view text) {
   tokens_.push_back(
       {type, false, true, static_cast<uint32_t>(text.size()), 0.0, nullptr, strings_.size()});
   strings_.append(text);
-}
-
-void TokenList::push_pointer(TokenType type, std::string_view text) {
-  tokens_.push_back({type, false, false, static_cast<uint32_t>(text.size()), 0.0, text.data(), 0});
 }
 
 void TokenList::number_in_source(double value, std::string_view text) {
@@ -455,7 +447,13 @@ void copy_ordered(const TokenList& in, size_t index, TokenList& out, std::vector
     if (x.size() != y.size()) return x.size() < y.size();
     return x < y;
   };
-  std::stable_sort(members.begin() + static_cast<std::ptrdiff_t>(base), members.end(), key_less);
+  // Loggers mostly write keys in order already: sort (which allocates a buffer)
+  // only when some pair is out of order or repeated.
+  bool ordered = true;
+  for (size_t m = base + 1; m < members.size() && ordered; ++m)
+    ordered = key_less(members[m - 1], members[m]);
+  if (!ordered)
+    std::stable_sort(members.begin() + static_cast<std::ptrdiff_t>(base), members.end(), key_less);
   const size_t count = members.size() - base;
   out.append(in, index, index + 1);
   for (size_t m = 0; m < count; ++m) {

@@ -73,9 +73,13 @@ class TokenList : public DocumentHandler {
   void number_in_source(double value, std::string_view text);
 
  private:
-  void push(TokenType type);
+  // Inline: the scanner pushes every token of every line through these.
+  void push(TokenType type) { tokens_.push_back({type, false, false, 0, 0.0, nullptr, 0}); }
   void push_text(TokenType type, std::string_view text);
-  void push_pointer(TokenType type, std::string_view text);
+  void push_pointer(TokenType type, std::string_view text) {
+    tokens_.push_back(
+        {type, false, false, static_cast<uint32_t>(text.size()), 0.0, text.data(), 0});
+  }
   std::vector<ValueToken> tokens_;
   std::string strings_;
 };
