@@ -447,13 +447,19 @@ void copy_ordered(const TokenList& in, size_t index, TokenList& out, std::vector
     if (x.size() != y.size()) return x.size() < y.size();
     return x < y;
   };
-  // Loggers mostly write keys in order already: sort (which allocates a buffer)
-  // only when some pair is out of order or repeated.
-  bool ordered = true;
-  for (size_t m = base + 1; m < members.size() && ordered; ++m)
-    ordered = key_less(members[m - 1], members[m]);
-  if (!ordered)
+  // Objects of a few members (nearly all) are sorted by insertion, stable and
+  // without the buffer that std::stable_sort allocates.
+  constexpr size_t kInsertionSortMembers = 16;
+  if (members.size() - base <= kInsertionSortMembers) {
+    for (size_t m = base + 1; m < members.size(); ++m) {
+      Member member = members[m];
+      size_t k = m;
+      for (; k > base && key_less(member, members[k - 1]); --k) members[k] = members[k - 1];
+      members[k] = member;
+    }
+  } else {
     std::stable_sort(members.begin() + static_cast<std::ptrdiff_t>(base), members.end(), key_less);
+  }
   const size_t count = members.size() - base;
   out.append(in, index, index + 1);
   for (size_t m = 0; m < count; ++m) {
