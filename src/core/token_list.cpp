@@ -53,6 +53,9 @@ void TokenList::bool_value(bool value) {
 }
 
 size_t TokenList::value_end(size_t begin) const {
+  if (tokens_[begin].length != 0 && (tokens_[begin].type == TokenType::kBeginObject ||
+                                     tokens_[begin].type == TokenType::kBeginArray))
+    return begin + tokens_[begin].length + 1;
   int depth = 0;
   size_t i = begin;
   do {
@@ -70,6 +73,9 @@ void TokenList::append(const TokenList& from, size_t begin, size_t end) {
   for (size_t i = begin; i < end; ++i) {
     const ValueToken& token = from.tokens_[i];
     tokens_.push_back(token);
+    // A container's extent holds in the list it was parsed into only.
+    if (token.type == TokenType::kBeginObject || token.type == TokenType::kBeginArray)
+      tokens_.back().length = 0;
     if (!token.owned) continue;
     tokens_.back().offset = strings_.size();
     strings_.append(from.text(token));
@@ -173,6 +179,7 @@ class Scanner {
   void object() {
     ++p_;
     if (++depth_ > kMaxDepth) fail("nested too deep");
+    const size_t begin = out_.size();
     out_.begin_object();
     whitespace();
     if (p_ != end_ && *p_ == '}') {
@@ -194,12 +201,14 @@ class Scanner {
       }
     }
     out_.end_object();
+    out_.close_container(begin);
     --depth_;
   }
 
   void array() {
     ++p_;
     if (++depth_ > kMaxDepth) fail("nested too deep");
+    const size_t begin = out_.size();
     out_.begin_array();
     whitespace();
     if (p_ != end_ && *p_ == ']') {
@@ -217,6 +226,7 @@ class Scanner {
       }
     }
     out_.end_array();
+    out_.close_container(begin);
     --depth_;
   }
 
