@@ -1,4 +1,4 @@
-# Part f of bench/run.sh (sourced there, after lib.sh, with a cluster running):
+# Part h of bench/run.sh (sourced there, after lib.sh, with a cluster running):
 # importing a DSJSON file of $dsjson_lines synthetic decisions (10 actions,
 # about 1 KB a line, 30% clicked) with pz-dsjson, in one transaction. Sets
 # result[dsjson_rate] (lines/s, wall clock), result[dsjson_cpu] (server CPU
@@ -34,5 +34,5 @@ imported=$(psql -X -A -t -c "SELECT count(*) FROM pz.events e JOIN pz.loops l US
 rm -f "$work/decisions.dsjson"
 
 if [[ -n "${standalone:-}" ]]; then
-  echo "f. DSJSON import: ${result[dsjson_rate]} lines/s (target >= 50,000), ${result[dsjson_cpu]} µs of server CPU a line; $dsjson_summary"
+  echo "h. DSJSON import: ${result[dsjson_rate]} lines/s (target >= 50,000), ${result[dsjson_cpu]} µs of server CPU a line; $dsjson_summary"
 fi

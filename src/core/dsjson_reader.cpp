@@ -48,8 +48,7 @@ std::string number_text(double value) {
 // Walks a parsed line.
 class LineReader {
  public:
-  LineReader(const TokenList& line, DsjsonDecision& out, TokenList& features)
-      : line_(line), out_(out), features_(features) {}
+  LineReader(const TokenList& line, DsjsonDecision& out) : line_(line), out_(out) {}
   void read(std::string_view text);
 
  private:
@@ -117,7 +116,6 @@ class LineReader {
 
   const TokenList& line_;
   DsjsonDecision& out_;
-  TokenList& features_;  // of the action being read (a reused scratch list)
   std::string event_id_;
   bool has_event_id_ = false;
   size_t slots_ = kAbsent;
@@ -176,37 +174,39 @@ void LineReader::copy_namespace(TokenList& to, size_t index) const {
 }
 
 void LineReader::read_action(size_t position, size_t index) {
-  std::string field = "c._multi[" + std::to_string(position) + "]";
-  expect(field, index, TokenType::kBeginObject, "an object");
+  // Field names are built only for an error: most lines have none.
+  auto field = [position] { return "c._multi[" + std::to_string(position) + "]"; };
+  if (line_[index].type != TokenType::kBeginObject)
+    expect(field(), index, TokenType::kBeginObject, "an object");
   std::string id = std::to_string(position + 1);
-  TokenList& features = features_;
-  features.clear();
+  // Written in place; order_like_jsonb puts "id" before "features" afterwards.
+  out_.actions.begin_object();
   bool has_features = false;
   for_each_member(index, [&](std::string_view key, size_t value) {
     if (key == "_tag") {
-      if (line_[value].type == TokenType::kNumber)
-        id = number_text(integer(field + "._tag", value));
+      if (line_[value].type == TokenType::kString)
+        id = line_.text(line_[value]);
+      else if (line_[value].type == TokenType::kNumber)
+        id = number_text(integer(field() + "._tag", value));
       else
-        id = std::string(string(field + "._tag", value));
-      if (id.empty()) fail(field + "._tag", "must not be empty");
+        id = std::string(string(field() + "._tag", value));
+      if (id.empty()) fail(field() + "._tag", "must not be empty");
       return;
     }
     if (hidden(key)) return;
-    if (!has_features) features.begin_object();
+    if (!has_features) {
+      out_.actions.key_in_source("features");
+      out_.actions.begin_object();
+    }
     has_features = true;
-    copy_namespace(features, value);
+    copy_namespace(out_.actions, value);
   });
+  if (has_features) out_.actions.end_object();
   for (const std::string& other : out_.action_ids)
     if (other == id)
-      fail(field + "._tag", "repeats the action id \"" + id + "\" of an earlier action");
-  out_.actions.begin_object();
+      fail(field() + "._tag", "repeats the action id \"" + id + "\" of an earlier action");
   out_.actions.key_in_source("id");
   out_.actions.string_value(id);
-  if (has_features) {
-    features.end_object();
-    out_.actions.key_in_source("features");
-    out_.actions.append(features, 0, features.size());
-  }
   out_.actions.end_object();
   out_.action_ids.push_back(std::move(id));
 }
@@ -543,7 +543,6 @@ void read_dsjson_line(std::string_view line, DsjsonDecision& out) {
   out.action_features.clear();
   thread_local TokenList parsed;
   thread_local TokenList unordered;
-  thread_local TokenList features;
   try {
     parse_json_tokens(line, parsed);
   } catch (const DsjsonError&) {
@@ -551,7 +550,7 @@ void read_dsjson_line(std::string_view line, DsjsonDecision& out) {
   } catch (const InputError& error) {
     fail("line", error.what());
   }
-  LineReader(parsed, out, features).read(line);
+  LineReader(parsed, out).read(line);
   // As jsonb will store them, so that features come in the trainer's order.
   order_like_jsonb(out.context, unordered);
   std::swap(out.context, unordered);

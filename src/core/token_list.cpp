@@ -16,18 +16,10 @@ void TokenList::clear() {
   strings_.clear();
 }
 
-void TokenList::push(TokenType type) {
-  tokens_.push_back({type, false, false, 0, 0.0, nullptr, 0});
-}
-
 void TokenList::push_text(TokenType type, std::string_view text) {
   tokens_.push_back(
       {type, false, true, static_cast<uint32_t>(text.size()), 0.0, nullptr, strings_.size()});
   strings_.append(text);
-}
-
-void TokenList::push_pointer(TokenType type, std::string_view text) {
-  tokens_.push_back({type, false, false, static_cast<uint32_t>(text.size()), 0.0, text.data(), 0});
 }
 
 void TokenList::number_in_source(double value, std::string_view text) {
@@ -61,6 +53,9 @@ void TokenList::bool_value(bool value) {
 }
 
 size_t TokenList::value_end(size_t begin) const {
+  if (tokens_[begin].length != 0 && (tokens_[begin].type == TokenType::kBeginObject ||
+                                     tokens_[begin].type == TokenType::kBeginArray))
+    return begin + tokens_[begin].length + 1;
   int depth = 0;
   size_t i = begin;
   do {
@@ -78,6 +73,9 @@ void TokenList::append(const TokenList& from, size_t begin, size_t end) {
   for (size_t i = begin; i < end; ++i) {
     const ValueToken& token = from.tokens_[i];
     tokens_.push_back(token);
+    // A container's extent holds in the list it was parsed into only.
+    if (token.type == TokenType::kBeginObject || token.type == TokenType::kBeginArray)
+      tokens_.back().length = 0;
     if (!token.owned) continue;
     tokens_.back().offset = strings_.size();
     strings_.append(from.text(token));
@@ -181,6 +179,7 @@ class Scanner {
   void object() {
     ++p_;
     if (++depth_ > kMaxDepth) fail("nested too deep");
+    const size_t begin = out_.size();
     out_.begin_object();
     whitespace();
     if (p_ != end_ && *p_ == '}') {
@@ -202,12 +201,14 @@ class Scanner {
       }
     }
     out_.end_object();
+    out_.close_container(begin);
     --depth_;
   }
 
   void array() {
     ++p_;
     if (++depth_ > kMaxDepth) fail("nested too deep");
+    const size_t begin = out_.size();
     out_.begin_array();
     whitespace();
     if (p_ != end_ && *p_ == ']') {
@@ -225,6 +226,7 @@ class Scanner {
       }
     }
     out_.end_array();
+    out_.close_container(begin);
     --depth_;
   }
 
@@ -455,7 +457,19 @@ void copy_ordered(const TokenList& in, size_t index, TokenList& out, std::vector
     if (x.size() != y.size()) return x.size() < y.size();
     return x < y;
   };
-  std::stable_sort(members.begin() + static_cast<std::ptrdiff_t>(base), members.end(), key_less);
+  // Objects of a few members (nearly all) are sorted by insertion, stable and
+  // without the buffer that std::stable_sort allocates.
+  constexpr size_t kInsertionSortMembers = 16;
+  if (members.size() - base <= kInsertionSortMembers) {
+    for (size_t m = base + 1; m < members.size(); ++m) {
+      Member member = members[m];
+      size_t k = m;
+      for (; k > base && key_less(member, members[k - 1]); --k) members[k] = members[k - 1];
+      members[k] = member;
+    }
+  } else {
+    std::stable_sort(members.begin() + static_cast<std::ptrdiff_t>(base), members.end(), key_less);
+  }
   const size_t count = members.size() - base;
   out.append(in, index, index + 1);
   for (size_t m = 0; m < count; ++m) {

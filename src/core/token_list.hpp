@@ -32,6 +32,8 @@ struct ValueToken {
   TokenType type;
   bool boolean;
   bool owned;  // text is in the list's own storage (at `offset`), else at `pointer`
+  // Key, string or number: the text's length. Begin of a container in a list
+  // made by parse_json_tokens: tokens up to its end token (0: not known).
   uint32_t length;
   double number;
   // Key or string text, or a number's text as written (exact for jsonb's numeric).
@@ -48,8 +50,13 @@ class TokenList : public DocumentHandler {
   std::string_view text(const ValueToken& token) const {
     return {token.owned ? strings_.data() + token.offset : token.pointer, token.length};
   }
-  // Index just past the value that starts at `begin`.
+  // Index just past the value that starts at `begin` (immediate for the
+  // containers of a parsed text, whose begin tokens know where they end).
   size_t value_end(size_t begin) const;
+  // Records that the container starting at `begin` ends at the last token.
+  void close_container(size_t begin) {
+    tokens_[begin].length = static_cast<uint32_t>(tokens_.size() - 1 - begin);
+  }
   // Appends tokens [begin, end) of another list.
   void append(const TokenList& from, size_t begin, size_t end);
   // Feeds tokens [begin, end) to a handler (numbers as doubles).
@@ -73,9 +80,13 @@ class TokenList : public DocumentHandler {
   void number_in_source(double value, std::string_view text);
 
  private:
-  void push(TokenType type);
+  // Inline: the scanner pushes every token of every line through these.
+  void push(TokenType type) { tokens_.push_back({type, false, false, 0, 0.0, nullptr, 0}); }
   void push_text(TokenType type, std::string_view text);
-  void push_pointer(TokenType type, std::string_view text);
+  void push_pointer(TokenType type, std::string_view text) {
+    tokens_.push_back(
+        {type, false, false, static_cast<uint32_t>(text.size()), 0.0, text.data(), 0});
+  }
   std::vector<ValueToken> tokens_;
   std::string strings_;
 };

@@ -191,6 +191,20 @@ TEST(Dsjson, OrdersMembersAsJsonbDoes) {
       "{\"a\":{\"c\":3,\"zz\":[{\"x\":2,\"y\":1}]},\"ab\":\"\xc3\xa9\xf0\x9f\x98\x80\",\"bb\":2}");
 }
 
+TEST(Dsjson, ParsedContainersKnowWhereTheyEnd) {
+  TokenList parsed, copied;
+  parse_json_tokens(R"({"a":[1,{"b":[]},[[2]]],"c":{},"d":"x"})", parsed);
+  copied.append(parsed, 0, parsed.size());  // a copy scans for the ends
+  // {  a  [  1  {  b  [  ]  }  [  [  2  ]  ]  ]  c  {  }  d  "x"  }
+  // 0  1  2  3  4  5  6  7  8  9  10 11 12 13 14 15 16 17 18 19  20
+  const std::vector<std::pair<size_t, size_t>> ends = {{0, 21}, {2, 15}, {4, 9}, {6, 8},
+                                                       {9, 14}, {10, 13}, {16, 18}, {19, 20}};
+  for (auto [begin, end] : ends) {
+    EXPECT_EQ(parsed.value_end(begin), end) << begin;
+    EXPECT_EQ(copied.value_end(begin), end) << begin;
+  }
+}
+
 TEST(Dsjson, RejectsMalformedJson) {
   TokenList list;
   for (const char* text : {"", "{", "{\"a\" 1}", "[1,]", "01", "1.", "-", "\"\\x\"", "\"\\ud800\"",

@@ -117,7 +117,11 @@ int import_file(const std::string& loop, const std::string& path, long batch_lin
   in.seekg(0);
   pqxx::connection connection;
   double backend_cpu = process_cpu_seconds(connection.backendpid());
+  // A generic plan keeps each batch a parameter: a custom plan would fold the
+  // batch (tens of MB) into a constant, copying it once more per call.
+  connection.prepare("import_batch", "SELECT pz_import_dsjson($1, $2)::text");
   pqxx::work tx(connection);
+  tx.exec("SET LOCAL plan_cache_mode = force_generic_plan");
   Progress progress("importing", size);
   nlohmann::json totals = nlohmann::json::object();
   std::string batch, line;
@@ -125,7 +129,7 @@ int import_file(const std::string& loop, const std::string& path, long batch_lin
   auto send = [&] {
     if (in_batch == 0) return;
     try {
-      pqxx::result result = tx.exec_params("SELECT pz_import_dsjson($1, $2)::text", loop, batch);
+      pqxx::result result = tx.exec_prepared("import_batch", loop, batch);
       nlohmann::json counts = nlohmann::json::parse(result[0][0].c_str());
       for (auto& [key, value] : counts.items()) {
         if (key == "model_version")
