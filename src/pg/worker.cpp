@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "core/errors.hpp"
+#include "pg/auto_optimize.hpp"
 #include "pg/guard.hpp"
 #include "pg/gucs.hpp"
 #include "pg/postgres.hpp"
@@ -282,6 +283,7 @@ bool train_once(const char* loop) {
 
 constexpr StepKind kTraining{"training", "train", train_once};
 constexpr StepKind kRetention{"deleting expired events of", "delete expired events of", delete_expired_events};
+constexpr StepKind kAutoOptimize{"optimizing", "optimize", optimize_if_due};
 
 // One step of `loop` in its own transaction.
 StepResult run_step(const char* loop, const StepKind& kind) {
@@ -312,10 +314,13 @@ bool run_round() {
     if (!pz_worker_enabled()) return false;  // turned off by a reload
     const char* loop = due_loops[i].c_str();
     last_attempt[loop] = GetCurrentTimestamp();
-    // One training step, then one short batch of the loop's expired events:
+    // One training step, then one short batch of the loop's expired events
+    // and its auto_optimize run if due:
     // a busy loop waits for the next round, behind the other due loops.
     bool more_due = run_step(loop, kTraining) == StepResult::kMoreDue;
     if (run_step(loop, kRetention) == StepResult::kMoreDue) more_due = true;
+    // Usually a look at the schedule; a due run replays the loop's recent log.
+    run_step(loop, kAutoOptimize);
     if (more_due) backlogged.insert(loop);
   }
   if (installed) refresh_counters_step();

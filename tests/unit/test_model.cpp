@@ -197,6 +197,26 @@ TEST(Model, OtherPowerTStillLearns) {
   EXPECT_LT(total_error / 200, 0.05);
 }
 
+// The default power_t (0.25) takes square roots where others take pow():
+// the same rates, so the same model up to rounding.
+TEST(Model, DefaultPowerTFastPathMatchesPow) {
+  LearnerSettings fast;
+  ASSERT_EQ(fast.power_t, 0.25);
+  LearnerSettings general = fast;
+  general.power_t = std::nextafter(0.25, 1.0);
+  Model a(linear_space(), fast), b(linear_space(), general);
+  Rng rng(5);
+  for (int i = 0; i < 2000; ++i) {
+    const LinearExample example = draw_linear_example(rng);
+    a.learn(example.context, example.action, example.truth, 0.5, 2);
+    b.learn(example.context, example.action, example.truth, 0.5, 2);
+  }
+  for (int i = 0; i < 50; ++i) {
+    const LinearExample example = draw_linear_example(rng);
+    EXPECT_NEAR(a.score(example.context, example.action), b.score(example.context, example.action), 1e-5);
+  }
+}
+
 TEST(Model, RejectsInvalidExamples) {
   Model model(FeatureSpace{}, LearnerSettings{});
   const FeatureSet context = features_of(R"({"u": {"a": 1}})");

@@ -15,7 +15,7 @@ TEST(Settings, EmptyObjectKeepsDefaults) {
   EXPECT_EQ(settings.space.bits, 18);
   EXPECT_EQ(settings.space.fingerprint(), FeatureSpace().fingerprint());
   EXPECT_EQ(settings.learner.learning_rate, 0.05);
-  EXPECT_EQ(settings.learner.power_t, 0.5);
+  EXPECT_EQ(settings.learner.power_t, 0.25);
   EXPECT_EQ(settings.learner.l2, 0.0);
 }
 
