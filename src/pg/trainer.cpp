@@ -47,7 +47,9 @@ struct LoopForTraining {
 struct DueEvent {
   ItemPointerData tid;  // the row version read: marked joined by its address, not its key
   JsonTokens context;
-  JsonTokens actions;
+  JsonTokens actions;  // the chosen action alone, as a one-element array
+  bool has_chosen;     // false: the chosen action is not among the candidates
+  int32 candidates;
   char* chosen_action;
   double probability;
   bool active;
@@ -64,7 +66,7 @@ struct EventBatch {
   int count;
 };
 
-// What the trainer decided for one event, written back to pz.events.
+// What the trainer decided for one event, written to pz.event_state.
 struct Outcome {
   ItemPointerData tid;
   bool learned;  // else skipped or quarantined: no reward
@@ -187,7 +189,9 @@ void fetch_due_events(Portal portal, MemoryContext batch_context, EventBatch* ba
     bool is_null;
     event->tid = *reinterpret_cast<ItemPointer>(DatumGetPointer(SPI_getbinval(tuple, desc, 1, &is_null)));
     read_jsonb_tokens(DatumGetJsonbPCopy(SPI_getbinval(tuple, desc, 2, &is_null)), &event->context);
-    read_jsonb_tokens(DatumGetJsonbPCopy(SPI_getbinval(tuple, desc, 3, &is_null)), &event->actions);
+    Datum chosen = SPI_getbinval(tuple, desc, 3, &is_null);
+    if (!is_null) read_jsonb_tokens(DatumGetJsonbPCopy(chosen), &event->actions);
+    event->has_chosen = !is_null;
     event->chosen_action = TextDatumGetCString(SPI_getbinval(tuple, desc, 4, &is_null));
     Datum probability = SPI_getbinval(tuple, desc, 5, &is_null);
     event->probability = is_null ? 0.0 : DatumGetFloat8(probability);  // 0: quarantined
@@ -199,6 +203,7 @@ void fetch_due_events(Portal portal, MemoryContext batch_context, EventBatch* ba
     event->counted_rewards = DatumGetInt64(SPI_getbinval(tuple, desc, 9, &is_null));
     event->event_id = SPI_getvalue(tuple, desc, 10);
     event->created_at = DatumGetTimestampTz(SPI_getbinval(tuple, desc, 11, &is_null));
+    event->candidates = DatumGetInt32(SPI_getbinval(tuple, desc, 12, &is_null));
   }
   MemoryContextSwitchTo(spi);
   SPI_freetuptable(SPI_tuptable);
@@ -235,7 +240,7 @@ WrittenOutcomes write_outcomes(const Outcome* outcomes, int count, TimestampTz n
       PointerGetDatum(construct_array(labels, count, TEXTOID, -1, false, TYPALIGN_INT)),
       TimestampTzGetDatum(now)};
   int status = SPI_execute_with_args(
-      "UPDATE pz.events AS e SET joined_at = $4, reward = u.reward, outcome = u.outcome "
+      "UPDATE pz.event_state AS e SET joined_at = $4, reward = u.reward, outcome = u.outcome "
       "  FROM unnest($1, $2, $3) AS u(tid, reward, outcome) "
       " WHERE e.ctid = u.tid AND e.joined_at IS NULL "
       "   AND e.active = (u.outcome <> 'skipped') "
@@ -270,28 +275,39 @@ std::string reward_expression(std::string_view aggregation) {
 // (loop_id, created_at, event_id): see plan_like_a_queue(). A reward received
 // after the step began is late, as pz.loop_status counts it, even if its
 // transaction committed in time for this query. $5: rewards_counted_through.
+// The columns a step reads of each event: the chosen action's document alone
+// (as a one-element array, the form featurizing takes), found by its content
+// hash through the ranking's first position, and the number of candidates.
+// NULL when the chosen action is not among the candidates (quarantined).
+std::string event_columns_read(const char* active, const char* rewards) {
+  return std::string("SELECT s.ctid, d.context, c.actions, d.chosen_action, d.probabilities[1], ") + active +
+         ", " + rewards + ", d.event_id, d.created_at, cardinality(d.action_hashes) "
+         "  FROM pz.event_state s JOIN pz.decisions d ON d.event_id = s.event_id "
+         "  LEFT JOIN LATERAL (SELECT jsonb_build_array(a.action) AS actions FROM pz.actions a "
+         "         WHERE a.loop_id = d.loop_id AND a.action_id = d.chosen_action "
+         "           AND a.action_hash = ANY (CASE WHEN d.ranking IS NULL THEN d.action_hashes "
+         "                                         ELSE ARRAY[d.action_hashes[d.ranking[1]]] END) "
+         "         LIMIT 1) c ON true ";
+}
+
 std::string due_events_query(std::string_view aggregation) {
-  return "SELECT e.ctid, e.context, e.actions, e.chosen_action, e.probabilities[1], e.active, "
-         "       w.reward, w.rewards, w.counted, e.event_id, e.created_at "
-         "  FROM pz.events e "
+  return event_columns_read("s.active", "w.reward, w.rewards, w.counted") +
          "  LEFT JOIN LATERAL (SELECT " + reward_expression(aggregation) + " AS reward, "
          "         count(*) AS rewards, count(*) FILTER (WHERE r.reward_id <= $5) AS counted "
-         "    FROM pz.rewards r WHERE r.event_id = e.event_id AND r.received_at <= $3) w ON true "
-         " WHERE e.loop_id = $1 AND e.joined_at IS NULL "
-         "   AND e.created_at <= $3 - $2::interval "
-         "   AND coalesce(e.activated_at, e.created_at) <= $3 - $2::interval "
-         " ORDER BY e.created_at, e.event_id "
+         "    FROM pz.rewards r WHERE r.event_id = s.event_id AND r.received_at <= $3) w ON true "
+         " WHERE s.loop_id = $1 AND s.joined_at IS NULL "
+         "   AND s.created_at <= $3 - $2::interval "
+         "   AND coalesce(s.activated_at, s.created_at) <= $3 - $2::interval "
+         " ORDER BY s.created_at, s.event_id "
          " LIMIT $4";
 }
 
 // The kept events a retraining learns ($6: since), in event order, each with
 // the reward it was joined with (has_reward is true for every one).
 std::string kept_events_query() {
-  return "SELECT e.ctid, e.context, e.actions, e.chosen_action, e.probabilities[1], true, "
-         "       e.reward, 0::int8, 0::int8, e.event_id, e.created_at "
-         "  FROM pz.events e "
-         " WHERE e.loop_id = $1 AND e.outcome IN ('rewarded', 'defaulted') AND e.created_at >= $6 "
-         " ORDER BY e.created_at, e.event_id "
+  return event_columns_read("true", "s.reward, 0::int8, 0::int8") +
+         " WHERE s.loop_id = $1 AND s.outcome IN ('rewarded', 'defaulted') AND s.created_at >= $6 "
+         " ORDER BY s.created_at, s.event_id "
          " LIMIT $4";
 }
 
@@ -317,11 +333,10 @@ Outcome learn_event(Model& model, const DueEvent& event, double default_reward, 
   outcome.label = event.has_reward ? "rewarded" : "defaulted";
   context.clear();
   featurize_context(event.context, context);
-  std::vector<Candidate> candidates = parse_candidates(event.actions, RankOptions{});
-  for (const Candidate& candidate : candidates) {
-    if (candidate.id != event.chosen_action) continue;
-    featurize_action(event.actions, candidate, action);
-    model.learn(context, action, outcome.reward, event.probability, candidates.size());
+  if (event.has_chosen) {
+    std::vector<Candidate> chosen = parse_candidates(event.actions, RankOptions{});
+    featurize_action(event.actions, chosen[0], action);
+    model.learn(context, action, outcome.reward, event.probability, static_cast<size_t>(event.candidates));
     return outcome;
   }
   throw SqlError(ERRCODE_DATA_CORRUPTED, "the chosen action of a logged event is not among its actions");
