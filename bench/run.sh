@@ -27,6 +27,7 @@
 #   PZ_BENCH_TRAIN_EVENTS=1000000  events logged for the trainer measurement
 #   PZ_BENCH_TRAIN_BATCH=1000000   pz.train_batch_size for it (events per pz_train call)
 #   PZ_BENCH_LOGGING_ONLY=1     measure g only (about 4 minutes)
+#   PZ_BENCH_TRAINER_ONLY=1     measure d only (about 3 minutes)
 #   PZ_BENCH_DSJSON_LINES=1000000  lines of the DSJSON import (h)
 set -euo pipefail
 source "$(dirname "$0")/../tools/lib.sh"
@@ -96,6 +97,8 @@ ALTER SYSTEM SET pz.worker_enabled = off;
 SELECT pg_reload_conf() \g /dev/null
 SQL
 
+# PZ_BENCH_TRAINER_ONLY=1: section d alone.
+if [[ "${PZ_BENCH_TRAINER_ONLY:-0}" != 1 ]]; then
 log "building the catalog"
 # 20,000 items; the filter "in_stock AND viable_group <= g" keeps exactly 50
 # (g = 1), 500 (g = 2) or 5,000 (g = 3) items. The groups are spread over the
@@ -468,6 +471,8 @@ rewards_after=$(value "SELECT count(*) FROM pz.rewards")
 result[reward_bytes]=$(calc "($reward_size_after - $reward_size_before) / ($rewards_after - $rewards_before)" 0)
 echo "${result[reward_tps]} tps, ${result[reward_bytes]} bytes per reward"
 
+fi  # not PZ_BENCH_TRAINER_ONLY
+
 # ------------------------------------------------------------------ d. trainer
 # Events written straight into the log's tables (as tools/bench_evaluate.sql does, but
 # not yet joined, and with pz_rank's kind of event ids): 10 actions each, epsilon-greedy propensities, about 30% with
@@ -543,11 +548,12 @@ while :; do
   [[ $more_due == true ]] || break
 done
 elapsed=$(calc "$(now) - $started" 2)
-pending=$(value "SELECT count(*) FROM pz.events JOIN pz.loops USING (loop_id) WHERE name = 'loop' AND joined_at IS NULL")
+pending=$(value "SELECT count(*) FROM pz.event_state JOIN pz.loops USING (loop_id) WHERE name = 'loop' AND joined_at IS NULL")
 [[ $pending == 0 && $learned == "$train_events" ]] \
   || { echo "trainer left $pending events pending, learned $learned of $train_events" >&2; exit 1; }
 result[train_rate]=$(calc "$learned / $elapsed" 0)
 echo "$learned examples ($train_rewards rewarded) in $steps pz_train calls, $elapsed s: ${result[train_rate]} examples/s"
+[[ "${PZ_BENCH_TRAINER_ONLY:-0}" != 1 ]] || exit 0
 
 # --------------------------------------------------------- e. model in memory
 # pz.model_cache lists the models kept for ranking (with pz preloaded, one copy
@@ -560,7 +566,7 @@ bench_bits=$(value "SELECT settings->>'bits' FROM pz.loops WHERE name = 'bench'"
 
 # ------------------------------------------------ f. the log under retention
 log "f. the log's size at steady state under retention (bench/retention.sh: its own cluster, 4 minutes)"
-PZ_BENCH_SKIP_BUILD=1 bash "$(dirname "$0")/retention.sh" | tee "$work/retention.out"
+PZ_BENCH_SKIP_BUILD=1 bash "$PZ_ROOT/bench/retention.sh" | tee "$work/retention.out"
 read -r result[steady_bytes] result[steady_at] result[end_bytes] result[end_at] result[steady_growth] < <(
   sed -n 's/^steady state: \([0-9]*\) bytes at \([0-9]*\) s, \([0-9]*\) bytes at \([0-9]*\) s (\(.*\))$/\1 \2 \3 \4 \5/p' \
     "$work/retention.out")
