@@ -97,6 +97,7 @@ ALTER SYSTEM SET pz.worker_enabled = off;
 SELECT pg_reload_conf() \g /dev/null
 SQL
 
+declare -A result
 # PZ_BENCH_TRAINER_ONLY=1: section d alone.
 if [[ "${PZ_BENCH_TRAINER_ONLY:-0}" != 1 ]]; then
 log "building the catalog"
@@ -168,7 +169,6 @@ SELECT pz_train('bench') \g /dev/null
 SELECT name FROM pz_configure_loop('bench', '{"action_key": "item_id", "action_features": ["category", "brand", "price"]}') \g /dev/null
 SQL
 
-declare -A result
 
 # ------------------------------------------------------- g. logging modes
 # The README's statement at 50 viable items with the loop's logging
