@@ -18,7 +18,7 @@ SELECT c.relname, a.attname AS undocumented_column
 SELECT unnest(extconfig)::regclass AS dumped FROM pg_extension WHERE extname = 'pz' ORDER BY 1;
 
 -- The joiner's index: pending events by loop and time.
-SELECT indexdef FROM pg_indexes WHERE schemaname = 'pz' AND indexname = 'events_pending_idx';
+SELECT indexdef FROM pg_indexes WHERE schemaname = 'pz' AND indexname = 'event_state_pending_idx';
 
 -- The SQL API and its privileges.
 SELECT p.proname, pg_get_function_identity_arguments(p.oid) AS arguments, p.prosecdef AS security_definer,

@@ -143,11 +143,11 @@ BEGIN
     RETURN NULL;
 END
 $$;
-CREATE TRIGGER rr_nested AFTER INSERT ON pz.events FOR EACH ROW EXECUTE FUNCTION rr_nested_rank();
+CREATE TRIGGER rr_nested AFTER INSERT ON pz.decisions FOR EACH ROW EXECUTE FUNCTION rr_nested_rank();
 SELECT r.action_id, (r.item).id = r.action_id AS same_item
   FROM pz_rank_rows('rows_shop', '{}', ARRAY(SELECT c FROM rr_catalog c ORDER BY id),
                     '{"event_id": "00000000-0000-4000-8000-0000000025a7"}') AS r
  ORDER BY r.action_id;
 SELECT jsonb_path_query_array(actions, '$[*].id') AS logged_ids
   FROM pz.events WHERE event_id = '00000000-0000-4000-8000-0000000025a7';
-DROP TRIGGER rr_nested ON pz.events;
+DROP TRIGGER rr_nested ON pz.decisions;

@@ -313,19 +313,39 @@ void prepare_plans(Oid row_type, ImportPlans* plans) {
   Oid event_types[2] = {get_array_type(row_type), INT4OID};
   // Explicit columns: columns added later (nullable) take their defaults. An
   // id already logged is left alone here and compared afterwards.
+  // The decision log's tables (see sql/update/90_lean_log.sql): each distinct
+  // action document once, the decision, its (joined) state.
   plans->insert_events = keep(prepare_generic(
-      "INSERT INTO pz.events (event_id, loop_id, created_at, context, actions, ranking, "
-      "probabilities, "
-      "                       scores, chosen_action, model_version, active, activated_at, "
-      "baseline, "
-      "                       joined_at, reward, outcome) "
-      "SELECT u.event_id, $2, coalesce(u.created_at, now()), u.context, u.actions, u.ranking, "
-      "       u.probabilities, array_fill(NULL::float8, ARRAY[cardinality(u.ranking)]), "
-      "u.ranking[1], 0, "
-      "       u.active, CASE WHEN u.active THEN coalesce(u.created_at, now()) END, u.baseline, "
-      "       now(), u.reward, u.outcome "
-      "  FROM unnest($1) u "
-      "ON CONFLICT (event_id) DO NOTHING "
+      "WITH given AS (SELECT DISTINCT ON (u.event_id) u.*, coalesce(u.created_at, now()) AS at "
+      "                 FROM unnest($1) u ORDER BY u.event_id, u.line), "
+      "clash AS (SELECT pz.action_hash_collision($2, a.action_hash) "
+      "            FROM given g, jsonb_array_elements(g.actions) d(action) "
+      "            JOIN pz.actions a ON a.loop_id = $2 AND a.action_hash = pz.action_hash(d.action) "
+      "           WHERE a.action <> d.action), "
+      "stored AS (INSERT INTO pz.actions (loop_id, action_hash, action_id, action) "
+      "           SELECT DISTINCT ON (pz.action_hash(a.action)) $2, pz.action_hash(a.action), "
+      "                  pz.action_id(a.action), a.action "
+      "             FROM given g, jsonb_array_elements(g.actions) a(action) "
+      "           ON CONFLICT (loop_id, action_hash) DO NOTHING), "
+      "decided AS (INSERT INTO pz.decisions (event_id, loop_id, created_at, context, action_hashes, "
+      "                                      ranking, ranking_ids, probabilities, scores, chosen_action, "
+      "                                      model_version, baseline) "
+      "            SELECT g.event_id, $2, g.at, g.context, c.hashes, "
+      "                   CASE WHEN p.mapped THEN p.positions END, CASE WHEN NOT p.mapped THEN g.ranking END, "
+      "                   g.probabilities, array_fill(NULL::float8, ARRAY[cardinality(g.ranking)]), "
+      "                   g.ranking[1], 0, g.baseline "
+      "              FROM given g, "
+      "                   LATERAL (SELECT array_agg(pz.action_hash(a.action) ORDER BY a.n) AS hashes, "
+      "                                   array_agg(pz.action_id(a.action) ORDER BY a.n) AS ids "
+      "                              FROM jsonb_array_elements(g.actions) WITH ORDINALITY a(action, n)) c, "
+      "                   LATERAL (SELECT array_agg(array_position(c.ids, r.id) ORDER BY r.k) AS positions, "
+      "                                   count(*) FILTER (WHERE array_position(c.ids, r.id) IS NULL) = 0 AS mapped "
+      "                              FROM unnest(g.ranking) WITH ORDINALITY r(id, k)) p "
+      "             WHERE NOT EXISTS (SELECT FROM clash) "
+      "            ON CONFLICT (event_id) DO NOTHING RETURNING event_id) "
+      "INSERT INTO pz.event_state (event_id, loop_id, created_at, active, activated_at, joined_at, reward, outcome) "
+      "SELECT g.event_id, $2, g.at, g.active, CASE WHEN g.active THEN g.at END, now(), g.reward, g.outcome "
+      "  FROM given g JOIN decided d ON d.event_id = g.event_id "
       "RETURNING event_id",
       2, event_types));
   Oid reward_types[4] = {UUIDARRAYOID, TIMESTAMPTZARRAYOID, FLOAT8ARRAYOID, INT4ARRAYOID};

@@ -1,5 +1,6 @@
 #include "pg/event_log.hpp"
 
+#include "pg/action_store.hpp"
 #include "pg/guard.hpp"
 #include "pg/gucs.hpp"
 #include "pg/kept_plan.hpp"
@@ -19,13 +20,33 @@ namespace pz::pg {
 
 namespace {
 
-// The one list of the columns an event is written with, and their types.
-constexpr const char* kColumnList =
-    "event_id, loop_id, created_at, context, actions, ranking, probabilities, scores, "
-    "chosen_action, model_version, active, activated_at, baseline, subject_hash, explored";
+// The values of an event row, in this order: the decision's columns, its
+// state's, and the candidates' documents (kept for the queue: written to
+// pz.actions only when not already stored) with their content hashes.
 Oid column_types[kEventColumns] = {UUIDOID,        INT4OID,        TIMESTAMPTZOID, JSONBOID, JSONBOID,
-                                   TEXTARRAYOID,   FLOAT8ARRAYOID, FLOAT8ARRAYOID, TEXTOID,  INT8OID,
-                                   BOOLOID,        TIMESTAMPTZOID, TEXTOID,        BYTEAOID, BOOLOID};
+                                   INT4ARRAYOID,   FLOAT8ARRAYOID, FLOAT8ARRAYOID, TEXTOID,  INT8OID,
+                                   BOOLOID,        TIMESTAMPTZOID, TEXTOID,        BYTEAOID, BOOLOID,
+                                   INT8ARRAYOID};
+
+// $17 and $18: the documents not known to be stored, with their hashes.
+// `clash` fails the write when a hash is stored with other content (see
+// pz.action_hash_collision): the documents' insert reads it.
+constexpr int kStatementParams = kEventColumns + 2;
+constexpr const char* kFindClash =
+    "given AS (SELECT u.hash, u.action FROM unnest($17::int8[], $18::jsonb[]) AS u(hash, action)), "
+    "clash AS (SELECT pz.action_hash_collision($2, g.hash) FROM given g "
+    "           JOIN pz.actions a ON a.loop_id = $2 AND a.action_hash = g.hash WHERE a.action <> g.action)";
+// After kFindClash: the documents' insert.
+constexpr const char* kStoreActions =
+    "INSERT INTO pz.actions (loop_id, action_hash, action_id, action) "
+    "SELECT $2, g.hash, pz.action_id(g.action), g.action FROM given g WHERE NOT EXISTS (SELECT FROM clash) "
+    "ON CONFLICT (loop_id, action_hash) DO NOTHING";
+constexpr const char* kDecisionColumns =
+    "event_id, loop_id, created_at, context, action_hashes, ranking, probabilities, scores, "
+    "chosen_action, model_version, baseline, subject_hash, explored";
+constexpr const char* kDecisionValues = "$1, $2, $3, $4, $16, $6, $7, $8, $9, $10, $13, $14, $15";
+constexpr const char* kStateColumns = "event_id, loop_id, created_at, active, activated_at";
+constexpr const char* kStateValues = "$1, $2, $3, $11, $12";
 
 // A rank call whose queue stays full waits this long before writing itself.
 constexpr long kFullWaitMs = 500;
@@ -45,13 +66,20 @@ Jsonb* without_excluded(Jsonb* actions, const std::vector<Candidate>& kept) {
   return JsonbValueToJsonb(pushJsonbValue(&state, WJB_END_ARRAY, nullptr));
 }
 
-ArrayType* text_array(const std::vector<Candidate>& candidates, const std::vector<uint32_t>& order) {
+ArrayType* position_array(const std::vector<uint32_t>& order) {
   Datum* items = static_cast<Datum*>(palloc(order.size() * sizeof(Datum)));
-  for (size_t i = 0; i < order.size(); ++i) {
-    const std::string& id = candidates[order[i]].id;
-    items[i] = PointerGetDatum(cstring_to_text_with_len(id.data(), static_cast<int>(id.size())));
-  }
-  return construct_array(items, static_cast<int>(order.size()), TEXTOID, -1, false, TYPALIGN_INT);
+  for (size_t i = 0; i < order.size(); ++i) items[i] = Int32GetDatum(static_cast<int32>(order[i] + 1));
+  return construct_array(items, static_cast<int>(order.size()), INT4OID, sizeof(int32), true, TYPALIGN_INT);
+}
+
+Jsonb* action_document(Jsonb* actions, size_t element) {
+  return JsonbValueToJsonb(getIthJsonbValueFromContainer(&actions->root, static_cast<uint32>(element)));
+}
+
+ArrayType* hash_array(Jsonb* actions, size_t count) {
+  Datum* items = static_cast<Datum*>(palloc(count * sizeof(Datum)));
+  for (size_t i = 0; i < count; ++i) items[i] = Int64GetDatum(element_action_hash(actions, static_cast<uint32>(i)));
+  return construct_array(items, static_cast<int>(count), INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
 }
 
 ArrayType* float8_array(const std::vector<double>& values, const std::vector<uint32_t>& order) {
@@ -78,7 +106,8 @@ void build_event_row(const EventRecord& record, EventRow* row) {
   values[2] = TimestampTzGetDatum(now);
   values[3] = JsonbPGetDatum(record.context);
   values[4] = JsonbPGetDatum(actions);
-  values[5] = PointerGetDatum(text_array(candidates, decision.ranking));
+  // The ranking as positions into the candidates (as stored, without the excluded ones).
+  values[5] = PointerGetDatum(position_array(decision.ranking));
   values[6] = PointerGetDatum(float8_array(decision.probabilities, decision.ranking));
   values[7] = PointerGetDatum(float8_array(*record.scores, decision.ranking));
   values[8] = PointerGetDatum(cstring_to_text_with_len(chosen.data(), static_cast<int>(chosen.size())));
@@ -96,22 +125,85 @@ void build_event_row(const EventRecord& record, EventRow* row) {
   values[13] = PointerGetDatum(record.subject_hash);
   if (record.subject_hash == nullptr) row->nulls[13] = 'n';
   values[14] = BoolGetDatum(is_exploration(*record.scores, decision.ranking[0]));
+  values[15] = PointerGetDatum(hash_array(actions, candidates.size()));
+}
+
+// The statement's parameters: the row, then the documents of its candidates
+// that this backend does not know to be stored (see action_store.hpp; the
+// caller has locked the store). `misses` gets how many there are.
+void statement_params(int32 loop_id, const EventRow& row, Datum* values, char* nulls, int* misses) {
+  memcpy(values, row.values, sizeof row.values);
+  memcpy(nulls, row.nulls, sizeof row.nulls);
+  Jsonb* actions = DatumGetJsonbP(row.values[4]);
+  ArrayType* hashes = DatumGetArrayTypeP(row.values[15]);
+  int count = ArrayGetNItems(ARR_NDIM(hashes), ARR_DIMS(hashes));
+  const int64* hash = reinterpret_cast<const int64*>(ARR_DATA_PTR(hashes));
+  Datum* new_hashes = static_cast<Datum*>(palloc(sizeof(Datum) * (count > 0 ? count : 1)));
+  Datum* new_documents = static_cast<Datum*>(palloc(sizeof(Datum) * (count > 0 ? count : 1)));
+  int n = 0;
+  for (int i = 0; i < count; ++i) {
+    if (action_known(loop_id, hash[i])) continue;
+    new_hashes[n] = Int64GetDatum(hash[i]);
+    new_documents[n] = JsonbPGetDatum(action_document(actions, static_cast<size_t>(i)));
+    ++n;
+  }
+  values[kEventColumns] = PointerGetDatum(
+      construct_array(new_hashes, n, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+  values[kEventColumns + 1] = PointerGetDatum(construct_array(new_documents, n, JSONBOID, -1, false, TYPALIGN_INT));
+  nulls[kEventColumns] = nulls[kEventColumns + 1] = ' ';
+  *misses = n;
+}
+
+// Once the row is written, its documents are stored (or were already).
+void remember_params(int32 loop_id, const Datum* values, int misses) {
+  if (misses == 0) return;
+  ArrayType* hashes = DatumGetArrayTypeP(values[kEventColumns]);
+  const int64* hash = reinterpret_cast<const int64*>(ARR_DATA_PTR(hashes));
+  for (int i = 0; i < misses; ++i) remember_action(loop_id, hash[i]);
+}
+
+SPIPlanPtr prepare_statement(const char* query) {
+  Oid types[kStatementParams];
+  memcpy(types, column_types, sizeof column_types);
+  types[kEventColumns] = INT8ARRAYOID;
+  types[kEventColumns + 1] = JSONBARRAYOID;
+  return prepare_kept_plan(query, kStatementParams, types);
 }
 
 void connect_spi() {
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "pz: SPI_connect failed");
 }
 
+// Plain statements (in the caller's transaction, and the logger's), the documents' only
+// when some are not known to be stored (a statement with data-modifying CTEs
+// costs several times more to start than these).
+SPIPlanPtr store_plan = nullptr;
+SPIPlanPtr state_plan = nullptr;
+
+void prepare_direct_plans() {
+  if (insert_plan != nullptr) return;
+  store_plan = prepare_statement(psprintf("WITH %s %s", kFindClash, kStoreActions));
+  insert_plan =
+      prepare_statement(psprintf("INSERT INTO pz.decisions (%s) VALUES (%s)", kDecisionColumns, kDecisionValues));
+  state_plan =
+      prepare_statement(psprintf("INSERT INTO pz.event_state (%s) VALUES (%s)", kStateColumns, kStateValues));
+}
+
 void insert_row(const EventRow& row) {
   connect_spi();
-  if (insert_plan == nullptr) {
-    char* query = psprintf("INSERT INTO pz.events (%s) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
-                           "$10, $11, $12, $13, $14, $15)",
-                           kColumnList);
-    insert_plan = prepare_kept_plan(query, kEventColumns, column_types);
-  }
-  if (SPI_execute_plan(insert_plan, const_cast<Datum*>(row.values), row.nulls, false, 0) != SPI_OK_INSERT)
-    elog(ERROR, "pz: inserting into pz.events failed");
+  prepare_direct_plans();
+  int32 loop_id = DatumGetInt32(row.values[1]);
+  lock_action_store();
+  Datum values[kStatementParams];
+  char nulls[kStatementParams];
+  int misses = 0;
+  statement_params(loop_id, row, values, nulls, &misses);
+  if (misses > 0 && SPI_execute_plan(store_plan, values, nulls, false, 0) != SPI_OK_INSERT)
+    elog(ERROR, "pz: storing action documents failed");
+  if (SPI_execute_plan(insert_plan, values, nulls, false, 0) != SPI_OK_INSERT ||
+      SPI_execute_plan(state_plan, values, nulls, false, 0) != SPI_OK_INSERT)
+    elog(ERROR, "pz: inserting into pz.decisions failed");
+  remember_params(loop_id, values, misses);
   SPI_finish();
 }
 
@@ -155,9 +247,9 @@ bool event_already_logged(const pg_uuid_t* event_id) {
   connect_spi();
   Oid type = UUIDOID;
   Datum arg = UUIDPGetDatum(const_cast<pg_uuid_t*>(event_id));
-  if (SPI_execute_with_args("SELECT FROM pz.events WHERE event_id = $1", 1, &type, &arg, nullptr, true, 1) !=
+  if (SPI_execute_with_args("SELECT FROM pz.event_state WHERE event_id = $1", 1, &type, &arg, nullptr, true, 1) !=
       SPI_OK_SELECT)
-    elog(ERROR, "pz: reading pz.events failed");
+    elog(ERROR, "pz: reading pz.event_state failed");
   bool found = SPI_processed > 0;
   SPI_finish();
   return found;
@@ -280,22 +372,34 @@ QueuedWrite write_queued_row(const EventRow& row) {
   if (queued_insert_plan == nullptr) {
     // A loop dropped while its events were queued takes them with it, and so
     // does a subject forgotten after its event was made.
-    char* query = psprintf("INSERT INTO pz.events (%s) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
-                           "$11, $12, $13, $14, $15 WHERE EXISTS (SELECT FROM pz.loops WHERE loop_id = $2) "
-                           "AND NOT EXISTS (SELECT FROM pz.forgotten_subjects f "
-                           "                WHERE f.subject_hash = $14 AND f.forgotten_at >= $3) "
-                           "ON CONFLICT (event_id) DO NOTHING",
-                           kColumnList);
-    queued_insert_plan = prepare_kept_plan(query, kEventColumns, column_types);
+    queued_insert_plan = prepare_statement(psprintf(
+        "INSERT INTO pz.decisions (%s) SELECT %s "
+        " WHERE EXISTS (SELECT FROM pz.loops WHERE loop_id = $2) "
+        "   AND NOT EXISTS (SELECT FROM pz.forgotten_subjects f WHERE f.subject_hash = $14 AND f.forgotten_at >= $3) "
+        "ON CONFLICT (event_id) DO NOTHING",
+        kDecisionColumns, kDecisionValues));
     existing_plan = prepare_kept_plan(
-        "SELECT loop_id = $2 AND created_at = $3 FROM pz.events WHERE event_id = $1", 3, column_types);
+        "SELECT loop_id = $2 AND created_at = $3 FROM pz.decisions WHERE event_id = $1", 3, column_types);
   }
+  prepare_direct_plans();
+  int32 loop_id = DatumGetInt32(row.values[1]);
+  lock_action_store();
+  Datum values[kStatementParams];
+  char nulls[kStatementParams];
+  int misses = 0;
+  statement_params(loop_id, row, values, nulls, &misses);
   QueuedWrite result = QueuedWrite::kWritten;
-  if (SPI_execute_plan(queued_insert_plan, const_cast<Datum*>(row.values), row.nulls, false, 0) != SPI_OK_INSERT)
-    elog(ERROR, "pz: inserting into pz.events failed");
-  if (SPI_processed == 0) {
+  if (SPI_execute_plan(queued_insert_plan, values, nulls, false, 0) != SPI_OK_INSERT)
+    elog(ERROR, "pz: inserting into pz.decisions failed");
+  if (SPI_processed > 0) {
+    // Written: its documents and state with it, as insert_row() writes them.
+    if ((misses > 0 && SPI_execute_plan(store_plan, values, nulls, false, 0) != SPI_OK_INSERT) ||
+        SPI_execute_plan(state_plan, values, nulls, false, 0) != SPI_OK_INSERT)
+      elog(ERROR, "pz: inserting into pz.event_state failed");
+    remember_params(loop_id, values, misses);
+  } else {
     if (SPI_execute_plan(existing_plan, const_cast<Datum*>(row.values), row.nulls, false, 1) != SPI_OK_SELECT)
-      elog(ERROR, "pz: reading pz.events failed");
+      elog(ERROR, "pz: reading pz.decisions failed");
     bool is_null;
     if (SPI_processed == 0)
       result = QueuedWrite::kDiscarded;

@@ -1,4 +1,4 @@
-// Logs one decision to pz.events: in the caller's transaction, or through the
+// Logs one decision to the decision log (pz.events): in the caller's transaction, or through the
 // buffered-log queue, as the loop's `logging` setting says. The row is built
 // in one place (a new column is one edit there) and written either way.
 #pragma once
@@ -41,9 +41,9 @@ void insert_event(const EventRecord& record);
 
 // --- The logger's side (PostgreSQL side: may ereport).
 
-constexpr int kEventColumns = 15;
+constexpr int kEventColumns = 16;
 
-// The values of one pz.events row, as the INSERT takes them.
+// The values of one logged event, as the writes take them (see event_log.cpp).
 struct EventRow {
   Datum values[kEventColumns];
   char nulls[kEventColumns];  // 'n' for NULL, as SPI takes them

@@ -5,6 +5,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/errors.hpp"
@@ -49,7 +50,9 @@ struct LoopForTraining {
 struct DueEvent {
   ItemPointerData tid;  // the row version read: marked joined by its address, not its key
   JsonTokens context;
-  JsonTokens actions;
+  int64 chosen_hash;  // the chosen action's document (pz.actions.action_hash)
+  bool has_chosen;    // false: the chosen action is not among the candidates
+  int32 candidates;
   char* chosen_action;
   double probability;
   bool active;
@@ -67,7 +70,7 @@ struct EventBatch {
   int count;
 };
 
-// What the trainer decided for one event, written back to pz.events.
+// What the trainer decided for one event, written to pz.event_state.
 struct Outcome {
   ItemPointerData tid;
   bool learned;  // else skipped or quarantined: no reward
@@ -190,7 +193,9 @@ void fetch_due_events(Portal portal, MemoryContext batch_context, EventBatch* ba
     bool is_null;
     event->tid = *reinterpret_cast<ItemPointer>(DatumGetPointer(SPI_getbinval(tuple, desc, 1, &is_null)));
     read_jsonb_tokens(DatumGetJsonbPCopy(SPI_getbinval(tuple, desc, 2, &is_null)), &event->context);
-    read_jsonb_tokens(DatumGetJsonbPCopy(SPI_getbinval(tuple, desc, 3, &is_null)), &event->actions);
+    Datum chosen = SPI_getbinval(tuple, desc, 3, &is_null);
+    event->chosen_hash = is_null ? 0 : DatumGetInt64(chosen);
+    event->has_chosen = !is_null;
     event->chosen_action = TextDatumGetCString(SPI_getbinval(tuple, desc, 4, &is_null));
     Datum probability = SPI_getbinval(tuple, desc, 5, &is_null);
     event->probability = is_null ? 0.0 : DatumGetFloat8(probability);  // 0: quarantined
@@ -202,7 +207,8 @@ void fetch_due_events(Portal portal, MemoryContext batch_context, EventBatch* ba
     event->counted_rewards = DatumGetInt64(SPI_getbinval(tuple, desc, 9, &is_null));
     event->event_id = SPI_getvalue(tuple, desc, 10);
     event->created_at = DatumGetTimestampTz(SPI_getbinval(tuple, desc, 11, &is_null));
-    event->signal_rewards = SPI_getvalue(tuple, desc, 12);
+    event->candidates = DatumGetInt32(SPI_getbinval(tuple, desc, 12, &is_null));
+    event->signal_rewards = SPI_getvalue(tuple, desc, 13);
   }
   MemoryContextSwitchTo(spi);
   SPI_freetuptable(SPI_tuptable);
@@ -239,7 +245,7 @@ WrittenOutcomes write_outcomes(const Outcome* outcomes, int count, TimestampTz n
       PointerGetDatum(construct_array(labels, count, TEXTOID, -1, false, TYPALIGN_INT)),
       TimestampTzGetDatum(now)};
   int status = SPI_execute_with_args(
-      "UPDATE pz.events AS e SET joined_at = $4, reward = u.reward, outcome = u.outcome "
+      "UPDATE pz.event_state AS e SET joined_at = $4, reward = u.reward, outcome = u.outcome "
       "  FROM unnest($1, $2, $3) AS u(tid, reward, outcome) "
       " WHERE e.ctid = u.tid AND e.joined_at IS NULL "
       "   AND e.active = (u.outcome <> 'skipped') "
@@ -260,34 +266,46 @@ WrittenOutcomes write_outcomes(const Outcome* outcomes, int count, TimestampTz n
   return written;
 }
 
+// The columns a step reads of each event: the chosen action's document alone
+// (as a one-element array, the form featurizing takes), found by its content
+// hash through the ranking's first position, and the number of candidates.
+// NULL when the chosen action is not among the candidates (quarantined).
+// With an objective, also each event's rewards per signal (see reward_query.hpp).
+std::string event_columns_read(const char* active, const char* rewards, const std::string& signal_rewards) {
+  return std::string("SELECT s.ctid, d.context, ") +
+         "       CASE WHEN d.ranking IS NOT NULL THEN d.action_hashes[d.ranking[1]] "
+         "            ELSE (SELECT a.action_hash FROM pz.actions a WHERE a.loop_id = d.loop_id "
+         "                     AND a.action_id = d.chosen_action AND a.action_hash = ANY (d.action_hashes) "
+         "                   LIMIT 1) END, "
+         "       d.chosen_action, d.probabilities[1], " + active + ", " + rewards +
+         ", d.event_id, d.created_at, cardinality(d.action_hashes), " + signal_rewards +
+         "  FROM pz.event_state s JOIN pz.decisions d ON d.event_id = s.event_id ";
+}
+
 // The due events in event order, read straight from the pending index
 // (loop_id, created_at, event_id): see plan_like_a_queue(). A reward received
 // after the step began is late, as pz.loop_status counts it, even if its
 // transaction committed in time for this query. $5: rewards_counted_through.
-// With an objective, also each event's rewards per signal (see reward_query.hpp).
 std::string due_events_query(std::string_view aggregation, bool by_signal) {
-  return "SELECT e.ctid, e.context, e.actions, e.chosen_action, e.probabilities[1], e.active, "
-         "       w.reward, w.rewards, w.counted, e.event_id, e.created_at, " +
-         (by_signal ? signal_rewards_subquery(aggregation, "e.event_id", "$3") : std::string("NULL::text")) +
-         "  FROM pz.events e "
+  return event_columns_read("s.active", "w.reward, w.rewards, w.counted",
+                            by_signal ? signal_rewards_subquery(aggregation, "s.event_id", "$3")
+                                      : std::string("NULL::text")) +
          "  LEFT JOIN LATERAL (SELECT " + reward_expression(aggregation) + " AS reward, "
          "         count(*) AS rewards, count(*) FILTER (WHERE r.reward_id <= $5) AS counted "
-         "    FROM pz.rewards r WHERE r.event_id = e.event_id AND r.received_at <= $3) w ON true "
-         " WHERE e.loop_id = $1 AND e.joined_at IS NULL "
-         "   AND e.created_at <= $3 - $2::interval "
-         "   AND coalesce(e.activated_at, e.created_at) <= $3 - $2::interval "
-         " ORDER BY e.created_at, e.event_id "
+         "    FROM pz.rewards r WHERE r.event_id = s.event_id AND r.received_at <= $3) w ON true "
+         " WHERE s.loop_id = $1 AND s.joined_at IS NULL "
+         "   AND s.created_at <= $3 - $2::interval "
+         "   AND coalesce(s.activated_at, s.created_at) <= $3 - $2::interval "
+         " ORDER BY s.created_at, s.event_id "
          " LIMIT $4";
 }
 
 // The kept events a retraining learns ($6: since), in event order, each with
 // the reward it was joined with (has_reward is true for every one).
 std::string kept_events_query() {
-  return "SELECT e.ctid, e.context, e.actions, e.chosen_action, e.probabilities[1], true, "
-         "       e.reward, 0::int8, 0::int8, e.event_id, e.created_at, NULL::text "
-         "  FROM pz.events e "
-         " WHERE e.loop_id = $1 AND e.outcome IN ('rewarded', 'defaulted') AND e.created_at >= $6 "
-         " ORDER BY e.created_at, e.event_id "
+  return event_columns_read("true", "s.reward, 0::int8, 0::int8", "NULL::text") +
+         " WHERE s.loop_id = $1 AND s.outcome IN ('rewarded', 'defaulted') AND s.created_at >= $6 "
+         " ORDER BY s.created_at, s.event_id "
          " LIMIT $4";
 }
 
@@ -298,12 +316,64 @@ std::string kept_events_query() {
 void plan_like_a_queue() {
   for (const char* setting : {"jit", "enable_seqscan", "enable_sort", "enable_memoize"})
     (void)set_config_option(setting, "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+  // A worker joining the two tables would send every row, context included,
+  // through a Gather Merge: 20 times slower than one process reading them.
+  (void)set_config_option("max_parallel_workers_per_gather", "0", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true,
+                          0, false);
+}
+
+// The chosen actions of a step, each featurized once however many events
+// chose it (most steps see a few hundred distinct actions for many events).
+struct FeaturizedAction {
+  std::string id;
+  std::string error;  // not empty: the document cannot be learned
+  FeatureSet features;
+};
+using ActionFeatures = std::unordered_map<int64, FeaturizedAction>;
+
+// PostgreSQL side: the document of an action, as a one-element array (the
+// form featurizing takes); false if it is missing.
+bool read_action_document(int32 loop_id, int64 hash, JsonTokens* tokens) {
+  Oid types[2] = {INT4OID, INT8OID};
+  Datum args[2] = {Int32GetDatum(loop_id), Int64GetDatum(hash)};
+  if (SPI_execute_with_args("SELECT jsonb_build_array(action) FROM pz.actions WHERE loop_id = $1 AND action_hash = $2",
+                            2, types, args, nullptr, true, 1) != SPI_OK_SELECT)
+    elog(ERROR, "pz: reading an action document failed");
+  bool found = SPI_processed == 1;
+  if (found) {
+    bool is_null;
+    read_jsonb_tokens(DatumGetJsonbPCopy(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null)),
+                      tokens);
+  }
+  SPI_freetuptable(SPI_tuptable);
+  return found;
+}
+
+const FeaturizedAction& chosen_features(ActionFeatures& cache, int32 loop_id, int64 hash) {
+  auto [entry, added] = cache.try_emplace(hash);
+  FeaturizedAction& action = entry->second;
+  if (!added) return action;
+  JsonTokens tokens;
+  bool found = false;
+  pg_call([&] { found = read_action_document(loop_id, hash, &tokens); });
+  if (!found) {
+    action.error = "the chosen action of a logged event is not among its actions";
+    return action;
+  }
+  try {
+    std::vector<Candidate> document = parse_candidates(tokens, RankOptions{});
+    action.id = document[0].id;
+    featurize_action(tokens, document[0], action.features);
+  } catch (const pz::InputError& error) {
+    action.error = error.what();
+  }
+  return action;
 }
 
 // Learns one event; returns its outcome. Throws InputError or SqlError for an
 // event that cannot be learned, before the model has changed.
 Outcome learn_event(Model& model, const DueEvent& event, double default_reward, FeatureSet& context,
-                    FeatureSet& action) {
+                    ActionFeatures& actions, int32 loop_id) {
   Outcome outcome{event.tid, event.active, 0.0, "skipped"};
   if (!event.active) return outcome;
   // NaN fails this test too; a weight of 1/0 would wreck the model for good.
@@ -311,16 +381,16 @@ Outcome learn_event(Model& model, const DueEvent& event, double default_reward, 
     throw SqlError(ERRCODE_DATA_CORRUPTED, "the logged probability of the chosen action is not in (0, 1]");
   outcome.reward = event.has_reward ? event.reward : default_reward;
   outcome.label = event.has_reward ? "rewarded" : "defaulted";
+  if (!event.has_chosen)
+    throw SqlError(ERRCODE_DATA_CORRUPTED, "the chosen action of a logged event is not among its actions");
+  const FeaturizedAction& chosen = chosen_features(actions, loop_id, event.chosen_hash);
+  if (!chosen.error.empty()) throw pz::InputError(chosen.error);
+  if (chosen.id != event.chosen_action)
+    throw SqlError(ERRCODE_DATA_CORRUPTED, "the chosen action of a logged event is not among its actions");
   context.clear();
   featurize_context(event.context, context);
-  std::vector<Candidate> candidates = parse_candidates(event.actions, RankOptions{});
-  for (const Candidate& candidate : candidates) {
-    if (candidate.id != event.chosen_action) continue;
-    featurize_action(event.actions, candidate, action);
-    model.learn(context, action, outcome.reward, event.probability, candidates.size());
-    return outcome;
-  }
-  throw SqlError(ERRCODE_DATA_CORRUPTED, "the chosen action of a logged event is not among its actions");
+  model.learn(context, chosen.features, outcome.reward, event.probability, static_cast<size_t>(event.candidates));
+  return outcome;
 }
 
 // Under an objective, an event's reward is its objective's weighted sum of
@@ -344,10 +414,10 @@ void warn_quarantined(const char* loop, const char* event_id, const char* reason
 // (and the server log says why) instead of failing the step: retried, it
 // would fail every step of its loop forever.
 Outcome learn_or_quarantine(Model& model, const DueEvent& event, double default_reward, FeatureSet& context,
-                            FeatureSet& action, const std::string& loop) {
+                            ActionFeatures& actions, int32 loop_id, const std::string& loop) {
   std::string reason;
   try {
-    return learn_event(model, event, default_reward, context, action);
+    return learn_event(model, event, default_reward, context, actions, loop_id);
   } catch (const pz::InputError& error) {
     reason = error.what();
   } catch (const SqlError& error) {
@@ -443,7 +513,7 @@ TrainCounts run_training(const std::string& loop_name, int64_t max_events, const
   Portal portal = nullptr;
   pg_call([&] { portal = open_due_events(query.c_str(), &loop, now, max_events, source); });
   FeatureSet context;
-  FeatureSet action;
+  ActionFeatures actions;
   std::vector<Outcome> outcomes;
   int64_t fetched = 0;
   int64 late_at_join = 0;
@@ -462,7 +532,8 @@ TrainCounts run_training(const std::string& loop_name, int64_t max_events, const
     for (int i = 0; i < batch.count; ++i) {
       DueEvent& event = batch.events[i];
       if (objective && !source.retraining) weigh_signals(*objective, event);
-      Outcome outcome = learn_or_quarantine(*model, event, loop.default_reward, context, action, loop_name);
+      Outcome outcome =
+          learn_or_quarantine(*model, event, loop.default_reward, context, actions, loop.loop_id, loop_name);
       outcomes.push_back(outcome);
       if (!outcome.learned) {
         // Not learned: its rewards are late ones.

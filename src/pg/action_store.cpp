@@ -1,0 +1,147 @@
+#include "pg/action_store.hpp"
+
+#include "pg/guard.hpp"
+
+extern "C" {
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "common/hashfn.h"
+#include "storage/lmgr.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+}
+
+namespace pz::pg {
+namespace {
+
+// Bounds the memory of what a backend remembers; past it, it starts over.
+constexpr long kMaxRemembered = 1000000;
+constexpr uint64 kSeed = 0x707a616374696f6eULL;  // "pzaction"
+
+struct ActionKey {
+  int64 hash;
+  int32 loop_id;
+  int32 zero;  // padding, hashed as part of the key
+};
+
+HTAB* stored = nullptr;   // committed documents
+HTAB* pending = nullptr;  // documents of the current transaction
+Oid store_relation = InvalidOid;
+bool stale = false;  // a collection ran (or the cache was reset): forget on next use
+bool callbacks_registered = false;
+
+HTAB* new_table(const char* name) {
+  HASHCTL control = {};
+  control.keysize = sizeof(ActionKey);
+  control.entrysize = sizeof(ActionKey);
+  return hash_create(name, 1024, &control, HASH_ELEM | HASH_BLOBS);
+}
+
+void drop(HTAB** table) {
+  if (*table != nullptr) hash_destroy(*table);
+  *table = nullptr;
+}
+
+// Called from invalidation processing: only marks, never frees.
+void on_relcache(Datum, Oid relation) {
+  if (relation == InvalidOid || relation == store_relation) stale = true;
+}
+
+void on_xact(XactEvent event, void*) {
+  if (pending == nullptr) return;
+  if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_PARALLEL_COMMIT) {
+    if (!stale) {
+      if (stored == nullptr) stored = new_table("pz remembered actions");
+      HASH_SEQ_STATUS scan;
+      hash_seq_init(&scan, pending);
+      for (auto* key = static_cast<ActionKey*>(hash_seq_search(&scan)); key != nullptr;
+           key = static_cast<ActionKey*>(hash_seq_search(&scan)))
+        (void)hash_search(stored, key, HASH_ENTER, nullptr);
+    }
+    drop(&pending);
+  } else if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT || event == XACT_EVENT_PREPARE) {
+    drop(&pending);  // not committed (yet): nothing to remember
+  }
+}
+
+// A rolled back savepoint may have taken documents with it: forget the
+// transaction's (a later write stores them again).
+void on_subxact(SubXactEvent event, SubTransactionId, SubTransactionId, void*) {
+  if (event == SUBXACT_EVENT_ABORT_SUB) drop(&pending);
+}
+
+ActionKey key_of(int32 loop_id, int64 hash) { return ActionKey{hash, loop_id, 0}; }
+
+}  // namespace
+
+namespace {
+int64 hash_bytes(const void* data, size_t length) {
+  return static_cast<int64>(
+      hash_bytes_extended(static_cast<const unsigned char*>(data), static_cast<int>(length), kSeed));
+}
+}  // namespace
+
+int64 action_hash(const Jsonb* action) { return hash_bytes(VARDATA(action), VARSIZE(action) - VARHDRSZ); }
+
+int64 element_action_hash(Jsonb* actions, uint32 element) {
+  JsonbValue* value = getIthJsonbValueFromContainer(&actions->root, element);
+  // An object or array inside the list has the layout of a document of its
+  // own (the bytes pz.action_hash hashes): hashed in place, not copied out.
+  if (value->type == jbvBinary) return hash_bytes(value->val.binary.data, static_cast<size_t>(value->val.binary.len));
+  return action_hash(JsonbValueToJsonb(value));
+}
+
+void lock_action_store() {
+  if (!callbacks_registered) {
+    CacheRegisterRelcacheCallback(on_relcache, 0);
+    RegisterXactCallback(on_xact, nullptr);
+    RegisterSubXactCallback(on_subxact, nullptr);
+    callbacks_registered = true;
+  }
+  Oid schema = get_namespace_oid("pz", false);
+  Oid relation = get_relname_relid("actions", schema);
+  if (!OidIsValid(relation)) elog(ERROR, "pz: table pz.actions is missing");
+  // Taking the lock reads the invalidations queued by collections that
+  // committed before it (see the header).
+  LockRelationOid(relation, RowExclusiveLock);
+  if (relation != store_relation || stale || (stored != nullptr && hash_get_num_entries(stored) > kMaxRemembered)) {
+    drop(&stored);
+    drop(&pending);
+    store_relation = relation;
+    stale = false;
+  }
+}
+
+// What this transaction stored counts too: no collection can run before it
+// ends (it holds the lock), and a rolled back savepoint forgets it.
+bool action_known(int32 loop_id, int64 hash) {
+  ActionKey key = key_of(loop_id, hash);
+  return (stored != nullptr && hash_search(stored, &key, HASH_FIND, nullptr) != nullptr) ||
+         (pending != nullptr && hash_search(pending, &key, HASH_FIND, nullptr) != nullptr);
+}
+
+void remember_action(int32 loop_id, int64 hash) {
+  if (pending == nullptr) pending = new_table("pz actions of this transaction");
+  ActionKey key = key_of(loop_id, hash);
+  (void)hash_search(pending, &key, HASH_ENTER, nullptr);
+}
+
+}  // namespace pz::pg
+
+// pz.action_hash(action jsonb): the content hash pz.actions is keyed by.
+PZ_SQL_FUNCTION(pz_action_hash) {
+  int64 hash = 0;
+  pz::pg::pg_call([&] { hash = pz::pg::action_hash(PG_GETARG_JSONB_P(0)); });
+  return Int64GetDatum(hash);
+}
+
+// pz.forget_cached_actions(): every backend forgets the documents it
+// remembers, once the caller's transaction commits.
+PZ_SQL_FUNCTION(pz_forget_cached_actions) {
+  pz::pg::pg_call([&] {
+    Oid schema = get_namespace_oid("pz", false);
+    CacheInvalidateRelcacheByRelid(get_relname_relid("actions", schema));
+  });
+  PG_RETURN_VOID();
+}
