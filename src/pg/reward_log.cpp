@@ -134,6 +134,9 @@ RewardWrite write_queued_reward(const pg_uuid_t& event_id, const char* serialize
 // after its checks. Queues the reward for the primary; never waits on it.
 PZ_SQL_FUNCTION(pz_queue_reward) {
   using namespace pz::pg;
+  if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+    throw SqlError(ERRCODE_NULL_VALUE_NOT_ALLOWED, std::string(PG_ARGISNULL(0) ? "event_id" : "reward") +
+                                                       " must not be null");
   check_buffering_available();
   char* record = nullptr;
   uint32 size = 0;

@@ -30,6 +30,12 @@ error=$(rs_q 1 -v VERBOSITY=verbose -c "SELECT * FROM pz_rank('ledger', '{}', '[
 [[ $error == *"ERROR:  25006: loop logging is transactional: a hot standby cannot log the decision"* ]] \
   || fail "transactional rank on a standby: $error"
 echo "ok: a transactional rank on a standby fails with 25006 and a hint to use buffered"
+error=$(rs_q 1 -v VERBOSITY=verbose -c "SELECT pz_reward('00000000-0000-4000-8000-000000000999', 1)" 2>&1 || true)
+[[ $error == *"ERROR:  42704: event 00000000-0000-4000-8000-000000000999 does not exist"* ]] \
+  || fail "reward of an unknown event on a standby: $error"
+error=$(rs_q 1 -v VERBOSITY=verbose -c "SELECT pz_activate('00000000-0000-4000-8000-000000000999')" 2>&1 || true)
+[[ $error == *"ERROR:  25006:"* ]] || fail "pz_activate on a standby: $error"
+echo "ok: on a standby, a reward of an unknown event fails with 42704, pz_activate with 25006"
 
 # 2. pgbench ranks and rewards on both standbys at once.
 per_client=300
@@ -70,7 +76,7 @@ echo "forwarding lag per node: $(rs_q 0 -c "SELECT string_agg(node || ' ' || for
 rs_wait_for 0 60 "SELECT model_version > 0 FROM pz.loops WHERE name = 'shop'" || fail "the primary did not train"
 sleep 1.5  # what was due is learned
 before=$(rs_q 0 -c "SELECT model_version FROM pz.loops WHERE name = 'shop'")
-rs_q 0 -c "SELECT count(*) FROM generate_series(1, 20) AS g, LATERAL pz_rank('shop', '{\"node\": 0}', '[\"a\", \"b\"]') AS r, pz_reward(r.event_id, 1) WHERE r.rank = 1" >/dev/null
+rs_q 0 -c "SELECT count(*) FROM generate_series(1, 20) AS g, LATERAL pz_rank('shop', jsonb_build_object('node', 0, 'g', g), '[\"a\", \"b\"]') AS r, pz_reward(r.event_id, 1) WHERE r.rank = 1" >/dev/null
 rs_wait_for 0 30 "SELECT model_version > $before FROM pz.loops WHERE name = 'shop'" || fail "the primary did not train again"
 read -r version trained_at < <(rs_q 0 -F ' ' -c "SELECT l.model_version, extract(epoch FROM m.created_at) FROM pz.loops l
                                                    JOIN pz.models m ON m.loop_id = l.loop_id AND m.version = l.model_version WHERE l.name = 'shop'")
@@ -160,7 +166,26 @@ expect_equal "those with other than one reward" 0 "$unrewarded"
 expect_equal "events with more than one reward on the promoted node" 0 \
   "$(rs_q 1 -c "SELECT count(*) FROM (SELECT event_id FROM pz.rewards GROUP BY event_id HAVING count(*) > 1) AS d")"
 before=$(rs_q 1 -c "SELECT model_version FROM pz.loops WHERE name = 'shop'")
-rs_q 1 -c "SELECT count(*) FROM generate_series(1, 20) AS g, LATERAL pz_rank('shop', '{\"phase\": \"after\"}', '[\"a\", \"b\"]') AS r, pz_reward(r.event_id, 1) WHERE r.rank = 1" >/dev/null
+rs_q 1 -c "SELECT count(*) FROM generate_series(1, 20) AS g, LATERAL pz_rank('shop', jsonb_build_object('phase', 'after', 'g', g), '[\"a\", \"b\"]') AS r, pz_reward(r.event_id, 1) WHERE r.rank = 1" >/dev/null
 rs_wait_for 1 30 "SELECT model_version > $before FROM pz.loops WHERE name = 'shop'" || fail "the promoted node does not train"
 echo "ok: the promoted node ranks, logs and trains (model version $before -> $(rs_q 1 -c "SELECT model_version FROM pz.loops WHERE name = 'shop'"))"
+
+# 6. A standby whose primary is gone (standby 2, restarted with a small
+# queue): the queue holds, bounded; when it is full a decision is not logged
+# (a WARNING, counted) and no call waits for the network.
+echo "pz.log_buffer_size = '64kB'" >>"$RS_DIR/node2/postgresql.conf"
+(cd / && rs_start_node 2)
+expect_equal "standby 2 restarted, still a standby" t "$(rs_q 2 -c "SELECT pg_is_in_recovery()")"
+started=$(date +%s.%N)
+warnings=$(rs_q 2 -c "SELECT count(*) FROM generate_series(1, 2000) AS g,
+                        LATERAL pz_rank('shop', jsonb_build_object('phase', 'cut off', 'g', g), '[\"a\", \"b\"]') AS r WHERE r.rank = 1" 2>&1 \
+           | grep -c "pz could not queue the decision on this standby: the pz log queue is full" || true)
+elapsed=$(awk -v s="$started" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
+read -r queued dropped connected < <(rs_q 2 -F ' ' -c "SELECT queued, dropped, forwarder_connected FROM pz.log_queue")
+((queued > 0 && dropped > 0)) || fail "cut-off standby: queued $queued, dropped $dropped"
+expect_equal "WARNINGs of decisions not logged" "$dropped" "$warnings"
+expect_equal "forwarder connected while the primary is gone" f "$connected"
+awk -v e="$elapsed" 'BEGIN { exit !(e < 20) }' || fail "2,000 rank calls took $elapsed s on the cut-off standby"
+grep -q "pz logger cannot forward to the primary" "$RS_DIR/node2.log" || fail "no WARNING of the logger in the server log"
+echo "ok: cut off from its primary, standby 2 holds $queued records (64 kB), dropped $dropped with a WARNING each; 2,000 rank calls in $elapsed s"
 echo "replicas: ok"
