@@ -14,7 +14,8 @@ void put_u32(char* out, uint32_t value) {
 
 uint32_t get_u32(const char* in) {
   uint32_t value = 0;
-  for (int i = 0; i < 4; ++i) value |= static_cast<uint32_t>(static_cast<uint8_t>(in[i])) << (8 * i);
+  for (int i = 0; i < 4; ++i)
+    value |= static_cast<uint32_t>(static_cast<uint8_t>(in[i])) << (8 * i);
   return value;
 }
 
@@ -34,7 +35,8 @@ char* write_batch_record(char* out, uint8_t kind, const uint8_t id[16], const ch
   return out + batch_record_bytes(payload_bytes);
 }
 
-const char* read_batch_header(const char* data, size_t size, uint32_t* records, const char** error) {
+const char* read_batch_header(const char* data, size_t size, uint32_t* records,
+                              const char** error) {
   if (size < kBatchHeaderBytes || std::memcmp(data, kMagic, sizeof kMagic) != 0) {
     *error = "it does not start with a pz batch header";
     return nullptr;
@@ -43,7 +45,8 @@ const char* read_batch_header(const char* data, size_t size, uint32_t* records, 
   return data + kBatchHeaderBytes;
 }
 
-const char* read_batch_record(const char* cursor, const char* end, BatchRecordView* record, const char** error) {
+const char* read_batch_record(const char* cursor, const char* end, BatchRecordView* record,
+                              const char** error) {
   if (end - cursor < static_cast<ptrdiff_t>(kBatchRecordHeaderBytes)) {
     *error = "a record header is cut short";
     return nullptr;

@@ -14,7 +14,9 @@ constexpr size_t kBatchHeaderBytes = 8;
 constexpr size_t kBatchRecordHeaderBytes = 1 + 4 + 16;
 
 // Bytes a record with a payload of `payload_bytes` takes in a batch.
-inline size_t batch_record_bytes(uint32_t payload_bytes) { return kBatchRecordHeaderBytes + payload_bytes; }
+inline size_t batch_record_bytes(uint32_t payload_bytes) {
+  return kBatchRecordHeaderBytes + payload_bytes;
+}
 
 // Writes the batch header for `records` records at `out` (kBatchHeaderBytes).
 void write_batch_header(char* out, uint32_t records);
@@ -36,6 +38,7 @@ const char* read_batch_header(const char* data, size_t size, uint32_t* records, 
 
 // Reads the record at `cursor` (before `end`) into *record; returns the
 // position after it, or nullptr (with *error) when it is cut short.
-const char* read_batch_record(const char* cursor, const char* end, BatchRecordView* record, const char** error);
+const char* read_batch_record(const char* cursor, const char* end, BatchRecordView* record,
+                              const char** error);
 
 }  // namespace pz

@@ -53,8 +53,9 @@ void prune_reward_keys() {
   calls_since_prune = 0;
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "pz: SPI_connect failed");
   if (prune_plan == nullptr)
-    prune_plan = prepare_kept_plan("DELETE FROM pz.forwarded_rewards WHERE forwarded_at < now() - interval '7 days'",
-                                   0, nullptr);
+    prune_plan = prepare_kept_plan(
+        "DELETE FROM pz.forwarded_rewards WHERE forwarded_at < now() - interval '7 days'", 0,
+        nullptr);
   if (SPI_execute_plan(prune_plan, nullptr, nullptr, false, 0) != SPI_OK_DELETE)
     elog(ERROR, "pz: pruning pz.forwarded_rewards failed");
   SPI_finish();
@@ -75,7 +76,8 @@ void record_inflow(const char* node, const Inflow* inflows, int count) {
   if (inflow_plan == nullptr) {
     Oid types[5] = {TEXTOID, INT4OID, INT8OID, INT8OID, TIMESTAMPTZOID};
     inflow_plan = prepare_kept_plan(
-        "INSERT INTO pz.node_inflow AS n (node, loop_id, events, rewards, first_forward_at, last_forward_at, "
+        "INSERT INTO pz.node_inflow AS n (node, loop_id, events, rewards, first_forward_at, "
+        "last_forward_at, "
         "                                 forwarding_lag) "
         "VALUES ($1, $2, $3, $4, now(), now(), greatest(interval '0', now() - $5)) "
         "ON CONFLICT (node, loop_id) DO UPDATE SET events = n.events + excluded.events, "
@@ -84,8 +86,9 @@ void record_inflow(const char* node, const Inflow* inflows, int count) {
         5, types);
   }
   for (int i = 0; i < count; ++i) {
-    Datum values[5] = {CStringGetTextDatum(node), Int32GetDatum(inflows[i].loop_id), Int64GetDatum(inflows[i].events),
-                       Int64GetDatum(inflows[i].rewards), TimestampTzGetDatum(inflows[i].oldest)};
+    Datum values[5] = {CStringGetTextDatum(node), Int32GetDatum(inflows[i].loop_id),
+                       Int64GetDatum(inflows[i].events), Int64GetDatum(inflows[i].rewards),
+                       TimestampTzGetDatum(inflows[i].oldest)};
     if (SPI_execute_plan(inflow_plan, values, nullptr, false, 0) != SPI_OK_INSERT)
       elog(ERROR, "pz: recording a node's inflow failed");
   }
@@ -113,8 +116,8 @@ void ingest_event(char* row_bytes, Inflow* inflows, int* loops, IngestCounts* co
   }
 }
 
-void ingest_reward(const BatchRecordView& record, char* row_bytes, const char* node, Inflow* inflows, int* loops,
-                   IngestCounts* counts) {
+void ingest_reward(const BatchRecordView& record, char* row_bytes, const char* node,
+                   Inflow* inflows, int* loops, IngestCounts* counts) {
   pg_uuid_t event_id;
   memcpy(event_id.data, record.id, UUID_LEN);
   int32 loop_id = 0;
@@ -137,9 +140,10 @@ void ingest_reward(const BatchRecordView& record, char* row_bytes, const char* n
 }
 
 SqlError malformed(const char* why) {
-  return SqlError(ERRCODE_INVALID_BINARY_REPRESENTATION, std::string("forwarded batch is malformed: ") + why,
-                  "Batches are made by the pz logger of a standby running the same pz version and server "
-                  "architecture.");
+  return SqlError(
+      ERRCODE_INVALID_BINARY_REPRESENTATION, std::string("forwarded batch is malformed: ") + why,
+      "Batches are made by the pz logger of a standby running the same pz version and server "
+      "architecture.");
 }
 
 // Checks the whole batch before anything is written (bad input writes nothing).
@@ -175,8 +179,8 @@ Datum counts_tuple(FunctionCallInfo fcinfo, const IngestCounts& counts) {
   if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE)
     elog(ERROR, "pz: pz.ingest_forwarded must return a record");
   desc = BlessTupleDesc(desc);
-  Datum values[4] = {Int64GetDatum(counts.events), Int64GetDatum(counts.rewards), Int64GetDatum(counts.duplicates),
-                     Int64GetDatum(counts.discarded)};
+  Datum values[4] = {Int64GetDatum(counts.events), Int64GetDatum(counts.rewards),
+                     Int64GetDatum(counts.duplicates), Int64GetDatum(counts.discarded)};
   bool nulls[4] = {false, false, false, false};
   return HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
 }
@@ -190,10 +194,12 @@ PZ_SQL_FUNCTION(pz_ingest_forwarded) {
   bool standby = false;
   pg_call([&] { standby = RecoveryInProgress(); });
   if (standby)
-    throw SqlError(ERRCODE_READ_ONLY_SQL_TRANSACTION, "pz.ingest_forwarded runs on the primary only",
+    throw SqlError(ERRCODE_READ_ONLY_SQL_TRANSACTION,
+                   "pz.ingest_forwarded runs on the primary only",
                    "Point pz.primary_conninfo of the standbys at the primary.");
   if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
-    throw SqlError(ERRCODE_NULL_VALUE_NOT_ALLOWED, std::string(PG_ARGISNULL(0) ? "node" : "batch") + " must not be null");
+    throw SqlError(ERRCODE_NULL_VALUE_NOT_ALLOWED,
+                   std::string(PG_ARGISNULL(0) ? "node" : "batch") + " must not be null");
   char* node = nullptr;
   bytea* batch = nullptr;
   pg_call([&] {
@@ -215,7 +221,8 @@ PZ_SQL_FUNCTION(pz_ingest_forwarded) {
     const char* error = nullptr;
     uint32_t announced = 0;
     const char* end = data + size;
-    MemoryContext record_context = AllocSetContextCreate(CurrentMemoryContext, "pz ingest", ALLOCSET_DEFAULT_SIZES);
+    MemoryContext record_context =
+        AllocSetContextCreate(CurrentMemoryContext, "pz ingest", ALLOCSET_DEFAULT_SIZES);
     for (const char* cursor = read_batch_header(data, size, &announced, &error); cursor < end;) {
       BatchRecordView record;
       cursor = read_batch_record(cursor, end, &record, &error);

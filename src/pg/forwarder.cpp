@@ -22,10 +22,11 @@ namespace pz::pg {
 namespace {
 
 constexpr int kBatchRecords = 1000;
-constexpr long kIoTimeoutMs = 10000;   // connecting, or one call, before giving up on it
-constexpr long kRetryMs = 1000;        // between attempts to reach the primary
-constexpr long kWarnEveryMs = 60000;   // the unreachable primary's WARNING, at most this often
-constexpr long kReplayWaitMs = 60000;  // a sent batch whose commit replay never shows is released then
+constexpr long kIoTimeoutMs = 10000;  // connecting, or one call, before giving up on it
+constexpr long kRetryMs = 1000;       // between attempts to reach the primary
+constexpr long kWarnEveryMs = 60000;  // the unreachable primary's WARNING, at most this often
+constexpr long kReplayWaitMs =
+    60000;  // a sent batch whose commit replay never shows is released then
 constexpr int kMaxPending = 64;
 
 // A batch the primary committed, waiting for replay to show it here.
@@ -55,16 +56,19 @@ void warn_unreachable(const char* why) {
   if (last_warning != 0 && !elapsed(last_warning, kWarnEveryMs)) return;
   last_warning = GetCurrentTimestamp();
   QueueStats stats = read_queue_stats();
-  ereport(WARNING,
-          (errmsg("pz logger cannot forward to the primary: %s", why),
-           errdetail("%llu decisions and rewards are queued (%llu of %llu bytes); %llu were dropped since "
-                     "the server started because the queue was full.",
-                     static_cast<unsigned long long>(stats.queued),
-                     static_cast<unsigned long long>(stats.queued_bytes),
-                     static_cast<unsigned long long>(stats.capacity_bytes),
-                     static_cast<unsigned long long>(stats.dropped)),
-           errhint("Check pz.primary_conninfo and that the primary is up. The queue holds until it is full; "
-                   "a crash of this server loses what it holds.")));
+  ereport(
+      WARNING,
+      (errmsg("pz logger cannot forward to the primary: %s", why),
+       errdetail(
+           "%llu decisions and rewards are queued (%llu of %llu bytes); %llu were dropped since "
+           "the server started because the queue was full.",
+           static_cast<unsigned long long>(stats.queued),
+           static_cast<unsigned long long>(stats.queued_bytes),
+           static_cast<unsigned long long>(stats.capacity_bytes),
+           static_cast<unsigned long long>(stats.dropped)),
+       errhint("Check pz.primary_conninfo and that the primary is up. The queue holds until it is "
+               "full; "
+               "a crash of this server loses what it holds.")));
 }
 
 void disconnect() {
@@ -81,8 +85,9 @@ bool wait_for_socket(int events, TimestampTz deadline) {
   if (remaining <= 0) return false;
   // Not WL_EXIT_ON_PM_DEATH: after the postmaster died the logger still
   // forwards what is queued before it exits (see logger.cpp).
-  int happened = WaitLatchOrSocket(MyLatch, events | WL_LATCH_SET | WL_TIMEOUT | WL_POSTMASTER_DEATH,
-                                   PQsocket(connection), remaining, PG_WAIT_EXTENSION);
+  int happened =
+      WaitLatchOrSocket(MyLatch, events | WL_LATCH_SET | WL_TIMEOUT | WL_POSTMASTER_DEATH,
+                        PQsocket(connection), remaining, PG_WAIT_EXTENSION);
   if (happened & WL_LATCH_SET) ResetLatch(MyLatch);
   if (happened & WL_POSTMASTER_DEATH) pg_usleep(1000L);  // it reports at once from now on
   CHECK_FOR_INTERRUPTS();
@@ -102,8 +107,10 @@ bool connect_primary() {
   PostgresPollingStatusType status = PGRES_POLLING_WRITING;
   while (status != PGRES_POLLING_OK) {
     if (status == PGRES_POLLING_FAILED ||
-        !wait_for_socket(status == PGRES_POLLING_READING ? WL_SOCKET_READABLE : WL_SOCKET_WRITEABLE, deadline)) {
-      warn_unreachable(status == PGRES_POLLING_FAILED ? PQerrorMessage(connection) : "connecting timed out");
+        !wait_for_socket(status == PGRES_POLLING_READING ? WL_SOCKET_READABLE : WL_SOCKET_WRITEABLE,
+                         deadline)) {
+      warn_unreachable(status == PGRES_POLLING_FAILED ? PQerrorMessage(connection)
+                                                      : "connecting timed out");
       disconnect();
       return false;
     }
@@ -121,7 +128,8 @@ bool connect_primary() {
 
 // Runs one statement; returns its result (PQclear it), nullptr when the
 // connection failed or timed out (then closed, with a WARNING).
-PGresult* run(const char* query, int count, const char* const* values, const int* lengths, const int* formats) {
+PGresult* run(const char* query, int count, const char* const* values, const int* lengths,
+              const int* formats) {
   TimestampTz deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), kIoTimeoutMs);
   bool ok = PQsendQueryParams(connection, query, count, nullptr, values, lengths, formats, 0) == 1;
   int flushed;
@@ -132,7 +140,8 @@ PGresult* run(const char* query, int count, const char* const* values, const int
   while (ok && PQisBusy(connection))
     ok = wait_for_socket(WL_SOCKET_READABLE, deadline) && PQconsumeInput(connection) == 1;
   if (!ok) {
-    warn_unreachable(PQstatus(connection) == CONNECTION_BAD ? PQerrorMessage(connection) : "the primary did not answer in time");
+    warn_unreachable(PQstatus(connection) == CONNECTION_BAD ? PQerrorMessage(connection)
+                                                            : "the primary did not answer in time");
     disconnect();
     return nullptr;
   }
@@ -180,8 +189,8 @@ char* encode_batch(int count, size_t* bytes) {
   write_batch_header(batch, static_cast<uint32_t>(count));
   char* cursor = batch + kBatchHeaderBytes;
   for (int i = 0; i < count; ++i)
-    cursor = write_batch_record(cursor, static_cast<uint8_t>(records[i].kind), records[i].event_id.data,
-                                records[i].row, records[i].size);
+    cursor = write_batch_record(cursor, static_cast<uint8_t>(records[i].kind),
+                                records[i].event_id.data, records[i].row, records[i].size);
   *bytes = total;
   return batch;
 }
@@ -193,17 +202,19 @@ bool send(int count, uint64_t end) {
   const char* values[2] = {pz_node_name(), batch};
   int lengths[2] = {0, static_cast<int>(bytes)};
   int formats[2] = {0, 1};
-  char* answer = run_for_value("SELECT pz.ingest_forwarded($1, $2)::text", 2, values, lengths, formats);
+  char* answer =
+      run_for_value("SELECT pz.ingest_forwarded($1, $2)::text", 2, values, lengths, formats);
   if (answer == nullptr) return false;
   // After the commit: replay past this point shows the batch here.
-  char* lsn_text = run_for_value("SELECT pg_catalog.pg_current_wal_insert_lsn()::text", 0, nullptr, nullptr, nullptr);
+  char* lsn_text = run_for_value("SELECT pg_catalog.pg_current_wal_insert_lsn()::text", 0, nullptr,
+                                 nullptr, nullptr);
   unsigned high = 0, low = 0;
   XLogRecPtr lsn = lsn_text != nullptr && sscanf(lsn_text, "%X/%X", &high, &low) == 2
                        ? (static_cast<XLogRecPtr>(high) << 32) | low
                        : InvalidXLogRecPtr;
   // Committed even if the position is unknown: wait the longest for replay then.
-  pending[pending_count++] = {end, lsn == InvalidXLogRecPtr ? UINT64_MAX : lsn, GetCurrentTimestamp(),
-                              static_cast<uint64_t>(count)};
+  pending[pending_count++] = {end, lsn == InvalidXLogRecPtr ? UINT64_MAX : lsn,
+                              GetCurrentTimestamp(), static_cast<uint64_t>(count)};
   sent_position = end;
   count_forwarded(static_cast<uint64_t>(count));
   set_forwarder_connected(true);
@@ -220,7 +231,8 @@ int forward_batch() {
     disconnect();  // pz.primary_conninfo changed (SIGHUP)
   if (pending_count == kMaxPending) return 0;
   if (forward_context == nullptr)
-    forward_context = AllocSetContextCreate(TopMemoryContext, "pz forwarder batch", ALLOCSET_DEFAULT_SIZES);
+    forward_context =
+        AllocSetContextCreate(TopMemoryContext, "pz forwarder batch", ALLOCSET_DEFAULT_SIZES);
   MemoryContextReset(forward_context);
   MemoryContext caller = MemoryContextSwitchTo(forward_context);
   uint64_t position = sent_position;
@@ -229,7 +241,8 @@ int forward_batch() {
   if (count > 0) {
     if (conninfo[0] == '\0') {
       warn_unreachable("pz.primary_conninfo is not set");
-    } else if (GetCurrentTimestamp() >= next_attempt && (connection != nullptr || connect_primary())) {
+    } else if (GetCurrentTimestamp() >= next_attempt &&
+               (connection != nullptr || connect_primary())) {
       if (send(count, position)) sent = count;
     }
     if (sent == 0 && connection == nullptr)

@@ -31,7 +31,8 @@ SPIPlanPtr write_plan = nullptr;
 // reward only if its event is still there.
 constexpr const char* kWriteReward =
     "WITH e AS (SELECT e.loop_id FROM pz.events AS e WHERE e.event_id = $1 LIMIT 1), "
-    "     k AS (INSERT INTO pz.forwarded_rewards (reward_key, node, event_id) SELECT $2, $6, $1 FROM e "
+    "     k AS (INSERT INTO pz.forwarded_rewards (reward_key, node, event_id) SELECT $2, $6, $1 "
+    "FROM e "
     "           ON CONFLICT (reward_key) DO NOTHING RETURNING reward_key), "
     "     r AS (INSERT INTO pz.rewards (event_id, received_at, value, signal) "
     "           SELECT $1, $3, $4, $5 FROM k RETURNING reward_id) "
@@ -44,7 +45,8 @@ bool rejects_the_reward(int sqlstate) {
          category == ERRCODE_PROGRAM_LIMIT_EXCEEDED;
 }
 
-RewardWrite run_write(const pg_uuid_t& event_id, const char* serialized, const char* node, int32* loop_id) {
+RewardWrite run_write(const pg_uuid_t& event_id, const char* serialized, const char* node,
+                      int32* loop_id) {
   RewardHeader header;
   memcpy(&header, serialized, sizeof header);
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "pz: SPI_connect failed");
@@ -52,19 +54,24 @@ RewardWrite run_write(const pg_uuid_t& event_id, const char* serialized, const c
     Oid types[6] = {UUIDOID, UUIDOID, TIMESTAMPTZOID, FLOAT8OID, TEXTOID, TEXTOID};
     write_plan = prepare_kept_plan(kWriteReward, 6, types);
   }
-  Datum values[6] = {UUIDPGetDatum(const_cast<pg_uuid_t*>(&event_id)), UUIDPGetDatum(&header.key),
-                     TimestampTzGetDatum(header.received_at), Float8GetDatum(header.value), 0,
+  Datum values[6] = {UUIDPGetDatum(const_cast<pg_uuid_t*>(&event_id)),
+                     UUIDPGetDatum(&header.key),
+                     TimestampTzGetDatum(header.received_at),
+                     Float8GetDatum(header.value),
+                     0,
                      CStringGetTextDatum(node)};
   char nulls[6] = {' ', ' ', ' ', ' ', 'n', ' '};
   if (header.signal_bytes >= 0) {
-    values[4] = PointerGetDatum(cstring_to_text_with_len(serialized + sizeof header, header.signal_bytes));
+    values[4] =
+        PointerGetDatum(cstring_to_text_with_len(serialized + sizeof header, header.signal_bytes));
     nulls[4] = ' ';
   }
   if (SPI_execute_plan(write_plan, values, nulls, false, 0) != SPI_OK_SELECT || SPI_processed != 1)
     elog(ERROR, "pz: writing a forwarded reward failed");
   bool loop_null, count_null;
   Datum loop = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &loop_null);
-  int64 written = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &count_null));
+  int64 written =
+      DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &count_null));
   SPI_finish();
   *loop_id = loop_null ? 0 : DatumGetInt32(loop);
   if (loop_null) return RewardWrite::kDiscarded;
@@ -119,7 +126,8 @@ RewardWrite write_queued_reward(const pg_uuid_t& event_id, const char* serialize
     CurrentResourceOwner = owner;
     if (!rejects_the_reward(error->sqlerrcode)) ReThrowError(error);
     ereport(WARNING, (errcode(error->sqlerrcode),
-                      errmsg("pz could not write a reward forwarded by node \"%s\": %s", node, error->message),
+                      errmsg("pz could not write a reward forwarded by node \"%s\": %s", node,
+                             error->message),
                       errdetail("The reward is dropped.")));
     *loop_id = 0;
     result = RewardWrite::kRejected;
@@ -135,8 +143,8 @@ RewardWrite write_queued_reward(const pg_uuid_t& event_id, const char* serialize
 PZ_SQL_FUNCTION(pz_queue_reward) {
   using namespace pz::pg;
   if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
-    throw SqlError(ERRCODE_NULL_VALUE_NOT_ALLOWED, std::string(PG_ARGISNULL(0) ? "event_id" : "reward") +
-                                                       " must not be null");
+    throw SqlError(ERRCODE_NULL_VALUE_NOT_ALLOWED,
+                   std::string(PG_ARGISNULL(0) ? "event_id" : "reward") + " must not be null");
   check_buffering_available();
   char* record = nullptr;
   uint32 size = 0;
@@ -145,7 +153,8 @@ PZ_SQL_FUNCTION(pz_queue_reward) {
     RewardHeader header;
     memset(&header, 0, sizeof header);
     if (!pg_strong_random(header.key.data, UUID_LEN))
-      ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("could not generate a random reward key")));
+      ereport(ERROR,
+              (errcode(ERRCODE_INTERNAL_ERROR), errmsg("could not generate a random reward key")));
     header.received_at = GetCurrentTimestamp();
     header.value = PG_GETARG_FLOAT8(1);
     header.signal_bytes = signal == nullptr ? -1 : static_cast<int32>(VARSIZE_ANY_EXHDR(signal));
@@ -155,7 +164,8 @@ PZ_SQL_FUNCTION(pz_queue_reward) {
     if (signal != nullptr) memcpy(record + sizeof header, VARDATA_ANY(signal), header.signal_bytes);
   });
   pg_call([&] {
-    EnqueueResult result = enqueue_waiting(RecordKind::kReward, MyDatabaseId, *PG_GETARG_UUID_P(0), record, size);
+    EnqueueResult result =
+        enqueue_waiting(RecordKind::kReward, MyDatabaseId, *PG_GETARG_UUID_P(0), record, size);
     if (result != EnqueueResult::kQueued) drop_queued_record("reward", result);
   });
   PG_RETURN_VOID();

@@ -1,9 +1,9 @@
-#include "core/forward_batch.hpp"
-
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
+
+#include "core/forward_batch.hpp"
 
 namespace pz {
 namespace {
@@ -55,7 +55,9 @@ TEST(ForwardBatch, RejectsEveryTruncation) {
   for (size_t cut = kBatchHeaderBytes; cut < kBatchHeaderBytes + batch_record_bytes(5); ++cut) {
     const char* error = nullptr;
     BatchRecordView record;
-    EXPECT_EQ(read_batch_record(batch.data() + kBatchHeaderBytes, batch.data() + cut, &record, &error), nullptr)
+    EXPECT_EQ(
+        read_batch_record(batch.data() + kBatchHeaderBytes, batch.data() + cut, &record, &error),
+        nullptr)
         << cut;
     EXPECT_NE(error, nullptr);
   }
@@ -66,7 +68,8 @@ TEST(ForwardBatch, RejectsAPayloadLongerThanTheBatch) {
   batch[kBatchHeaderBytes + 1] = '\xff';  // payload size low byte: 255
   const char* error = nullptr;
   BatchRecordView record;
-  EXPECT_EQ(read_batch_record(batch.data() + kBatchHeaderBytes, batch.data() + batch.size(), &record, &error),
+  EXPECT_EQ(read_batch_record(batch.data() + kBatchHeaderBytes, batch.data() + batch.size(),
+                              &record, &error),
             nullptr);
 }
 
