@@ -28,8 +28,10 @@ chmod 755 "$work"
 trap 'rs_stop; rm -rf "$work"' EXIT
 export PGOPTIONS="-c client_min_messages=warning"
 
-# The worker trains every second, as a loop under load would.
-rs_start 2 "pz.naptime = 1" "shared_buffers = 256MB"
+# The worker trains every second, as a loop under load would. The standbys'
+# queues hold what the primary, sharing these CPUs, has not yet taken (a
+# backlog of seconds here; see the README on separate machines).
+rs_start 2 "pz.naptime = 1" "shared_buffers = 256MB" "pz.log_buffer_size = '64MB'"
 rs_q 0 -c "SELECT pz_create_loop('scale', '{\"logging\": \"buffered\", \"reward_wait\": \"5 seconds\", \"model_update\": \"1 second\"}')" >/dev/null
 for node in 1 2; do rs_wait_for "$node" 30 "SELECT count(*) = 1 FROM pz.loops"; done
 cat >"$work/rank.sql" <<'SQL'
