@@ -159,9 +159,12 @@ char* run_for_value(const char* query, int count, const char* const* values, con
   if (PQresultStatus(result) == PGRES_TUPLES_OK && PQntuples(result) == 1) {
     value = pstrdup(PQgetvalue(result, 0, 0));
   } else {
-    // The primary refused (privileges, an old pz there): a WARNING, and retry later.
+    // The primary refused (privileges, an old pz there) or ended the session:
+    // a WARNING, and a new session later.
     warn_unreachable(PQresultErrorMessage(result));
-    next_attempt = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), kRetryMs);
+    PQclear(result);
+    disconnect();
+    return nullptr;
   }
   PQclear(result);
   return value;
@@ -241,12 +244,11 @@ int forward_batch() {
   if (count > 0) {
     if (conninfo[0] == '\0') {
       warn_unreachable("pz.primary_conninfo is not set");
-    } else if (GetCurrentTimestamp() >= next_attempt &&
-               (connection != nullptr || connect_primary())) {
-      if (send(count, position)) sent = count;
+    } else if (GetCurrentTimestamp() >= next_attempt) {
+      if ((connection != nullptr || connect_primary()) && send(count, position)) sent = count;
+      // Failed: the next attempt after a pause (not at every round).
+      if (sent == 0) next_attempt = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), kRetryMs);
     }
-    if (sent == 0 && connection == nullptr)
-      next_attempt = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), kRetryMs);
   }
   MemoryContextSwitchTo(caller);
   return sent;

@@ -217,8 +217,10 @@ void flush(bool all) {
 
 // The queue is closed first: rank calls then insert their events themselves
 // (or fail in a read-only transaction), so nothing acknowledged stays behind.
+// A standby's rank calls cannot insert: its queue stays open for the next
+// logger (what a server shutdown leaves in it is the buffered bound).
 void drain_and_exit() {
-  close_queue();
+  if (!RecoveryInProgress()) close_queue();
   flush(true);
   proc_exit(1);  // 1: the postmaster starts a new logger unless it is shutting down
 }

@@ -37,8 +37,11 @@ error=$(rs_q 1 -v VERBOSITY=verbose -c "SELECT pz_activate('00000000-0000-4000-8
 [[ $error == *"ERROR:  25006:"* ]] || fail "pz_activate on a standby: $error"
 echo "ok: on a standby, a reward of an unknown event fails with 42704, pz_activate with 25006"
 
-# 2. pgbench ranks and rewards on both standbys at once.
-per_client=300
+# 2. pgbench ranks and rewards on both standbys at once, while standby 1's
+# logger is terminated (its successor resends what the primary committed but
+# standby 1 has not replayed yet) and the primary's forwarding sessions too
+# (a batch cut off is resent).
+per_client=1500
 for node in 1 2; do
   cat >"$work/node$node.sql" <<SQL
 \set user random(1, 1000)
@@ -47,6 +50,12 @@ SQL
   "$PG_BIN/pgbench" -n -c 2 -t $per_client -f "$work/node$node.sql" -h "$RS_DIR" -p "${RS_PORTS[$node]}" -U postgres postgres \
     >"$work/pgbench$node.out" 2>&1 &
   clients+=($!)
+done
+for round in 1 2 3; do
+  sleep 0.3
+  rs_q 1 -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = 'pz logger'" >/dev/null
+  sleep 0.3
+  rs_q 0 -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'pz forwarder'" >/dev/null
 done
 for pid in "${clients[@]}"; do wait "$pid" || fail "pgbench failed: $(cat "$work"/pgbench*.out)"; done
 clients=()
