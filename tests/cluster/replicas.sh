@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Scale-out: a primary and two hot standbys streaming from it (clusters of
 # their own, not tools/test.sh's). pgbench ranks and rewards on both standbys
-# (logging = buffered); then every decision and reward acknowledged on a
+# (logging = buffered) while a standby's logger and the primary's forwarding
+# sessions are terminated; then every decision and reward acknowledged on a
 # standby is on the primary exactly once, a model trained on the primary is
 # used on the standbys within model_update plus the replay lag, a kill -9 of a
-# standby's postmaster under load loses at most the buffered bound, and a
-# promoted standby trains and keeps ranking, counting nothing twice.
+# standby's postmaster under load loses at most the buffered bound, a
+# promoted standby trains and keeps ranking, counting nothing twice, and a
+# standby cut off from its primary holds a bounded queue without waiting.
 source "$(dirname "$0")/common.sh"
 source "$(dirname "$0")/replica_set.sh"
 work=$(mktemp -d)
