@@ -25,6 +25,7 @@ REGRESS_OPTS = --inputdir=. --load-extension=$(EXTENSION)
 
 # -isystem: the server headers are not warning-clean C++.
 PG_CPPFLAGS = -Isrc -isystem $(shell $(PG_CONFIG) --includedir-server) -I/usr/include/eigen3 \
+              -idirafter $(shell $(PG_CONFIG) --includedir) \
               -DPZ_VERSION='"$(EXTVERSION)"'
 # `make PZ_CHECKS=1`: warn wherever a shortcut differs from PostgreSQL's own code.
 ifdef PZ_CHECKS
@@ -33,7 +34,8 @@ endif
 # -MMD -MP: rebuild objects when a header they include changes.
 PG_CXXFLAGS = -std=c++17 -fPIC -O2 -Wno-missing-field-initializers -MMD -MP
 EXTRA_CLEAN = $(OBJS:.o=.d)
-SHLIB_LINK = -lstdc++
+# libpq: a standby's pz logger forwards to the primary (as dblink and postgres_fdw connect).
+SHLIB_LINK = -lstdc++ -lpq
 
 # No JIT bitcode: it would need clang and buys nothing for these functions.
 override with_llvm = no

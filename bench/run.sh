@@ -20,6 +20,8 @@
 #   g. the filter-and-rank statement with each loop logging mode against the
 #      plain query, 2 clients, with fsync on (the server's default durability).
 #   h. importing 1,000,000 DSJSON lines with pz-dsjson (bench/dsjson_import.sh).
+#   i. rank throughput on one node and on a primary with two hot standbys
+#      (bench/replicas.sh: clusters of its own, about a minute).
 #
 # Environment:
 #   PZ_BENCH_SKIP_BUILD=1       use the pz already installed
@@ -574,6 +576,12 @@ read -r result[steady_bytes] result[steady_at] result[end_bytes] result[end_at] 
 # ------------------------------------------------------------ h. DSJSON import
 source "$PZ_ROOT/bench/dsjson_import.sh"
 
+# --------------------------------------------- i. primary + two hot standbys
+log "i. rank throughput on one node and on a primary with two hot standbys (bench/replicas.sh)"
+PZ_BENCH_SKIP_BUILD=1 PZ_BENCH_SECONDS=$seconds bash "$(dirname "$0")/replicas.sh" | tee "$work/replicas.out"
+read -r result[replicas_one] result[replicas_three] < <(
+  sed -n 's/^replicas: \([0-9]*\) tps on one node, \([0-9]*\) tps on three.*/\1 \2/p' "$work/replicas.out")
+
 # -------------------------------------------------------------------- report
 
 {
@@ -634,6 +642,8 @@ source "$PZ_ROOT/bench/dsjson_import.sh"
   row "h. DSJSON import (pz-dsjson), lines/s" "${result[dsjson_rate]}" ">= 50,000" \
       "$(status "${result[dsjson_rate]}" '>=' 50000)"
   row "h. DSJSON import, server CPU µs per line" "${result[dsjson_cpu]}" "" ""
+  row "i. rank tps, one node (buffered, 10 actions, 2 clients)" "${result[replicas_one]}" "" ""
+  row "i. rank tps, primary + 2 standbys on this machine (2 clients each)" "${result[replicas_three]}" "" ""
   echo
   echo "a: 'pz' is the DESIGN.md statement (join to the catalog, then ORDER BY rank LIMIT 10); it logs one"
   echo "   event per call (an INSERT and a write commit) where the plain query only reads; both run the"
@@ -650,4 +660,6 @@ source "$PZ_ROOT/bench/dsjson_import.sh"
   echo "   second, autovacuum_naptime 10 s; the last column is the growth between the two sizes."
   g_notes
   echo "h: $dsjson_summary (one transaction, batches of 50,000 lines, learned into the loop's model)."
+  echo "i: three servers and six pgbench clients share this machine's CPUs: the total shows that standbys"
+  echo "   rank and forward without loss, not how they scale; on separate machines see the README (Scale-out)."
 }

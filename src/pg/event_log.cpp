@@ -48,10 +48,6 @@ constexpr const char* kDecisionValues = "$1, $2, $3, $4, $16, $6, $7, $8, $9, $1
 constexpr const char* kStateColumns = "event_id, loop_id, created_at, active, activated_at";
 constexpr const char* kStateValues = "$1, $2, $3, $11, $12";
 
-// A rank call whose queue stays full waits this long before writing itself.
-constexpr long kFullWaitMs = 500;
-constexpr long kFullPollMs = 5;
-
 SPIPlanPtr insert_plan = nullptr;
 SPIPlanPtr queued_insert_plan = nullptr;
 SPIPlanPtr existing_plan = nullptr;
@@ -255,18 +251,13 @@ bool event_already_logged(const pg_uuid_t* event_id) {
   return found;
 }
 
-void wait_for_room() {
-  wake_logger();
-  (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, kFullPollMs, PG_WAIT_EXTENSION);
-  ResetLatch(MyLatch);
-  CHECK_FOR_INTERRUPTS();
-}
-
 // --- C++ side.
 
 SqlError unavailable(const std::string& message, const std::string& hint, const std::string& detail = {}) {
   return SqlError(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE, message, hint, detail);
 }
+
+}  // namespace
 
 void check_buffering_available() {
   if (!log_queue_available())
@@ -274,19 +265,14 @@ void check_buffering_available() {
                       "Add pz to shared_preload_libraries and restart the server, or set the loop's "
                       "logging to 'transactional'.");
   bool here = false;
-  bool standby = false;
-  pg_call([&] {
-    here = in_logger_database();
-    standby = RecoveryInProgress();
-  });
+  pg_call([&] { here = in_logger_database(); });
   if (!here)
     throw unavailable("buffered logging is available only in database \"" + std::string(pz_database()) + "\"",
                       "Rank in that database, or set the loop's logging to 'transactional'.",
                       "The pz logger writes queued events in the database named by pz.database.");
-  if (standby)
-    throw SqlError(ERRCODE_FEATURE_NOT_SUPPORTED, "pz cannot log decisions on a hot standby yet",
-                   "Rank on the primary, or pass options.learn = false to decide without logging.");
 }
+
+namespace {
 
 void queue_event(const EventRecord& record) {
   check_buffering_available();
@@ -303,12 +289,15 @@ void queue_event(const EventRecord& record) {
     serialized = serialize_event_row(row, &size);
   });
   EnqueueResult result = EnqueueResult::kFull;
-  for (long waited = 0; waited <= kFullWaitMs; waited += kFullPollMs) {
-    result = enqueue_event(MyDatabaseId, record.event_id, serialized, size);
-    if (result != EnqueueResult::kFull) break;
-    pg_call([] { wait_for_room(); });
-  }
+  pg_call([&] { result = enqueue_waiting(RecordKind::kEvent, MyDatabaseId, record.event_id, serialized, size); });
   if (result == EnqueueResult::kQueued) return;
+  bool standby = false;
+  pg_call([&] { standby = RecoveryInProgress(); });
+  if (standby) {
+    // Nowhere to insert it: the decision stands, its event is lost (counted).
+    pg_call([&] { drop_queued_record("decision", result); });
+    return;
+  }
 
   // Never dropped: written now in the caller's transaction if it can write.
   const char* why = result == EnqueueResult::kClosed   ? "the pz logger is shutting down"
@@ -345,6 +334,15 @@ void insert_event(const EventRecord& record) {
     queue_event(record);
     return;
   }
+  bool standby = false;
+  pg_call([&] { standby = RecoveryInProgress(); });
+  if (standby)
+    throw SqlError(ERRCODE_READ_ONLY_SQL_TRANSACTION,
+                   "loop logging is transactional: a hot standby cannot log the decision",
+                   "Set the loop's logging to 'buffered' (pz_configure_loop) to rank on standbys: their "
+                   "decisions are then forwarded to the primary.",
+                   "A transactional decision is inserted in the caller's transaction, and a standby's "
+                   "transactions are read-only.");
   try {
     pg_call([&] {
       EventRow row;
@@ -365,6 +363,51 @@ void restore_event_row(const char* serialized, EventRow* row) {
     row->values[i] = datumRestore(&cursor, &is_null);
     row->nulls[i] = is_null ? 'n' : ' ';
   }
+}
+
+bool event_row_valid(const char* serialized, uint32 size, const char** error) {
+  know_column_sizes();
+  // activated_at, baseline and subject_hash may be null; the others never are.
+  constexpr uint32 kNullable = (1u << 11) | (1u << 12) | (1u << 13);
+  const char* cursor = serialized;
+  const char* end = serialized + size;
+  for (int i = 0; i < kEventColumns; ++i) {
+    int header;
+    if (end - cursor < static_cast<ptrdiff_t>(sizeof header)) {
+      *error = "an event row is cut short";
+      return false;
+    }
+    memcpy(&header, cursor, sizeof header);
+    cursor += sizeof header;
+    if (header == -2) {
+      if ((kNullable & (1u << i)) == 0) {
+        *error = "an event row has a null where a value is required";
+        return false;
+      }
+      continue;
+    }
+    const bool by_value = column_by_value[i];
+    const long expected = by_value ? -1 : column_lengths[i];  // > 0: fixed length; -1 varlena
+    const long bytes = by_value ? static_cast<long>(sizeof(Datum)) : header;
+    if ((by_value && header != -1) || (!by_value && (header <= 0 || (expected > 0 && header != expected))) ||
+        end - cursor < bytes) {
+      *error = "an event row has a value of the wrong size";
+      return false;
+    }
+    if (!by_value && expected == -1 &&
+        (header < static_cast<long>(VARHDRSZ_SHORT) || VARATT_IS_EXTERNAL(cursor) ||
+         (!VARATT_IS_1B(cursor) && header < static_cast<long>(VARHDRSZ)) ||
+         static_cast<long>(VARSIZE_ANY(cursor)) != header)) {
+      *error = "an event row has a malformed value";
+      return false;
+    }
+    cursor += bytes;
+  }
+  if (cursor != end) {
+    *error = "an event row has bytes after its last column";
+    return false;
+  }
+  return true;
 }
 
 QueuedWrite write_queued_row(const EventRow& row) {

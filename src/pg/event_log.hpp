@@ -39,6 +39,10 @@ std::string uuid_text(const pg_uuid_t& uuid);
 // queue is full and the transaction is read-only.
 void insert_event(const EventRecord& record);
 
+// Throws SqlError (55000) unless this backend can queue records: pz
+// preloaded, and this the database the pz logger serves.
+void check_buffering_available();
+
 // --- The logger's side (PostgreSQL side: may ereport).
 
 constexpr int kEventColumns = 16;
@@ -51,6 +55,13 @@ struct EventRow {
 
 // Rebuilds a row that insert_event() queued, palloc'd in the current context.
 void restore_event_row(const char* serialized, EventRow* row);
+
+// Whether `size` bytes from another server (a forwarded batch) are a row that
+// restore_event_row() can read: every column present, with its type's size
+// and nullability, nothing read past the end; else the reason in *error.
+// The values inside (jsonb, arrays) are trusted as the sender's own: only
+// members of pz_forwarder may send.
+bool event_row_valid(const char* serialized, uint32 size, const char** error);
 
 enum class QueuedWrite { kWritten, kAlreadyWritten, kDiscarded, kIdTaken };
 

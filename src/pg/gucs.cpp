@@ -1,8 +1,14 @@
 #include "pg/gucs.hpp"
 
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+
 #include "pg/postgres.hpp"
 
 extern "C" {
+#include "postmaster/postmaster.h"
 #include "utils/guc.h"
 }
 
@@ -21,6 +27,8 @@ int max_rewards_per_event = 100;
 bool adopt_existing_roles = false;
 int log_buffer_kb = 16384;
 int log_flush_interval_ms = 100;
+char* primary_conninfo = nullptr;
+char* node_name = nullptr;
 
 }  // namespace
 
@@ -44,6 +52,15 @@ void define_gucs() {
       "The logger also writes at once when the queue is half full. A crash of the server can "
       "lose the decisions queued since the last write.",
       &log_flush_interval_ms, 100, 10, 60000, PGC_SIGHUP, GUC_UNIT_MS, nullptr, nullptr, nullptr);
+  DefineCustomStringVariable(
+      "pz.primary_conninfo", "Connection string a hot standby's pz logger forwards decisions and rewards with.",
+      "On a standby, the logger sends what rank and reward calls queued to the primary named here "
+      "(the database pz serves there, a role granted pz_forwarder). Unused on a primary.",
+      &primary_conninfo, "", PGC_SIGHUP, GUC_SUPERUSER_ONLY, nullptr, nullptr, nullptr);
+  DefineCustomStringVariable(
+      "pz.node_name", "Name under which this standby's decisions and rewards reach the primary.",
+      "Shown per node by pz.loop_status on the primary. Empty: cluster_name, else host name and port.",
+      &node_name, "", PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
   DefineCustomIntVariable(
       "pz.naptime", "Time between the pz background worker's looks for loops due for training.",
       "A loop is trained at most every model_update of its settings; the worker checks that "
@@ -89,5 +106,19 @@ size_t pz_max_document_bytes() { return static_cast<size_t>(max_document_bytes);
 int pz_max_rewards_per_event() { return max_rewards_per_event; }
 int pz_log_buffer_kb() { return log_buffer_kb; }
 int pz_log_flush_interval_ms() { return log_flush_interval_ms; }
+const char* pz_primary_conninfo() { return primary_conninfo != nullptr ? primary_conninfo : ""; }
+
+const char* pz_node_name() {
+  if (node_name != nullptr && node_name[0] != '\0') return node_name;
+  if (cluster_name != nullptr && cluster_name[0] != '\0') return cluster_name;
+  static char fallback[300];
+  if (fallback[0] == '\0') {
+    char host[256];
+    if (gethostname(host, sizeof host) != 0) strcpy(host, "localhost");
+    host[sizeof host - 1] = '\0';
+    snprintf(fallback, sizeof fallback, "%s:%d", host, PostPortNumber);
+  }
+  return fallback;
+}
 
 }  // namespace pz::pg

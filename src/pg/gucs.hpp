@@ -29,4 +29,10 @@ int pz_log_buffer_kb();
 // Milliseconds between the pz logger's writes of the queue (pz.log_flush_interval).
 int pz_log_flush_interval_ms();
 
+// How a standby's pz logger reaches the primary (pz.primary_conninfo; "" unset).
+const char* pz_primary_conninfo();
+// The name this node forwards under (pz.node_name, else cluster_name, else
+// the host name and port).
+const char* pz_node_name();
+
 }  // namespace pz::pg

@@ -16,12 +16,14 @@ Datum stats_tuple(FunctionCallInfo fcinfo, const QueueStats& stats) {
   desc = BlessTupleDesc(desc);
   const uint64_t figures[] = {stats.queued,    stats.queued_bytes, stats.capacity_bytes,
                               stats.enqueued,  stats.written,      stats.written_directly,
-                              stats.discarded, stats.failed};
+                              stats.discarded, stats.failed,       stats.forwarded,
+                              stats.dropped};
   constexpr int kFigures = sizeof figures / sizeof figures[0];
-  Datum values[kFigures + 1];
-  bool nulls[kFigures + 1] = {};
+  Datum values[kFigures + 2];
+  bool nulls[kFigures + 2] = {};
   for (int i = 0; i < kFigures; ++i) values[i] = Int64GetDatum(static_cast<int64>(figures[i]));
   values[kFigures] = BoolGetDatum(stats.logger_running);
+  values[kFigures + 1] = BoolGetDatum(stats.forwarder_connected);
   return HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
 }
 

@@ -7,10 +7,13 @@
 #include "pg/gucs.hpp"
 
 extern "C" {
+#include "access/xlog.h"
+#include "miscadmin.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
 #include "storage/lwlock.h"
 #include "storage/shmem.h"
+#include "utils/wait_event.h"
 }
 
 namespace pz::pg {
@@ -19,11 +22,17 @@ namespace {
 
 constexpr const char* kTrancheName = "pz log queue";
 
+// A record that finds the queue full waits this long for room before its
+// caller falls back (see enqueue_waiting()).
+constexpr long kFullWaitMs = 500;
+constexpr long kFullPollMs = 5;
+
 // One record in the ring: this header, then the serialized row. Records are
 // contiguous in positions (offsets that only grow) and may wrap around the end
 // of the data area.
 struct RecordHeader {
   uint32_t size;  // bytes of the row after the header
+  RecordKind kind;
   Oid database;
   pg_uuid_t event_id;
 };
@@ -42,6 +51,8 @@ struct Ring {
   uint64_t written_directly;
   uint64_t discarded;
   uint64_t failed;
+  uint64_t forwarded;
+  uint64_t dropped;
   char data[FLEXIBLE_ARRAY_MEMBER];
 };
 
@@ -51,6 +62,7 @@ struct Control {
   LWLock* lock;
   Latch* logger_latch;  // nullptr while no logger runs
   bool closed;          // the logger is draining the queue before it exits
+  bool forwarder_connected;
 };
 
 Ring* ring = nullptr;
@@ -73,6 +85,7 @@ void attach_shared_memory() {
     state->lock = &GetNamedLWLockTranche(kTrancheName)->lock;
     state->logger_latch = nullptr;
     state->closed = false;
+    state->forwarder_connected = false;
   }
   LWLockRelease(AddinShmemInitLock);
   control = state;
@@ -97,6 +110,7 @@ void copy_out(uint64_t position, void* target, uint64_t size) {
 uint64_t read_record(uint64_t position, QueuedEvent* event) {
   RecordHeader header;
   copy_out(position, &header, sizeof header);
+  event->kind = header.kind;
   event->database = header.database;
   event->event_id = header.event_id;
   event->size = header.size;
@@ -127,11 +141,11 @@ void init_log_queue() {
 
 bool log_queue_available() { return ring != nullptr && control != nullptr; }
 
-EnqueueResult enqueue_event(Oid database, const pg_uuid_t& event_id, const char* row,
-                            uint32_t size) {
+EnqueueResult enqueue_record(RecordKind kind, Oid database, const pg_uuid_t& event_id,
+                             const char* row, uint32_t size) {
   const uint64_t needed = sizeof(RecordHeader) + size;
   if (needed > ring->capacity) return EnqueueResult::kTooLarge;
-  RecordHeader header{size, database, event_id};
+  RecordHeader header{size, kind, database, event_id};
   LWLockAcquire(control->lock, LW_EXCLUSIVE);
   if (control->closed) {
     LWLockRelease(control->lock);
@@ -153,6 +167,21 @@ EnqueueResult enqueue_event(Oid database, const pg_uuid_t& event_id, const char*
   LWLockRelease(control->lock);
   if (wake && latch != nullptr) SetLatch(latch);
   return EnqueueResult::kQueued;
+}
+
+EnqueueResult enqueue_waiting(RecordKind kind, Oid database, const pg_uuid_t& event_id,
+                              const char* row, uint32_t size) {
+  EnqueueResult result = enqueue_record(kind, database, event_id, row, size);
+  // A standby's queue drains only while the primary answers.
+  if (result == EnqueueResult::kFull && RecoveryInProgress() && !forwarder_connected()) return result;
+  for (long waited = 0; result == EnqueueResult::kFull && waited < kFullWaitMs; waited += kFullPollMs) {
+    wake_logger();
+    (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, kFullPollMs, PG_WAIT_EXTENSION);
+    ResetLatch(MyLatch);
+    CHECK_FOR_INTERRUPTS();
+    result = enqueue_record(kind, database, event_id, row, size);
+  }
+  return result;
 }
 
 int read_events(uint64_t* position, int max, QueuedEvent* events) {
@@ -187,7 +216,7 @@ bool find_queued_event(Oid database, const pg_uuid_t& event_id, QueuedEvent* fou
   for (uint64_t position = ring->tail; position < ring->head;) {
     RecordHeader header;
     copy_out(position, &header, sizeof header);
-    if (header.database == database && memcmp(&header.event_id, &event_id, sizeof event_id) == 0) {
+    if (header.kind == RecordKind::kEvent && header.database == database && memcmp(&header.event_id, &event_id, sizeof event_id) == 0) {
       hit = true;
       if (found != nullptr) read_record(position, found);
       break;
@@ -202,6 +231,44 @@ void count_direct_write() {
   LWLockAcquire(control->lock, LW_EXCLUSIVE);
   ring->written_directly += 1;
   LWLockRelease(control->lock);
+}
+
+void count_dropped() {
+  LWLockAcquire(control->lock, LW_EXCLUSIVE);
+  ring->dropped += 1;
+  LWLockRelease(control->lock);
+}
+
+void drop_queued_record(const char* what, EnqueueResult why) {
+  count_dropped();
+  const char* reason = why == EnqueueResult::kClosed     ? "the pz logger is shutting down"
+                       : why == EnqueueResult::kTooLarge ? "it is larger than pz.log_buffer_size"
+                                                         : "the pz log queue is full";
+  ereport(WARNING,
+          (errcode(ERRCODE_INSUFFICIENT_RESOURCES),
+           errmsg("pz could not queue the %s on this standby: %s; it is not logged", what, reason),
+           errdetail("pz.log_queue counts the records dropped so; the queue drains only while the primary "
+                     "(pz.primary_conninfo) accepts them."),
+           errhint("Check that the primary is reachable, or raise pz.log_buffer_size.")));
+}
+
+void count_forwarded(uint64_t records) {
+  LWLockAcquire(control->lock, LW_EXCLUSIVE);
+  ring->forwarded += records;
+  LWLockRelease(control->lock);
+}
+
+void set_forwarder_connected(bool connected) {
+  LWLockAcquire(control->lock, LW_EXCLUSIVE);
+  control->forwarder_connected = connected;
+  LWLockRelease(control->lock);
+}
+
+bool forwarder_connected() {
+  LWLockAcquire(control->lock, LW_SHARED);
+  bool connected = control->forwarder_connected && control->logger_latch != nullptr;
+  LWLockRelease(control->lock);
+  return connected;
 }
 
 void attach_logger(Latch* latch) {
@@ -220,6 +287,7 @@ void close_queue() {
 void detach_logger() {
   LWLockAcquire(control->lock, LW_EXCLUSIVE);
   control->logger_latch = nullptr;
+  control->forwarder_connected = false;
   LWLockRelease(control->lock);
 }
 
@@ -242,7 +310,10 @@ QueueStats read_queue_stats() {
   stats.written_directly = ring->written_directly;
   stats.discarded = ring->discarded;
   stats.failed = ring->failed;
+  stats.forwarded = ring->forwarded;
+  stats.dropped = ring->dropped;
   stats.logger_running = control->logger_latch != nullptr;
+  stats.forwarder_connected = control->forwarder_connected;
   LWLockRelease(control->lock);
   return stats;
 }

@@ -1,6 +1,8 @@
 // The buffered-log queue: a bounded ring of serialized events that rank calls
 // of loops with logging = buffered append to, and that the pz logger writes to
-// pz.events in batches (see logger.hpp).
+// pz.events in batches (see logger.hpp). On a hot standby the queue also takes
+// the rewards pz_reward receives there, and the logger forwards both to the
+// primary (forwarder.hpp).
 //
 // The ring lives in memory the postmaster maps when it preloads pz, not in the
 // main shared memory segment: the postmaster rebuilds that segment after any
@@ -26,15 +28,31 @@ bool log_queue_available();
 
 enum class EnqueueResult { kQueued, kFull, kTooLarge, kClosed };
 
-// Appends one event (its serialized row, `size` bytes) for `database`. Never
+// What a record holds: a decision (an event row), or a reward received on a
+// standby (reward_log.hpp), which names its event in event_id.
+enum class RecordKind : uint8_t { kEvent = 0, kReward = 1 };
+
+// Appends one record (its serialized row, `size` bytes) for `database`. Never
 // waits: kFull when there is no room now, kTooLarge when it would never fit,
 // kClosed while the logger is shutting down (it would not write it).
-EnqueueResult enqueue_event(Oid database, const pg_uuid_t& event_id, const char* row,
-                            uint32_t size);
+EnqueueResult enqueue_record(RecordKind kind, Oid database, const pg_uuid_t& event_id,
+                             const char* row, uint32_t size);
+inline EnqueueResult enqueue_event(Oid database, const pg_uuid_t& event_id, const char* row,
+                                   uint32_t size) {
+  return enqueue_record(RecordKind::kEvent, database, event_id, row, size);
+}
 
-// A copy of one queued event, palloc'd in the current memory context.
+// enqueue_record(), but when the queue is full and its reader is draining it
+// (the logger on a primary, the connected forwarder on a standby), waits a
+// moment for room. Waits on the latch only (PostgreSQL side: may ereport on
+// an interrupt); never on the network.
+EnqueueResult enqueue_waiting(RecordKind kind, Oid database, const pg_uuid_t& event_id,
+                              const char* row, uint32_t size);
+
+// A copy of one queued record, palloc'd in the current memory context.
 struct QueuedEvent {
   uint64_t end;  // position just past the record: pass it to release_events()
+  RecordKind kind;
   Oid database;
   pg_uuid_t event_id;
   uint32_t size;
@@ -55,6 +73,22 @@ bool find_queued_event(Oid database, const pg_uuid_t& event_id, QueuedEvent* fou
 // Counts an event that a rank call inserted itself because the queue was full.
 void count_direct_write();
 
+// Counts a record a standby could not queue (full while the primary is
+// unreachable): the decision or reward is lost, with a WARNING.
+void count_dropped();
+
+// On a standby, where nothing can be inserted instead: counts a record that
+// enqueue_waiting() could not queue and warns that `what` ("decision",
+// "reward") is not logged.
+void drop_queued_record(const char* what, EnqueueResult why);
+
+// The forwarder's side on a standby: records sent to the primary, and whether
+// it is connected (a rank call waits for room only while it is: a queue that
+// the primary does not drain would only make every rank call slow).
+void count_forwarded(uint64_t records);
+void set_forwarder_connected(bool connected);
+bool forwarder_connected();
+
 // The logger's side: where to wake it (attaching also opens the queue), and
 // closing the queue while it drains it before exiting.
 void attach_logger(Latch* latch);
@@ -71,7 +105,10 @@ struct QueueStats {
   uint64_t written_directly;
   uint64_t discarded;
   uint64_t failed;
+  uint64_t forwarded;
+  uint64_t dropped;
   bool logger_running;
+  bool forwarder_connected;
 };
 QueueStats read_queue_stats();
 

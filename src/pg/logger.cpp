@@ -11,12 +11,16 @@
 #include <cstring>
 
 #include "pg/event_log.hpp"
+#include "pg/forwarder.hpp"
 #include "pg/gucs.hpp"
 #include "pg/log_queue.hpp"
 #include "pg/postgres.hpp"
+#include "pg/reward_log.hpp"
+#include "pg/shared_state.hpp"
 #include "pg/worker_registration.hpp"
 
 extern "C" {
+#include "access/xlog.h"
 #include "commands/extension.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
@@ -65,6 +69,24 @@ void write_one(const QueuedEvent* event, bool installed, BatchCounts* counts) {
     // Another database's events (it was dropped and re-created) or a dropped
     // extension's: nowhere to write them.
     ++counts->discarded;
+    return;
+  }
+  if (event->kind == RecordKind::kReward) {
+    // Queued on this node while it was a standby: written by its key, as the
+    // primary would have (it may have, and replication brought the key here).
+    int32 loop_id;
+    switch (write_queued_reward(event->event_id, event->row, pz_node_name(), &loop_id)) {
+      case RewardWrite::kWritten:
+      case RewardWrite::kAlreadyWritten:
+        ++counts->written;
+        break;
+      case RewardWrite::kDiscarded:
+        ++counts->discarded;
+        break;
+      case RewardWrite::kRejected:
+        ++counts->failed;
+        break;
+    }
     return;
   }
   EventRow row;
@@ -174,10 +196,19 @@ int flush_batch() {
   return count;
 }
 
-// Writes batches while full ones come; `all`: until the queue is empty.
+// Writes batches while full ones come; `all`: until the queue is empty (on a
+// standby: until the primary takes no more). A standby forwards them; once
+// promoted, the node writes them itself.
 void flush(bool all) {
   for (;;) {
     CHECK_FOR_INTERRUPTS();
+    bump_loops_generation_after_replay();
+    if (RecoveryInProgress()) {
+      int sent = forward_batch();
+      if (sent == 0 || (!all && (sent < kBatch || ShutdownRequestPending))) return;
+      continue;
+    }
+    forwarder_reset();
     int written = flush_batch();
     if (written == 0 || (written < kBatch && !all)) return;
     if (!all && ShutdownRequestPending) return;
@@ -186,17 +217,25 @@ void flush(bool all) {
 
 // The queue is closed first: rank calls then insert their events themselves
 // (or fail in a read-only transaction), so nothing acknowledged stays behind.
+// A standby's rank calls cannot insert: its queue stays open for the next
+// logger (what a server shutdown leaves in it is the buffered bound).
 void drain_and_exit() {
-  close_queue();
+  if (!RecoveryInProgress()) close_queue();
   flush(true);
   proc_exit(1);  // 1: the postmaster starts a new logger unless it is shutting down
 }
 
-void on_exit_detach(int, Datum) { detach_logger(); }
+void on_exit_detach(int, Datum) {
+  forwarder_reset();
+  detach_logger();
+}
 
 }  // namespace
 
-void register_logger() { register_pz_worker("pz_logger_main", "pz logger", kRestartSeconds); }
+// From a consistent state on: a hot standby's logger forwards.
+void register_logger() {
+  register_pz_worker("pz_logger_main", "pz logger", kRestartSeconds, BgWorkerStart_ConsistentState);
+}
 
 }  // namespace pz::pg
 

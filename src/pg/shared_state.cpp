@@ -3,6 +3,7 @@
 #include "pg/postgres.hpp"
 
 extern "C" {
+#include "access/xlogrecovery.h"
 #include "port/atomics.h"
 #include "storage/ipc.h"
 #include "storage/lwlock.h"
@@ -76,6 +77,14 @@ void init_shared_state() {
 
 uint64_t loops_generation() {
   return shared != nullptr ? pg_atomic_read_u64(&shared->loops_generation) : 0;
+}
+
+void bump_loops_generation_after_replay() {
+  static XLogRecPtr bumped_at = InvalidXLogRecPtr;
+  XLogRecPtr replayed = GetXLogReplayRecPtr(nullptr);
+  if (shared == nullptr || replayed == bumped_at) return;
+  pg_atomic_fetch_add_u64(&shared->loops_generation, 1);
+  bumped_at = replayed;
 }
 
 void bump_loops_generation_at_commit() {

@@ -28,4 +28,10 @@ uint64_t loops_generation();
 // bump the counter).
 void bump_loops_generation_at_commit();
 
+// On a hot standby loop rows change by WAL replay, which commits nothing here:
+// the pz logger calls this every round and it increments loops_generation()
+// when replay has advanced since its last call (so a standby's rank calls see
+// a replayed model within a round of the logger).
+void bump_loops_generation_after_replay();
+
 }  // namespace pz::pg
