@@ -116,9 +116,10 @@ $$;
 COMMENT ON FUNCTION pz.run_auto_optimize(text) IS 'Internal (the worker''s step): runs the loop''s auto_optimize when due and records its decision in pz.auto_optimize_runs; true when it ran.';
 REVOKE ALL ON FUNCTION pz.run_auto_optimize(text) FROM PUBLIC;
 
--- pz.loop_status shows each loop's latest run (columns added at the end).
+-- pz.loop_status shows each loop's latest run (columns added at the end,
+-- after part 72's nodes).
 CREATE OR REPLACE VIEW pz.loop_status AS
-SELECT s.*, a.ran_at AS auto_optimized_at, a.applied AS auto_optimize_applied, a.reason AS auto_optimize_reason
+SELECT s.*, pz.loop_nodes(l.loop_id) AS nodes, a.ran_at AS auto_optimized_at, a.applied AS auto_optimize_applied, a.reason AS auto_optimize_reason
   FROM pz.loop_status_rows() AS s
   LEFT JOIN pz.loops AS l ON l.name = s.loop
   LEFT JOIN pz.auto_optimize_runs AS a ON a.loop_id = l.loop_id;
