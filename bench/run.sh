@@ -20,6 +20,7 @@
 #   g. the filter-and-rank statement with each loop logging mode against the
 #      plain query, 2 clients, with fsync on (the server's default durability).
 #   h. importing 1,000,000 DSJSON lines with pz-dsjson (bench/dsjson_import.sh).
+#   i. pz_rank with options.slots = 3 against one position (bench/slots.sh).
 #
 # Environment:
 #   PZ_BENCH_SKIP_BUILD=1       use the pz already installed
@@ -548,6 +549,10 @@ read -r result[steady_bytes] result[steady_at] result[end_bytes] result[end_at] 
 # ------------------------------------------------------------ h. DSJSON import
 source "$PZ_ROOT/bench/dsjson_import.sh"
 
+# ------------------------------------------------------------------ i. slots
+log "i. pz_rank with slots = 3 against one position (bench/slots.sh: its own cluster, about a minute)"
+PZ_BENCH_SKIP_BUILD=1 bash "$(dirname "$0")/slots.sh" | tee "$work/slots.out"
+
 # -------------------------------------------------------------------- report
 
 {
@@ -624,4 +629,7 @@ source "$PZ_ROOT/bench/dsjson_import.sh"
   echo "   second, autovacuum_naptime 10 s; the last column is the growth between the two sizes."
   g_notes
   echo "h: $dsjson_summary (one transaction, batches of 50,000 lines, learned into the loop's model)."
+  echo
+  echo "i. slots = 3 against one position (bench/slots.sh):"
+  cat "$work/slots.out"
 }

@@ -59,6 +59,16 @@ struct DueEvent {
   int64 counted_rewards;  // of those, the ones pz.loop_counters has counted
   char* event_id;
   TimestampTz created_at;
+  // Slots 2 and beyond (options.slots), in slot order: each shown action's
+  // document (an array, the form featurizing takes), its logged probability
+  // and its reward (if one came). slots_logged: how many the event logged
+  // beyond slot 1, which the documents found must match.
+  int slots_logged;
+  JsonTokens slot_actions;
+  int slot_action_count;
+  double* slot_probabilities;
+  double* slot_rewards;
+  bool* slot_has_reward;
 };
 
 struct EventBatch {
@@ -72,6 +82,7 @@ struct Outcome {
   bool learned;  // else skipped or quarantined: no reward
   double reward;
   const char* label;
+  std::vector<double> slot_rewards;  // learned, with slots: every slot's reward, slot 1 first
 };
 
 void connect_spi() {
@@ -175,6 +186,40 @@ Portal open_due_events(const char* query, const LoopForTraining* loop, Timestamp
   return portal;
 }
 
+// Columns 13 to 15 of a due event: its slots beyond the first.
+void read_slots(HeapTuple tuple, TupleDesc desc, DueEvent* event) {
+  bool is_null;
+  Datum probabilities = SPI_getbinval(tuple, desc, 14, &is_null);
+  if (is_null) return;
+  ArrayType* logged = DatumGetArrayTypePCopy(probabilities);
+  Datum* values;
+  bool* nulls;
+  int count;
+  deconstruct_array(logged, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &values, &nulls, &count);
+  event->slots_logged = count - 1;
+  if (event->slots_logged <= 0) return;
+  event->slot_probabilities = static_cast<double*>(palloc(sizeof(double) * event->slots_logged));
+  event->slot_rewards = static_cast<double*>(palloc0(sizeof(double) * event->slots_logged));
+  event->slot_has_reward = static_cast<bool*>(palloc0(sizeof(bool) * event->slots_logged));
+  for (int i = 0; i < event->slots_logged; ++i)
+    event->slot_probabilities[i] = nulls[i + 1] ? 0.0 : DatumGetFloat8(values[i + 1]);
+  Datum actions = SPI_getbinval(tuple, desc, 13, &is_null);
+  if (!is_null) {
+    Jsonb* documents = DatumGetJsonbPCopy(actions);
+    event->slot_action_count = JB_ROOT_COUNT(documents);
+    read_jsonb_tokens(documents, &event->slot_actions);
+  }
+  Datum rewards = SPI_getbinval(tuple, desc, 15, &is_null);
+  if (!is_null) {
+    deconstruct_array(DatumGetArrayTypePCopy(rewards), FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
+                      &values, &nulls, &count);
+    for (int i = 0; i < count && i < event->slots_logged; ++i) {
+      event->slot_has_reward[i] = !nulls[i];
+      event->slot_rewards[i] = nulls[i] ? 0.0 : DatumGetFloat8(values[i]);
+    }
+  }
+}
+
 // Fetches the next batch into `batch_context` (reset by the caller between batches).
 void fetch_due_events(Portal portal, MemoryContext batch_context, EventBatch* batch) {
   SPI_cursor_fetch(portal, true, kFetchBatch);
@@ -204,6 +249,7 @@ void fetch_due_events(Portal portal, MemoryContext batch_context, EventBatch* ba
     event->event_id = SPI_getvalue(tuple, desc, 10);
     event->created_at = DatumGetTimestampTz(SPI_getbinval(tuple, desc, 11, &is_null));
     event->candidates = DatumGetInt32(SPI_getbinval(tuple, desc, 12, &is_null));
+    read_slots(tuple, desc, event);
   }
   MemoryContextSwitchTo(spi);
   SPI_freetuptable(SPI_tuptable);
@@ -224,28 +270,43 @@ WrittenOutcomes write_outcomes(const Outcome* outcomes, int count, TimestampTz n
   Datum* rewards = static_cast<Datum*>(palloc(sizeof(Datum) * count));
   bool* reward_nulls = static_cast<bool*>(palloc(sizeof(bool) * count));
   Datum* labels = static_cast<Datum*>(palloc(sizeof(Datum) * count));
+  // Each event's slot rewards as a float8[] literal (the events' arrays differ in length).
+  Datum* slot_rewards = static_cast<Datum*>(palloc(sizeof(Datum) * count));
+  bool* slot_nulls = static_cast<bool*>(palloc(sizeof(bool) * count));
   for (int i = 0; i < count; ++i) {
     tids[i] = PointerGetDatum(&outcomes[i].tid);
     rewards[i] = Float8GetDatum(outcomes[i].reward);
     reward_nulls[i] = !outcomes[i].learned;
     labels[i] = CStringGetTextDatum(outcomes[i].label);
+    const std::vector<double>& slots = outcomes[i].slot_rewards;
+    slot_nulls[i] = slots.empty();
+    if (slots.empty()) continue;
+    StringInfoData literal;
+    initStringInfo(&literal);
+    appendStringInfoChar(&literal, '{');
+    for (size_t j = 0; j < slots.size(); ++j)
+      appendStringInfo(&literal, "%s%.17g", j == 0 ? "" : ",", slots[j]);
+    appendStringInfoChar(&literal, '}');
+    slot_rewards[i] = CStringGetTextDatum(literal.data);
   }
   int dims[1] = {count};
   int lbs[1] = {1};
-  Oid types[4] = {TIDARRAYOID, FLOAT8ARRAYOID, TEXTARRAYOID, TIMESTAMPTZOID};
-  Datum args[4] = {
+  Oid types[5] = {TIDARRAYOID, FLOAT8ARRAYOID, TEXTARRAYOID, TIMESTAMPTZOID, TEXTARRAYOID};
+  Datum args[5] = {
       PointerGetDatum(construct_array(tids, count, TIDOID, sizeof(ItemPointerData), false, TYPALIGN_SHORT)),
       PointerGetDatum(construct_md_array(rewards, reward_nulls, 1, dims, lbs, FLOAT8OID, sizeof(float8),
                                          FLOAT8PASSBYVAL, TYPALIGN_DOUBLE)),
       PointerGetDatum(construct_array(labels, count, TEXTOID, -1, false, TYPALIGN_INT)),
-      TimestampTzGetDatum(now)};
+      TimestampTzGetDatum(now),
+      PointerGetDatum(construct_md_array(slot_rewards, slot_nulls, 1, dims, lbs, TEXTOID, -1, false, TYPALIGN_INT))};
   int status = SPI_execute_with_args(
-      "UPDATE pz.event_state AS e SET joined_at = $4, reward = u.reward, outcome = u.outcome "
-      "  FROM unnest($1, $2, $3) AS u(tid, reward, outcome) "
+      "UPDATE pz.event_state AS e SET joined_at = $4, reward = u.reward, outcome = u.outcome, "
+      "       slot_rewards = u.slot_rewards::float8[] "
+      "  FROM unnest($1, $2, $3, $5) AS u(tid, reward, outcome, slot_rewards) "
       " WHERE e.ctid = u.tid AND e.joined_at IS NULL "
       "   AND e.active = (u.outcome <> 'skipped') "
       "RETURNING u.outcome = 'skipped', u.outcome = 'quarantined'",
-      4, types, args, nullptr, false, 0);
+      5, types, args, nullptr, false, 0);
   if (status != SPI_OK_UPDATE_RETURNING) elog(ERROR, "pz: marking events joined failed");
   WrittenOutcomes written{0, 0, 0};
   for (uint64 i = 0; i < SPI_processed; ++i) {
@@ -261,14 +322,22 @@ WrittenOutcomes write_outcomes(const Outcome* outcomes, int count, TimestampTz n
   return written;
 }
 
-// The reward of an event from the rewards that came before it was joined.
-std::string reward_expression(std::string_view aggregation) {
-  if (aggregation == "sum") return "greatest(-1, least(1, sum(r.value)))";
-  if (aggregation == "average") return "avg(r.value)";
-  if (aggregation == "median") return "percentile_cont(0.5) WITHIN GROUP (ORDER BY r.value)";
-  if (aggregation == "min") return "min(r.value)";
-  if (aggregation == "max") return "max(r.value)";
-  return "(array_agg(r.value ORDER BY r.received_at, r.reward_id))[1]";
+// The reward of an event's slot from the rewards that came before it was
+// joined; `slot` is the condition on r.slot (slot 1, the chosen action's,
+// takes the rewards that name no slot too).
+std::string reward_expression(std::string_view aggregation, std::string_view slot) {
+  const std::string top = " FILTER (WHERE " + std::string(slot) + ")";
+  // Not greatest(-1, least(1, sum)): least() ignores a NULL sum (no reward)
+  // and would make it 1.
+  if (aggregation == "sum") {
+    const std::string sum = "sum(r.value)" + top;
+    return "CASE WHEN " + sum + " > 1 THEN 1 WHEN " + sum + " < -1 THEN -1 ELSE " + sum + " END";
+  }
+  if (aggregation == "average") return "avg(r.value)" + top;
+  if (aggregation == "median") return "percentile_cont(0.5) WITHIN GROUP (ORDER BY r.value)" + top;
+  if (aggregation == "min") return "min(r.value)" + top;
+  if (aggregation == "max") return "max(r.value)" + top;
+  return "(array_agg(r.value ORDER BY r.received_at, r.reward_id)" + top + ")[1]";
 }
 
 // The due events in event order, read straight from the pending index
@@ -279,20 +348,31 @@ std::string reward_expression(std::string_view aggregation) {
 // (as a one-element array, the form featurizing takes), found by its content
 // hash through the ranking's first position, and the number of candidates.
 // NULL when the chosen action is not among the candidates (quarantined).
-std::string event_columns_read(const char* active, const char* rewards) {
+// With slots, the documents shown in slots 2 and beyond (through the
+// ranking's positions), their logged probabilities and `slot_rewards`.
+std::string event_columns_read(const char* active, const char* rewards, const std::string& slot_rewards) {
   return std::string("SELECT s.ctid, d.context, c.actions, d.chosen_action, d.probabilities[1], ") + active +
-         ", " + rewards + ", d.event_id, d.created_at, cardinality(d.action_hashes) "
+         ", " + rewards + ", d.event_id, d.created_at, cardinality(d.action_hashes), "
+         "       sl.actions, d.slot_probabilities, " + slot_rewards +
          "  FROM pz.event_state s JOIN pz.decisions d ON d.event_id = s.event_id "
          "  LEFT JOIN LATERAL (SELECT jsonb_build_array(a.action) AS actions FROM pz.actions a "
          "         WHERE a.loop_id = d.loop_id AND a.action_id = d.chosen_action "
          "           AND a.action_hash = ANY (CASE WHEN d.ranking IS NULL THEN d.action_hashes "
          "                                         ELSE ARRAY[d.action_hashes[d.ranking[1]]] END) "
-         "         LIMIT 1) c ON true ";
+         "         LIMIT 1) c ON true "
+         "  LEFT JOIN LATERAL (SELECT jsonb_agg(a.action ORDER BY j.slot) AS actions "
+         "         FROM generate_series(2, cardinality(d.slot_probabilities)) AS j(slot) "
+         "         JOIN pz.actions a ON a.loop_id = d.loop_id AND a.action_hash = d.action_hashes[d.ranking[j.slot]]) sl "
+         "    ON d.slot_probabilities IS NOT NULL ";
 }
 
 std::string due_events_query(std::string_view aggregation) {
-  return event_columns_read("s.active", "w.reward, w.rewards, w.counted") +
-         "  LEFT JOIN LATERAL (SELECT " + reward_expression(aggregation) + " AS reward, "
+  const std::string slot_rewards =
+      "(SELECT array_agg((SELECT " + reward_expression(aggregation, "r.slot = j.slot") +
+      "                   FROM pz.rewards r WHERE r.event_id = s.event_id AND r.received_at <= $3) ORDER BY j.slot) "
+      "   FROM generate_series(2, cardinality(d.slot_probabilities)) AS j(slot)) ";
+  return event_columns_read("s.active", "w.reward, w.rewards, w.counted", slot_rewards) +
+         "  LEFT JOIN LATERAL (SELECT " + reward_expression(aggregation, "coalesce(r.slot, 1) = 1") + " AS reward, "
          "         count(*) AS rewards, count(*) FILTER (WHERE r.reward_id <= $5) AS counted "
          "    FROM pz.rewards r WHERE r.event_id = s.event_id AND r.received_at <= $3) w ON true "
          " WHERE s.loop_id = $1 AND s.joined_at IS NULL "
@@ -305,7 +385,7 @@ std::string due_events_query(std::string_view aggregation) {
 // The kept events a retraining learns ($6: since), in event order, each with
 // the reward it was joined with (has_reward is true for every one).
 std::string kept_events_query() {
-  return event_columns_read("true", "s.reward, 0::int8, 0::int8") +
+  return event_columns_read("true", "s.reward, 0::int8, 0::int8", "s.slot_rewards[2:] ") +
          " WHERE s.loop_id = $1 AND s.outcome IN ('rewarded', 'defaulted') AND s.created_at >= $6 "
          " ORDER BY s.created_at, s.event_id "
          " LIMIT $4";
@@ -333,13 +413,36 @@ Outcome learn_event(Model& model, const DueEvent& event, double default_reward, 
   outcome.label = event.has_reward ? "rewarded" : "defaulted";
   context.clear();
   featurize_context(event.context, context);
-  if (event.has_chosen) {
-    std::vector<Candidate> chosen = parse_candidates(event.actions, RankOptions{});
-    featurize_action(event.actions, chosen[0], action);
-    model.learn(context, action, outcome.reward, event.probability, static_cast<size_t>(event.candidates));
-    return outcome;
+  if (!event.has_chosen)
+    throw SqlError(ERRCODE_DATA_CORRUPTED, "the chosen action of a logged event is not among its actions");
+  std::vector<Candidate> chosen = parse_candidates(event.actions, RankOptions{});
+  std::vector<Candidate> slots;
+  if (event.slots_logged > 0) {
+    // Checked before the model changes: an event is learned whole or not at all.
+    if (event.slot_action_count != event.slots_logged)
+      throw SqlError(ERRCODE_DATA_CORRUPTED, "an action shown in a slot of a logged event is not among its actions");
+    for (int i = 0; i < event.slots_logged; ++i)
+      if (!(event.slot_probabilities[i] > 0.0 && event.slot_probabilities[i] <= 1.0))
+        throw SqlError(ERRCODE_DATA_CORRUPTED, "the logged probability of a slot is not in (0, 1]");
+    slots = parse_candidates(event.slot_actions, RankOptions{});
   }
-  throw SqlError(ERRCODE_DATA_CORRUPTED, "the chosen action of a logged event is not among its actions");
+  featurize_action(event.actions, chosen[0], action);
+  model.learn(context, action, outcome.reward, event.probability, static_cast<size_t>(event.candidates));
+  if (slots.empty()) return outcome;
+  // Each further slot is an example of its own: the action shown there, drawn
+  // from the candidates not placed before it, with the slot as a feature.
+  outcome.slot_rewards.push_back(outcome.reward);
+  for (int i = 0; i < event.slots_logged; ++i) {
+    const double reward = event.slot_has_reward[i] ? event.slot_rewards[i] : default_reward;
+    context.clear();
+    featurize_context(event.context, context);
+    add_slot(context, static_cast<size_t>(i) + 2);
+    featurize_action(event.slot_actions, slots[static_cast<size_t>(i)], action);
+    model.learn(context, action, reward, event.slot_probabilities[i],
+                static_cast<size_t>(event.candidates) - static_cast<size_t>(i) - 1);
+    outcome.slot_rewards.push_back(reward);
+  }
+  return outcome;
 }
 
 void warn_quarantined(const char* loop, const char* event_id, const char* reason) {
