@@ -4,7 +4,7 @@
 # pgbench ranks (10 actions) and rewards at a steady rate on a loop whose
 # retention is 30 seconds, while one session does the worker's job every
 # second (pz_train, then pz.apply_retention until nothing more is due), and
-# the sizes of pz.events and pz.rewards (heap, TOAST and indexes) are printed
+# the sizes of the decision log (pz.decisions, pz.event_state, pz.actions) and pz.rewards (heap, TOAST and indexes) are printed
 # every 10 seconds. Once the oldest events reach the retention's age, deletes
 # keep pace with inserts and autovacuum hands the space back for reuse: the
 # sizes stop growing. Its own throwaway cluster, so that no other table
@@ -80,7 +80,7 @@ while kill -0 $loader 2>/dev/null; do
   sleep 10
   read -r events pending events_bytes rewards_bytes < <(psql -X -A -t -q -F ' ' -c "
     SELECT count(*), count(*) FILTER (WHERE joined_at IS NULL),
-           pg_total_relation_size('pz.events'), pg_total_relation_size('pz.rewards')
+           pg_total_relation_size('pz.decisions') + pg_total_relation_size('pz.event_state') + pg_total_relation_size('pz.actions'), pg_total_relation_size('pz.rewards')
       FROM pz.events JOIN pz.loops USING (loop_id) WHERE name = 'steady'")
   elapsed=$((SECONDS - started))
   printf '%8s %10s %8s %14s %14s %14s\n' "$elapsed" "$events" "$pending" "$events_bytes" "$rewards_bytes" \

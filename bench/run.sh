@@ -88,6 +88,11 @@ tps() {
 # pz_train call, so no background training takes CPU from a measurement.
 sql <<'SQL'
 CREATE EXTENSION pz;
+-- The decision log's bytes: the view pz.events is pz.decisions and
+-- pz.event_state, with the action documents shared in pz.actions.
+CREATE FUNCTION pz_log_bytes() RETURNS bigint LANGUAGE sql
+RETURN pg_total_relation_size('pz.decisions') + pg_total_relation_size('pz.event_state')
+       + pg_total_relation_size('pz.actions');
 ALTER SYSTEM SET pz.worker_enabled = off;
 SELECT pg_reload_conf() \g /dev/null
 SQL
@@ -373,7 +378,8 @@ log "b. pz_rank alone, server-side"
 # pz_rank (building the same context) is timed too and subtracted: what is left
 # is the call itself. With options {"learn": false} nothing is logged (the pure
 # decision); with {} the event row is inserted as well, and the growth of
-# pz.events gives the bytes per event.
+# the decision log's tables (pz.decisions, pz.event_state and the shared
+# pz.actions behind the view pz.events) give the bytes per event.
 sql <<'SQL'
 CREATE TABLE bench_actions AS
 SELECT g.size, (SELECT jsonb_agg(jsonb_build_object('id', item_id,
@@ -395,7 +401,7 @@ BEGIN
     -- the backend loads and caches the model (and the row type's plan) at its first call
     PERFORM count(*) FROM pz_rank('bench', '{}', acts, '{"learn": false}');
     PERFORM count(*) FROM pz_rank_rows('bench', '{}', row_acts, '{"learn": false}');
-    size_before := pg_total_relation_size('pz.events');
+    size_before := pz_log_bytes();
     started := clock_timestamp();
     FOR i IN 1..calls LOOP
         IF rows THEN
@@ -411,7 +417,7 @@ BEGIN
         END IF;
     END LOOP;
     us_per_call := extract(epoch FROM clock_timestamp() - started) * 1e6 / calls;
-    bytes_per_event := (pg_total_relation_size('pz.events') - size_before)::float8 / calls;
+    bytes_per_event := (pz_log_bytes() - size_before)::float8 / calls;
     started := clock_timestamp();
     FOR i IN 1..calls LOOP
         PERFORM count(*) FROM jsonb_each(
@@ -464,39 +470,53 @@ result[reward_bytes]=$(calc "($reward_size_after - $reward_size_before) / ($rewa
 echo "${result[reward_tps]} tps, ${result[reward_bytes]} bytes per reward"
 
 # ------------------------------------------------------------------ d. trainer
-# Events written straight into pz.events (as tools/bench_evaluate.sql does, but
+# Events written straight into the log's tables (as tools/bench_evaluate.sql does, but
 # not yet joined, and with pz_rank's kind of event ids): 10 actions each, epsilon-greedy propensities, about 30% with
 # a click in pz.rewards; the others get the default reward when joined.
 log "d. trainer: logging $train_events events for the loop 'loop'"
-size_before=$(value "SELECT pg_total_relation_size('pz.events')")
+size_before=$(value "SELECT pz_log_bytes()")
 sql -v events="$train_events" <<'SQL'
 SELECT name FROM pz_create_loop('loop', '{"reward_wait": "0 seconds"}') \g /dev/null
-INSERT INTO pz.events (event_id, loop_id, created_at, context, actions, ranking, probabilities, scores,
-                       chosen_action, model_version, active, activated_at)
+-- Straight into the log's tables, as pz_rank writes them: the 10 action
+-- documents once, each event referencing them by hash, its ranking as
+-- positions into them.
+INSERT INTO pz.actions (loop_id, action_hash, action_id, action)
+SELECT l.loop_id, pz.action_hash(a.action), pz.action_id(a.action), a.action
+  FROM pz.loops AS l,
+       (SELECT jsonb_build_object('id', 'item' || k, 'features', jsonb_build_object('kind', 'k' || (k % 3), 'price', 10 + k)) AS action
+          FROM generate_series(0, 9) AS k) AS a
+ WHERE l.name = 'loop';
+CREATE TEMP TABLE bench_hashes AS
+SELECT array_agg(pz.action_hash(jsonb_build_object('id', 'item' || k,
+                 'features', jsonb_build_object('kind', 'k' || (k % 3), 'price', 10 + k))) ORDER BY k) AS hashes
+  FROM generate_series(0, 9) AS k;
+WITH made AS (
+INSERT INTO pz.decisions (event_id, loop_id, created_at, context, action_hashes, ranking, probabilities, scores,
+                          chosen_action, model_version)
 -- Event ids as pz_rank makes them (version 7: time first, then random).
 SELECT (lpad(to_hex(floor(extract(epoch FROM e.at) * 1000)::bigint), 12, '0') || '7'
         || substr(replace(gen_random_uuid()::text, '-', ''), 14))::uuid,
        l.loop_id, e.at,
        jsonb_build_object('user', jsonb_build_object('segment', 's' || e.segment, 'tenure_days', e.i % 90),
                           'device', CASE WHEN e.i % 3 = 0 THEN 'mobile' ELSE 'desktop' END),
-       a.actions,
-       ARRAY(SELECT 'item' || k FROM generate_series(0, 9) AS k ORDER BY k <> e.chosen, k),
+       h.hashes,
+       ARRAY(SELECT k + 1 FROM generate_series(0, 9) AS k ORDER BY k <> e.chosen, k),
        ARRAY(SELECT CASE WHEN k = e.preferred THEN 0.82 ELSE 0.02 END::float8
                FROM generate_series(0, 9) AS k ORDER BY k <> e.chosen, k),
        ARRAY(SELECT CASE WHEN k = e.preferred THEN 0.3 ELSE 0.05 END::float8
                FROM generate_series(0, 9) AS k ORDER BY k <> e.chosen, k),
-       'item' || e.chosen, 0, true, e.at
-  FROM pz.loops AS l,
-       (SELECT jsonb_agg(jsonb_build_object('id', 'item' || k,
-                 'features', jsonb_build_object('kind', 'k' || (k % 3), 'price', 10 + k))) AS actions
-          FROM generate_series(0, 9) AS k) AS a,
+       'item' || e.chosen, 0
+  FROM pz.loops AS l, bench_hashes AS h,
        LATERAL (SELECT g.i, g.i % 5 AS segment, g.i % 10 AS preferred,
                        CASE WHEN random() < 0.8 THEN g.i % 10 ELSE floor(random() * 10)::int END AS chosen,
                        now() - interval '1 day' + g.i * interval '10 microseconds' AS at
                   FROM generate_series(1, :events) AS g(i)) AS e
- WHERE l.name = 'loop';
+ WHERE l.name = 'loop'
+RETURNING event_id, loop_id, created_at)
+INSERT INTO pz.event_state (event_id, loop_id, created_at, active, activated_at)
+SELECT event_id, loop_id, created_at, true, created_at FROM made;
 SQL
-result[train_event_bytes]=$(calc "($(value "SELECT pg_total_relation_size('pz.events')") - $size_before) / $train_events" 0)
+result[train_event_bytes]=$(calc "($(value "SELECT pz_log_bytes()") - $size_before) / $train_events" 0)
 reward_size_before=$(value "SELECT pg_total_relation_size('pz.rewards')")
 rewards_before=$(value "SELECT count(*) FROM pz.rewards")
 sql <<'SQL'
@@ -506,7 +526,7 @@ SELECT e.event_id, e.created_at + interval '2 seconds', 1
  WHERE l.name = 'loop' AND random() < 0.3;
 -- What autovacuum would have done to rows logged over time (hint bits,
 -- statistics), so that the trainer is not charged for a bulk load's aftermath.
-VACUUM ANALYZE pz.events, pz.rewards;
+VACUUM ANALYZE pz.decisions, pz.event_state, pz.actions, pz.rewards;
 SQL
 train_rewards=$(($(value "SELECT count(*) FROM pz.rewards") - rewards_before))
 result[train_reward_bytes]=$(calc "($(value "SELECT pg_total_relation_size('pz.rewards')") - $reward_size_before) / $train_rewards" 0)

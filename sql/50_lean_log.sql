@@ -114,6 +114,19 @@ SELECT e.context, e.actions, e.ranking, e.chosen_action, d.ranking AS positions,
 DELETE FROM pz.events WHERE event_id = '50000000-0000-4000-8000-0000000000f1';
 SELECT count(*) AS left_behind FROM pz.decisions WHERE event_id = '50000000-0000-4000-8000-0000000000f1';
 
+-- A hash stored with other content (a 64-bit collision, made here by hand)
+-- fails the write instead of making the event show the other document; a
+-- new session, so that nothing is remembered.
+UPDATE pz.actions SET action = '{"id": "blue", "features": {"color": "navy"}}'
+ WHERE action_id = 'blue' AND loop_id = (SELECT loop_id FROM pz.loops WHERE name = 'lean_a');
+\c
+SELECT error_of($$SELECT count(*) FROM pz_rank('lean_a', '{}', '[{"id": "blue", "features": {"color": "blue", "price": 4.5}}]')$$);
+SELECT error_of($$INSERT INTO pz.events (event_id, loop_id, created_at, context, actions, ranking, probabilities,
+                                         scores, chosen_action, model_version, active)
+                  SELECT '50000000-0000-4000-8000-0000000000f2', loop_id, now(), '{}',
+                         '[{"id": "blue", "features": {"color": "blue", "price": 4.5}}]', '{blue}', '{1}', '{0}',
+                         'blue', 0, true FROM pz.loops WHERE name = 'lean_a'$$);
+
 -- Dropping a loop takes its documents.
 SELECT pz_drop_loop('lean_b');
 SELECT count(*) AS documents_of_dropped FROM pz.actions WHERE loop_id NOT IN (SELECT loop_id FROM pz.loops);

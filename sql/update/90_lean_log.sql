@@ -22,6 +22,23 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 RETURN CASE WHEN jsonb_typeof(action) = 'object' THEN action ->> 'id' ELSE action #>> '{}' END;
 COMMENT ON FUNCTION pz.action_id(jsonb) IS 'Internal: the id of an action document as pz_rank reads it.';
 
+-- Two different documents of a loop with the same 64-bit hash (odds about
+-- n²/2⁶⁵ for n documents) must not alias each other: a write that finds the
+-- hash taken by other content fails instead. Called by the writers, only
+-- for a hash stored with other content.
+CREATE FUNCTION pz.action_hash_collision(loop_id integer, hash bigint) RETURNS text
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RAISE EXCEPTION 'two action documents of loop "%" have the same content hash',
+                    (SELECT l.name FROM pz.loops AS l WHERE l.loop_id = action_hash_collision.loop_id)
+        USING ERRCODE = 'data_exception', DETAIL = format('The hash is %s.', hash),
+              HINT = 'Change either document (e.g. add a feature) so that its hash differs.';
+END
+$$;
+COMMENT ON FUNCTION pz.action_hash_collision(integer, bigint) IS 'Internal: fails a write whose action document has the content hash of a different stored document.';
+
 ALTER TABLE pz.events RENAME TO events_0_1;
 
 CREATE TABLE pz.actions (
@@ -141,8 +158,10 @@ UPDATE pg_catalog.pg_extension AS x
  WHERE x.extname = 'pz';
 DROP TABLE pz.events_0_1;
 
--- The analysts' face: every column of 0.1.0 with its meaning. Columns a
--- query does not name cost nothing (the view is flattened into the query).
+-- The analysts' face: every column of 0.1.0 with its meaning. The documents
+-- and the ranking ids cost nothing to a query that does not name them (the
+-- view is flattened into the query). An inner join, so that a filter on the
+-- state (joined_at IS NULL) can start from the pending index.
 CREATE VIEW pz.events AS
 SELECT d.event_id, d.loop_id, d.created_at, d.context,
        (SELECT jsonb_agg(a.action ORDER BY h.n)
@@ -157,7 +176,7 @@ SELECT d.event_id, d.loop_id, d.created_at, d.context,
        d.probabilities, d.scores, d.chosen_action, d.model_version,
        s.active, s.activated_at, d.baseline, s.joined_at, s.reward, s.outcome, d.subject_hash, d.explored
   FROM pz.decisions AS d
-  LEFT JOIN pz.event_state AS s ON s.event_id = d.event_id;
+  JOIN pz.event_state AS s ON s.event_id = d.event_id;
 
 COMMENT ON VIEW pz.events IS 'The decision log: one row per pz_rank call that learns (options.learn is not false); a view over pz.decisions, pz.actions and pz.event_state.';
 COMMENT ON COLUMN pz.events.event_id IS 'Id returned by pz_rank (or supplied in options.event_id); pass it to pz_reward and pz_activate.';
@@ -205,6 +224,10 @@ BEGIN
     SELECT DISTINCT ON (pz.action_hash(a.action)) NEW.loop_id, pz.action_hash(a.action), pz.action_id(a.action), a.action
       FROM jsonb_array_elements(NEW.actions) AS a(action)
         ON CONFLICT DO NOTHING;
+    PERFORM pz.action_hash_collision(NEW.loop_id, a.action_hash)
+       FROM jsonb_array_elements(NEW.actions) AS g(action)
+       JOIN pz.actions AS a ON a.loop_id = NEW.loop_id AND a.action_hash = pz.action_hash(g.action)
+      WHERE a.action <> g.action;
     positions := ARRAY(SELECT array_position(ids, r.id) FROM unnest(NEW.ranking) WITH ORDINALITY AS r(id, k) ORDER BY r.k);
     IF array_position(positions, NULL) IS NOT NULL THEN
         positions := NULL;
@@ -439,4 +462,5 @@ SELECT pg_catalog.pg_extension_config_dump('pz.event_state', '');
 REVOKE ALL ON pz.actions, pz.decisions, pz.event_state, pz.events FROM PUBLIC;
 GRANT SELECT ON pz.actions, pz.decisions, pz.event_state, pz.events TO pz_analyst, pz_admin;
 REVOKE ALL ON FUNCTION pz.action_hash(jsonb), pz.action_id(jsonb), pz.write_events_view(),
+                       pz.action_hash_collision(integer, bigint),
                        pz.forget_cached_actions(), pz.collect_actions(integer[], bigint[]) FROM PUBLIC;

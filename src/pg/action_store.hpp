@@ -24,6 +24,10 @@ namespace pz::pg {
 // The content hash of an action document (pz.action_hash).
 int64 action_hash(const Jsonb* action);
 
+// The same for element `element` of a jsonb array of actions, without
+// building the element as a document of its own.
+int64 element_action_hash(Jsonb* actions, uint32 element);
+
 // Locks pz.actions for writing (ROW EXCLUSIVE, to the end of the
 // transaction) and forgets the remembered documents if a collection ran.
 void lock_action_store();

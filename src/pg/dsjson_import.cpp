@@ -266,6 +266,10 @@ void prepare_plans(Oid row_type, ImportPlans* plans) {
   plans->insert_events = keep(prepare_generic(
       "WITH given AS (SELECT DISTINCT ON (u.event_id) u.*, coalesce(u.created_at, now()) AS at "
       "                 FROM unnest($1) u ORDER BY u.event_id, u.line), "
+      "clash AS (SELECT pz.action_hash_collision($2, a.action_hash) "
+      "            FROM given g, jsonb_array_elements(g.actions) d(action) "
+      "            JOIN pz.actions a ON a.loop_id = $2 AND a.action_hash = pz.action_hash(d.action) "
+      "           WHERE a.action <> d.action), "
       "stored AS (INSERT INTO pz.actions (loop_id, action_hash, action_id, action) "
       "           SELECT DISTINCT ON (pz.action_hash(a.action)) $2, pz.action_hash(a.action), "
       "                  pz.action_id(a.action), a.action "
@@ -285,6 +289,7 @@ void prepare_plans(Oid row_type, ImportPlans* plans) {
       "                   LATERAL (SELECT array_agg(array_position(c.ids, r.id) ORDER BY r.k) AS positions, "
       "                                   count(*) FILTER (WHERE array_position(c.ids, r.id) IS NULL) = 0 AS mapped "
       "                              FROM unnest(g.ranking) WITH ORDINALITY r(id, k)) p "
+      "             WHERE NOT EXISTS (SELECT FROM clash) "
       "            ON CONFLICT (event_id) DO NOTHING RETURNING event_id) "
       "INSERT INTO pz.event_state (event_id, loop_id, created_at, active, activated_at, joined_at, reward, outcome) "
       "SELECT g.event_id, $2, g.at, g.active, CASE WHEN g.active THEN g.at END, now(), g.reward, g.outcome "

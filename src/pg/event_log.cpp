@@ -29,11 +29,16 @@ Oid column_types[kEventColumns] = {UUIDOID,        INT4OID,        TIMESTAMPTZOI
                                    INT8ARRAYOID,   FLOAT8ARRAYOID};
 
 // $18 and $19: the documents not known to be stored, with their hashes.
+// `clash` fails the write when a hash is stored with other content (see
+// pz.action_hash_collision): the decision's insert reads it.
 constexpr int kStatementParams = kEventColumns + 2;
 constexpr const char* kStoreActions =
+    "given AS (SELECT u.hash, u.action FROM unnest($18::int8[], $19::jsonb[]) AS u(hash, action)), "
+    "clash AS (SELECT pz.action_hash_collision($2, g.hash) FROM given g "
+    "           JOIN pz.actions a ON a.loop_id = $2 AND a.action_hash = g.hash WHERE a.action <> g.action), "
     "stored AS (INSERT INTO pz.actions (loop_id, action_hash, action_id, action) "
-    "  SELECT $2, u.hash, pz.action_id(u.action), u.action FROM unnest($18::int8[], $19::jsonb[]) AS u(hash, action) "
-    "  %s ON CONFLICT (loop_id, action_hash) DO NOTHING)";
+    "  SELECT $2, g.hash, pz.action_id(g.action), g.action FROM given g %s "
+    "  ON CONFLICT (loop_id, action_hash) DO NOTHING)";
 constexpr const char* kDecisionColumns =
     "event_id, loop_id, created_at, context, action_hashes, ranking, probabilities, scores, "
     "chosen_action, model_version, baseline, subject_hash, explored, slot_probabilities";
@@ -71,7 +76,7 @@ Jsonb* action_document(Jsonb* actions, size_t element) {
 
 ArrayType* hash_array(Jsonb* actions, size_t count) {
   Datum* items = static_cast<Datum*>(palloc(count * sizeof(Datum)));
-  for (size_t i = 0; i < count; ++i) items[i] = Int64GetDatum(action_hash(action_document(actions, i)));
+  for (size_t i = 0; i < count; ++i) items[i] = Int64GetDatum(element_action_hash(actions, static_cast<uint32>(i)));
   return construct_array(items, static_cast<int>(count), INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
 }
 
@@ -182,7 +187,7 @@ void insert_row(const EventRow& row) {
   connect_spi();
   if (insert_plan == nullptr) {
     char* query = psprintf("WITH %s, state AS (INSERT INTO pz.event_state (%s) VALUES (%s)) "
-                           "INSERT INTO pz.decisions (%s) VALUES (%s)",
+                           "INSERT INTO pz.decisions (%s) SELECT %s WHERE NOT EXISTS (SELECT FROM clash)",
                            psprintf(kStoreActions, ""), kStateColumns, kStateValues, kDecisionColumns,
                            kDecisionValues);
     insert_plan = prepare_statement(query);
@@ -369,6 +374,7 @@ QueuedWrite write_queued_row(const EventRow& row) {
         "                  AND NOT EXISTS (SELECT FROM pz.forgotten_subjects f "
         "                                   WHERE f.subject_hash = $14 AND f.forgotten_at >= $3)), "
         "%s, decision AS (INSERT INTO pz.decisions (%s) SELECT %s FROM wanted "
+        "                 WHERE NOT EXISTS (SELECT FROM clash) "
         "                 ON CONFLICT (event_id) DO NOTHING RETURNING event_id) "
         "INSERT INTO pz.event_state (%s) SELECT %s FROM decision",
         psprintf(kStoreActions, ", wanted"), kDecisionColumns, kDecisionValues, kStateColumns, kStateValues);

@@ -5,6 +5,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/errors.hpp"
@@ -47,8 +48,8 @@ struct LoopForTraining {
 struct DueEvent {
   ItemPointerData tid;  // the row version read: marked joined by its address, not its key
   JsonTokens context;
-  JsonTokens actions;  // the chosen action alone, as a one-element array
-  bool has_chosen;     // false: the chosen action is not among the candidates
+  int64 chosen_hash;  // the chosen action's document (pz.actions.action_hash)
+  bool has_chosen;    // false: the chosen action is not among the candidates
   int32 candidates;
   char* chosen_action;
   double probability;
@@ -60,12 +61,12 @@ struct DueEvent {
   char* event_id;
   TimestampTz created_at;
   // Slots 2 and beyond (options.slots), in slot order: each shown action's
-  // document (an array, the form featurizing takes), its logged probability
-  // and its reward (if one came). slots_logged: how many the event logged
-  // beyond slot 1, which the documents found must match.
+  // document, its logged probability and its reward (if one came).
+  // slots_logged: how many the event logged beyond slot 1.
+  bool slotted;  // ranked with options.slots (even one)
   int slots_logged;
-  JsonTokens slot_actions;
-  int slot_action_count;
+  int64* slot_hashes;  // pz.actions.action_hash of each
+  bool* slot_has_hash;
   double* slot_probabilities;
   double* slot_rewards;
   bool* slot_has_reward;
@@ -196,6 +197,7 @@ void read_slots(HeapTuple tuple, TupleDesc desc, DueEvent* event) {
   bool* nulls;
   int count;
   deconstruct_array(logged, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &values, &nulls, &count);
+  event->slotted = true;
   event->slots_logged = count - 1;
   if (event->slots_logged <= 0) return;
   event->slot_probabilities = static_cast<double*>(palloc(sizeof(double) * event->slots_logged));
@@ -203,11 +205,16 @@ void read_slots(HeapTuple tuple, TupleDesc desc, DueEvent* event) {
   event->slot_has_reward = static_cast<bool*>(palloc0(sizeof(bool) * event->slots_logged));
   for (int i = 0; i < event->slots_logged; ++i)
     event->slot_probabilities[i] = nulls[i + 1] ? 0.0 : DatumGetFloat8(values[i + 1]);
-  Datum actions = SPI_getbinval(tuple, desc, 13, &is_null);
+  event->slot_hashes = static_cast<int64*>(palloc0(sizeof(int64) * event->slots_logged));
+  event->slot_has_hash = static_cast<bool*>(palloc0(sizeof(bool) * event->slots_logged));
+  Datum hashes = SPI_getbinval(tuple, desc, 13, &is_null);
   if (!is_null) {
-    Jsonb* documents = DatumGetJsonbPCopy(actions);
-    event->slot_action_count = JB_ROOT_COUNT(documents);
-    read_jsonb_tokens(documents, &event->slot_actions);
+    deconstruct_array(DatumGetArrayTypePCopy(hashes), INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
+                      &values, &nulls, &count);
+    for (int i = 0; i < count && i < event->slots_logged; ++i) {
+      event->slot_has_hash[i] = !nulls[i];
+      event->slot_hashes[i] = nulls[i] ? 0 : DatumGetInt64(values[i]);
+    }
   }
   Datum rewards = SPI_getbinval(tuple, desc, 15, &is_null);
   if (!is_null) {
@@ -235,7 +242,7 @@ void fetch_due_events(Portal portal, MemoryContext batch_context, EventBatch* ba
     event->tid = *reinterpret_cast<ItemPointer>(DatumGetPointer(SPI_getbinval(tuple, desc, 1, &is_null)));
     read_jsonb_tokens(DatumGetJsonbPCopy(SPI_getbinval(tuple, desc, 2, &is_null)), &event->context);
     Datum chosen = SPI_getbinval(tuple, desc, 3, &is_null);
-    if (!is_null) read_jsonb_tokens(DatumGetJsonbPCopy(chosen), &event->actions);
+    event->chosen_hash = is_null ? 0 : DatumGetInt64(chosen);
     event->has_chosen = !is_null;
     event->chosen_action = TextDatumGetCString(SPI_getbinval(tuple, desc, 4, &is_null));
     Datum probability = SPI_getbinval(tuple, desc, 5, &is_null);
@@ -348,22 +355,22 @@ std::string reward_expression(std::string_view aggregation, std::string_view slo
 // (as a one-element array, the form featurizing takes), found by its content
 // hash through the ranking's first position, and the number of candidates.
 // NULL when the chosen action is not among the candidates (quarantined).
-// With slots, the documents shown in slots 2 and beyond (through the
-// ranking's positions), their logged probabilities and `slot_rewards`.
+// With slots, the content hashes of the actions shown in slots 2 and beyond
+// (through the ranking's positions), their logged probabilities and
+// `slot_rewards`.
 std::string event_columns_read(const char* active, const char* rewards, const std::string& slot_rewards) {
-  return std::string("SELECT s.ctid, d.context, c.actions, d.chosen_action, d.probabilities[1], ") + active +
-         ", " + rewards + ", d.event_id, d.created_at, cardinality(d.action_hashes), "
-         "       sl.actions, d.slot_probabilities, " + slot_rewards +
-         "  FROM pz.event_state s JOIN pz.decisions d ON d.event_id = s.event_id "
-         "  LEFT JOIN LATERAL (SELECT jsonb_build_array(a.action) AS actions FROM pz.actions a "
-         "         WHERE a.loop_id = d.loop_id AND a.action_id = d.chosen_action "
-         "           AND a.action_hash = ANY (CASE WHEN d.ranking IS NULL THEN d.action_hashes "
-         "                                         ELSE ARRAY[d.action_hashes[d.ranking[1]]] END) "
-         "         LIMIT 1) c ON true "
-         "  LEFT JOIN LATERAL (SELECT jsonb_agg(a.action ORDER BY j.slot) AS actions "
-         "         FROM generate_series(2, cardinality(d.slot_probabilities)) AS j(slot) "
-         "         JOIN pz.actions a ON a.loop_id = d.loop_id AND a.action_hash = d.action_hashes[d.ranking[j.slot]]) sl "
-         "    ON d.slot_probabilities IS NOT NULL ";
+  return std::string("SELECT s.ctid, d.context, ") +
+         "       CASE WHEN d.ranking IS NOT NULL THEN d.action_hashes[d.ranking[1]] "
+         "            ELSE (SELECT a.action_hash FROM pz.actions a WHERE a.loop_id = d.loop_id "
+         "                     AND a.action_id = d.chosen_action AND a.action_hash = ANY (d.action_hashes) "
+         "                   LIMIT 1) END, "
+         "       d.chosen_action, d.probabilities[1], " + active + ", " + rewards +
+         ", d.event_id, d.created_at, cardinality(d.action_hashes), "
+         "       CASE WHEN cardinality(d.slot_probabilities) > 1 THEN "
+         "            ARRAY(SELECT d.action_hashes[d.ranking[j]] "
+         "                    FROM generate_series(2, cardinality(d.slot_probabilities)) AS j ORDER BY j) END, "
+         "       d.slot_probabilities, " + slot_rewards +
+         "  FROM pz.event_state s JOIN pz.decisions d ON d.event_id = s.event_id ";
 }
 
 std::string due_events_query(std::string_view aggregation) {
@@ -398,12 +405,64 @@ std::string kept_events_query() {
 void plan_like_a_queue() {
   for (const char* setting : {"jit", "enable_seqscan", "enable_sort", "enable_memoize"})
     (void)set_config_option(setting, "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+  // A worker joining the two tables would send every row, context included,
+  // through a Gather Merge: 20 times slower than one process reading them.
+  (void)set_config_option("max_parallel_workers_per_gather", "0", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true,
+                          0, false);
+}
+
+// The chosen actions of a step, each featurized once however many events
+// chose it (most steps see a few hundred distinct actions for many events).
+struct FeaturizedAction {
+  std::string id;
+  std::string error;  // not empty: the document cannot be learned
+  FeatureSet features;
+};
+using ActionFeatures = std::unordered_map<int64, FeaturizedAction>;
+
+// PostgreSQL side: the document of an action, as a one-element array (the
+// form featurizing takes); false if it is missing.
+bool read_action_document(int32 loop_id, int64 hash, JsonTokens* tokens) {
+  Oid types[2] = {INT4OID, INT8OID};
+  Datum args[2] = {Int32GetDatum(loop_id), Int64GetDatum(hash)};
+  if (SPI_execute_with_args("SELECT jsonb_build_array(action) FROM pz.actions WHERE loop_id = $1 AND action_hash = $2",
+                            2, types, args, nullptr, true, 1) != SPI_OK_SELECT)
+    elog(ERROR, "pz: reading an action document failed");
+  bool found = SPI_processed == 1;
+  if (found) {
+    bool is_null;
+    read_jsonb_tokens(DatumGetJsonbPCopy(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null)),
+                      tokens);
+  }
+  SPI_freetuptable(SPI_tuptable);
+  return found;
+}
+
+const FeaturizedAction& chosen_features(ActionFeatures& cache, int32 loop_id, int64 hash) {
+  auto [entry, added] = cache.try_emplace(hash);
+  FeaturizedAction& action = entry->second;
+  if (!added) return action;
+  JsonTokens tokens;
+  bool found = false;
+  pg_call([&] { found = read_action_document(loop_id, hash, &tokens); });
+  if (!found) {
+    action.error = "the chosen action of a logged event is not among its actions";
+    return action;
+  }
+  try {
+    std::vector<Candidate> document = parse_candidates(tokens, RankOptions{});
+    action.id = document[0].id;
+    featurize_action(tokens, document[0], action.features);
+  } catch (const pz::InputError& error) {
+    action.error = error.what();
+  }
+  return action;
 }
 
 // Learns one event; returns its outcome. Throws InputError or SqlError for an
 // event that cannot be learned, before the model has changed.
 Outcome learn_event(Model& model, const DueEvent& event, double default_reward, FeatureSet& context,
-                    FeatureSet& action) {
+                    ActionFeatures& actions, int32 loop_id) {
   Outcome outcome{event.tid, event.active, 0.0, "skipped"};
   if (!event.active) return outcome;
   // NaN fails this test too; a weight of 1/0 would wreck the model for good.
@@ -411,34 +470,37 @@ Outcome learn_event(Model& model, const DueEvent& event, double default_reward, 
     throw SqlError(ERRCODE_DATA_CORRUPTED, "the logged probability of the chosen action is not in (0, 1]");
   outcome.reward = event.has_reward ? event.reward : default_reward;
   outcome.label = event.has_reward ? "rewarded" : "defaulted";
-  context.clear();
-  featurize_context(event.context, context);
   if (!event.has_chosen)
     throw SqlError(ERRCODE_DATA_CORRUPTED, "the chosen action of a logged event is not among its actions");
-  std::vector<Candidate> chosen = parse_candidates(event.actions, RankOptions{});
-  std::vector<Candidate> slots;
+  const FeaturizedAction& chosen = chosen_features(actions, loop_id, event.chosen_hash);
+  if (!chosen.error.empty()) throw pz::InputError(chosen.error);
+  if (chosen.id != event.chosen_action)
+    throw SqlError(ERRCODE_DATA_CORRUPTED, "the chosen action of a logged event is not among its actions");
+  context.clear();
+  featurize_context(event.context, context);
+  std::vector<const FeaturizedAction*> slots;
   if (event.slots_logged > 0) {
     // Checked before the model changes: an event is learned whole or not at all.
-    if (event.slot_action_count != event.slots_logged)
-      throw SqlError(ERRCODE_DATA_CORRUPTED, "an action shown in a slot of a logged event is not among its actions");
-    for (int i = 0; i < event.slots_logged; ++i)
+    for (int i = 0; i < event.slots_logged; ++i) {
+      if (!event.slot_has_hash[i])
+        throw SqlError(ERRCODE_DATA_CORRUPTED, "an action shown in a slot of a logged event is not among its actions");
       if (!(event.slot_probabilities[i] > 0.0 && event.slot_probabilities[i] <= 1.0))
         throw SqlError(ERRCODE_DATA_CORRUPTED, "the logged probability of a slot is not in (0, 1]");
-    slots = parse_candidates(event.slot_actions, RankOptions{});
+      const FeaturizedAction& shown = chosen_features(actions, loop_id, event.slot_hashes[i]);
+      if (!shown.error.empty()) throw pz::InputError(shown.error);
+      slots.push_back(&shown);
+    }
   }
-  featurize_action(event.actions, chosen[0], action);
-  model.learn(context, action, outcome.reward, event.probability, static_cast<size_t>(event.candidates));
-  if (slots.empty()) return outcome;
+  model.learn(context, chosen.features, outcome.reward, event.probability, static_cast<size_t>(event.candidates));
+  if (event.slotted) outcome.slot_rewards.push_back(outcome.reward);
   // Each further slot is an example of its own: the action shown there, drawn
   // from the candidates not placed before it, with the slot as a feature.
-  outcome.slot_rewards.push_back(outcome.reward);
   for (int i = 0; i < event.slots_logged; ++i) {
     const double reward = event.slot_has_reward[i] ? event.slot_rewards[i] : default_reward;
     context.clear();
     featurize_context(event.context, context);
     add_slot(context, static_cast<size_t>(i) + 2);
-    featurize_action(event.slot_actions, slots[static_cast<size_t>(i)], action);
-    model.learn(context, action, reward, event.slot_probabilities[i],
+    model.learn(context, slots[static_cast<size_t>(i)]->features, reward, event.slot_probabilities[i],
                 static_cast<size_t>(event.candidates) - static_cast<size_t>(i) - 1);
     outcome.slot_rewards.push_back(reward);
   }
@@ -456,10 +518,10 @@ void warn_quarantined(const char* loop, const char* event_id, const char* reason
 // (and the server log says why) instead of failing the step: retried, it
 // would fail every step of its loop forever.
 Outcome learn_or_quarantine(Model& model, const DueEvent& event, double default_reward, FeatureSet& context,
-                            FeatureSet& action, const std::string& loop) {
+                            ActionFeatures& actions, int32 loop_id, const std::string& loop) {
   std::string reason;
   try {
-    return learn_event(model, event, default_reward, context, action);
+    return learn_event(model, event, default_reward, context, actions, loop_id);
   } catch (const pz::InputError& error) {
     reason = error.what();
   } catch (const SqlError& error) {
@@ -553,7 +615,7 @@ TrainCounts run_training(const std::string& loop_name, int64_t max_events, const
   Portal portal = nullptr;
   pg_call([&] { portal = open_due_events(query.c_str(), &loop, now, max_events, source); });
   FeatureSet context;
-  FeatureSet action;
+  ActionFeatures actions;
   std::vector<Outcome> outcomes;
   int64_t fetched = 0;
   int64 late_at_join = 0;
@@ -571,7 +633,8 @@ TrainCounts run_training(const std::string& loop_name, int64_t max_events, const
     uint64 quarantined = 0;
     for (int i = 0; i < batch.count; ++i) {
       const DueEvent& event = batch.events[i];
-      Outcome outcome = learn_or_quarantine(*model, event, loop.default_reward, context, action, loop_name);
+      Outcome outcome =
+          learn_or_quarantine(*model, event, loop.default_reward, context, actions, loop.loop_id, loop_name);
       outcomes.push_back(outcome);
       if (!outcome.learned) {
         // Not learned: its rewards are late ones.

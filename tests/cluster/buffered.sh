@@ -100,7 +100,7 @@ BEGIN
     RETURN NEW;
 END
 $$;
-CREATE TRIGGER buffered_poison BEFORE INSERT ON pz.events FOR EACH ROW EXECUTE FUNCTION public.buffered_poison();
+CREATE TRIGGER buffered_poison BEFORE INSERT ON pz.decisions FOR EACH ROW EXECUTE FUNCTION public.buffered_poison();
 SQL
 flush_interval 60s
 before=$(logged)
@@ -113,7 +113,7 @@ wait_for 10 $db "SELECT queued = 0 FROM pz.log_queue"
 expect_equal "events around the poisoned one written" $((before + 20)) "$(logged)"
 expect_equal "failed events" $((failed_before + 1)) "$(q -d $db -c "SELECT failed FROM pz.log_queue")"
 grep -q "pz logger could not write event .*: poisoned event" "$PZ_SERVER_LOG" || fail "no WARNING for the failed event"
-q -d $db -c "DROP TRIGGER buffered_poison ON pz.events" -c "DROP FUNCTION public.buffered_poison()"
+q -d $db -c "DROP TRIGGER buffered_poison ON pz.decisions" -c "DROP FUNCTION public.buffered_poison()"
 
 # Events queued for a loop dropped meanwhile go with it (counted as discarded).
 q -d $db -c "SELECT pz_create_loop('buffered_dropped', '{\"logging\": \"buffered\"}')" >/dev/null

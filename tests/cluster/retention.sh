@@ -35,7 +35,7 @@ sample() {
   while :; do
     q -d $db -F ' ' -c "SELECT $((SECONDS - started)), count(*), count(*) FILTER (WHERE joined_at IS NULL),
                                count(*) FILTER (WHERE joined_at IS NULL AND created_at < now() - interval '3 seconds'),
-                               pg_total_relation_size('pz.events'), pg_total_relation_size('pz.rewards')
+                               pg_total_relation_size('pz.decisions') + pg_total_relation_size('pz.event_state') + pg_total_relation_size('pz.actions'), pg_total_relation_size('pz.rewards')
                           FROM pz.events WHERE $in_loop" || true
     sleep 1
   done
