@@ -9,23 +9,22 @@ COMMENT ON COLUMN pz.decisions.slot_probabilities IS 'As pz.events.slot_probabil
 ALTER TABLE pz.event_state ADD COLUMN slot_rewards float8[];
 COMMENT ON COLUMN pz.event_state.slot_rewards IS 'As pz.events.slot_rewards.';
 
--- The view gains the column at its end; every other column keeps its meaning.
-CREATE OR REPLACE VIEW pz.events AS
-SELECT d.event_id, d.loop_id, d.created_at, d.context,
-       (SELECT jsonb_agg(a.action ORDER BY h.n)
-          FROM unnest(d.action_hashes) WITH ORDINALITY AS h(hash, n)
-          JOIN pz.actions AS a ON a.loop_id = d.loop_id AND a.action_hash = h.hash) AS actions,
-       coalesce(d.ranking_ids,
-                ARRAY(SELECT a.action_id
-                        FROM unnest(d.ranking) WITH ORDINALITY AS r(position, k)
-                        JOIN pz.actions AS a ON a.loop_id = d.loop_id
-                                            AND a.action_hash = d.action_hashes[r.position]
-                       ORDER BY r.k)) AS ranking,
-       d.probabilities, d.scores, d.chosen_action, d.model_version,
-       s.active, s.activated_at, d.baseline, s.joined_at, s.reward, s.outcome, d.subject_hash, d.explored,
-       d.slot_probabilities, s.slot_rewards
-  FROM pz.decisions AS d
-  LEFT JOIN pz.event_state AS s ON s.event_id = d.event_id;
+-- The view gains the columns at its end; every other column keeps its
+-- meaning. Its definition is extended as the lean log's part left it (not
+-- repeated here), so that a change there is kept.
+DO $$
+DECLARE
+    definition text := rtrim(pg_catalog.pg_get_viewdef('pz.events'::regclass), ';');
+    extended text;
+BEGIN
+    extended := pg_catalog.regexp_replace(definition, '(\s+FROM\s+\(*(pz\.)?decisions d\M)',
+                                          ', d.slot_probabilities, s.slot_rewards\1');
+    IF extended = definition THEN
+        RAISE EXCEPTION 'pz.events is not the view over pz.decisions d and pz.event_state s that this part extends';
+    END IF;
+    EXECUTE 'CREATE OR REPLACE VIEW pz.events AS ' || extended;
+END
+$$;
 COMMENT ON COLUMN pz.events.slot_probabilities IS 'With options.slots = k: for each of the first k ranks (the slots shown, fewer when fewer actions were given), the probability with which the policy drew ranking[j] there from the actions not placed before it; slot_probabilities[1] = probabilities[1]. NULL for an event ranked without slots (one position).';
 COMMENT ON COLUMN pz.events.slot_rewards IS 'With slots, once learned: the reward each slot was learned with, in slot order (the aggregated rewards naming the slot, or the loop default_reward); slot_rewards[1] = reward. NULL without slots, while pending, and for skipped or quarantined events.';
 
