@@ -28,6 +28,7 @@
 #   PZ_BENCH_TRAIN_EVENTS=1000000  events logged for the trainer measurement
 #   PZ_BENCH_TRAIN_BATCH=1000000   pz.train_batch_size for it (events per pz_train call)
 #   PZ_BENCH_LOGGING_ONLY=1     measure g only (about 4 minutes)
+#   PZ_BENCH_TRAINER_ONLY=1     measure d only (about 3 minutes)
 #   PZ_BENCH_DSJSON_LINES=1000000  lines of the DSJSON import (h)
 set -euo pipefail
 source "$(dirname "$0")/../tools/lib.sh"
@@ -97,6 +98,9 @@ ALTER SYSTEM SET pz.worker_enabled = off;
 SELECT pg_reload_conf() \g /dev/null
 SQL
 
+declare -A result
+# PZ_BENCH_TRAINER_ONLY=1: section d alone.
+if [[ "${PZ_BENCH_TRAINER_ONLY:-0}" != 1 ]]; then
 log "building the catalog"
 # 20,000 items; the filter "in_stock AND viable_group <= g" keeps exactly 50
 # (g = 1), 500 (g = 2) or 5,000 (g = 3) items. The groups are spread over the
@@ -166,7 +170,6 @@ SELECT pz_train('bench') \g /dev/null
 SELECT name FROM pz_configure_loop('bench', '{"action_key": "item_id", "action_features": ["category", "brand", "price"]}') \g /dev/null
 SQL
 
-declare -A result
 
 # ------------------------------------------------------- g. logging modes
 # The README's statement at 50 viable items with the loop's logging
@@ -469,6 +472,8 @@ rewards_after=$(value "SELECT count(*) FROM pz.rewards")
 result[reward_bytes]=$(calc "($reward_size_after - $reward_size_before) / ($rewards_after - $rewards_before)" 0)
 echo "${result[reward_tps]} tps, ${result[reward_bytes]} bytes per reward"
 
+fi  # not PZ_BENCH_TRAINER_ONLY
+
 # ------------------------------------------------------------------ d. trainer
 # Events written straight into the log's tables (as tools/bench_evaluate.sql does, but
 # not yet joined, and with pz_rank's kind of event ids): 10 actions each, epsilon-greedy propensities, about 30% with
@@ -544,11 +549,12 @@ while :; do
   [[ $more_due == true ]] || break
 done
 elapsed=$(calc "$(now) - $started" 2)
-pending=$(value "SELECT count(*) FROM pz.events JOIN pz.loops USING (loop_id) WHERE name = 'loop' AND joined_at IS NULL")
+pending=$(value "SELECT count(*) FROM pz.event_state JOIN pz.loops USING (loop_id) WHERE name = 'loop' AND joined_at IS NULL")
 [[ $pending == 0 && $learned == "$train_events" ]] \
   || { echo "trainer left $pending events pending, learned $learned of $train_events" >&2; exit 1; }
 result[train_rate]=$(calc "$learned / $elapsed" 0)
 echo "$learned examples ($train_rewards rewarded) in $steps pz_train calls, $elapsed s: ${result[train_rate]} examples/s"
+[[ "${PZ_BENCH_TRAINER_ONLY:-0}" != 1 ]] || exit 0
 
 # --------------------------------------------------------- e. model in memory
 # pz.model_cache lists the models kept for ranking (with pz preloaded, one copy
@@ -561,7 +567,7 @@ bench_bits=$(value "SELECT settings->>'bits' FROM pz.loops WHERE name = 'bench'"
 
 # ------------------------------------------------ f. the log under retention
 log "f. the log's size at steady state under retention (bench/retention.sh: its own cluster, 4 minutes)"
-PZ_BENCH_SKIP_BUILD=1 bash "$(dirname "$0")/retention.sh" | tee "$work/retention.out"
+PZ_BENCH_SKIP_BUILD=1 bash "$PZ_ROOT/bench/retention.sh" | tee "$work/retention.out"
 read -r result[steady_bytes] result[steady_at] result[end_bytes] result[end_at] result[steady_growth] < <(
   sed -n 's/^steady state: \([0-9]*\) bytes at \([0-9]*\) s, \([0-9]*\) bytes at \([0-9]*\) s (\(.*\))$/\1 \2 \3 \4 \5/p' \
     "$work/retention.out")

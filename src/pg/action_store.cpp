@@ -113,10 +113,12 @@ void lock_action_store() {
   }
 }
 
+// What this transaction stored counts too: no collection can run before it
+// ends (it holds the lock), and a rolled back savepoint forgets it.
 bool action_known(int32 loop_id, int64 hash) {
-  if (stored == nullptr) return false;
   ActionKey key = key_of(loop_id, hash);
-  return hash_search(stored, &key, HASH_FIND, nullptr) != nullptr;
+  return (stored != nullptr && hash_search(stored, &key, HASH_FIND, nullptr) != nullptr) ||
+         (pending != nullptr && hash_search(pending, &key, HASH_FIND, nullptr) != nullptr);
 }
 
 void remember_action(int32 loop_id, int64 hash) {

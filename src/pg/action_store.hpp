@@ -32,7 +32,8 @@ int64 element_action_hash(Jsonb* actions, uint32 element);
 // transaction) and forgets the remembered documents if a collection ran.
 void lock_action_store();
 
-// Whether this backend knows the document to be stored (committed).
+// Whether this backend knows the document to be stored: committed, or
+// stored by the current transaction.
 bool action_known(int32 loop_id, int64 hash);
 
 // Remembers a document this transaction stored or found stored, once the

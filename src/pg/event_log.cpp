@@ -30,15 +30,17 @@ Oid column_types[kEventColumns] = {UUIDOID,        INT4OID,        TIMESTAMPTZOI
 
 // $18 and $19: the documents not known to be stored, with their hashes.
 // `clash` fails the write when a hash is stored with other content (see
-// pz.action_hash_collision): the decision's insert reads it.
+// pz.action_hash_collision): the documents' insert reads it.
 constexpr int kStatementParams = kEventColumns + 2;
-constexpr const char* kStoreActions =
+constexpr const char* kFindClash =
     "given AS (SELECT u.hash, u.action FROM unnest($18::int8[], $19::jsonb[]) AS u(hash, action)), "
     "clash AS (SELECT pz.action_hash_collision($2, g.hash) FROM given g "
-    "           JOIN pz.actions a ON a.loop_id = $2 AND a.action_hash = g.hash WHERE a.action <> g.action), "
-    "stored AS (INSERT INTO pz.actions (loop_id, action_hash, action_id, action) "
-    "  SELECT $2, g.hash, pz.action_id(g.action), g.action FROM given g %s "
-    "  ON CONFLICT (loop_id, action_hash) DO NOTHING)";
+    "           JOIN pz.actions a ON a.loop_id = $2 AND a.action_hash = g.hash WHERE a.action <> g.action)";
+// After kFindClash: the documents' insert.
+constexpr const char* kStoreActions =
+    "INSERT INTO pz.actions (loop_id, action_hash, action_id, action) "
+    "SELECT $2, g.hash, pz.action_id(g.action), g.action FROM given g WHERE NOT EXISTS (SELECT FROM clash) "
+    "ON CONFLICT (loop_id, action_hash) DO NOTHING";
 constexpr const char* kDecisionColumns =
     "event_id, loop_id, created_at, context, action_hashes, ranking, probabilities, scores, "
     "chosen_action, model_version, baseline, subject_hash, explored, slot_probabilities";
@@ -183,22 +185,34 @@ void connect_spi() {
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "pz: SPI_connect failed");
 }
 
+// Plain statements (in the caller's transaction, and the logger's), the documents' only
+// when some are not known to be stored (a statement with data-modifying CTEs
+// costs several times more to start than these).
+SPIPlanPtr store_plan = nullptr;
+SPIPlanPtr state_plan = nullptr;
+
+void prepare_direct_plans() {
+  if (insert_plan != nullptr) return;
+  store_plan = prepare_statement(psprintf("WITH %s %s", kFindClash, kStoreActions));
+  insert_plan =
+      prepare_statement(psprintf("INSERT INTO pz.decisions (%s) VALUES (%s)", kDecisionColumns, kDecisionValues));
+  state_plan =
+      prepare_statement(psprintf("INSERT INTO pz.event_state (%s) VALUES (%s)", kStateColumns, kStateValues));
+}
+
 void insert_row(const EventRow& row) {
   connect_spi();
-  if (insert_plan == nullptr) {
-    char* query = psprintf("WITH %s, state AS (INSERT INTO pz.event_state (%s) VALUES (%s)) "
-                           "INSERT INTO pz.decisions (%s) SELECT %s WHERE NOT EXISTS (SELECT FROM clash)",
-                           psprintf(kStoreActions, ""), kStateColumns, kStateValues, kDecisionColumns,
-                           kDecisionValues);
-    insert_plan = prepare_statement(query);
-  }
+  prepare_direct_plans();
   int32 loop_id = DatumGetInt32(row.values[1]);
   lock_action_store();
   Datum values[kStatementParams];
   char nulls[kStatementParams];
   int misses = 0;
   statement_params(loop_id, row, values, nulls, &misses);
-  if (SPI_execute_plan(insert_plan, values, nulls, false, 0) != SPI_OK_INSERT)
+  if (misses > 0 && SPI_execute_plan(store_plan, values, nulls, false, 0) != SPI_OK_INSERT)
+    elog(ERROR, "pz: storing action documents failed");
+  if (SPI_execute_plan(insert_plan, values, nulls, false, 0) != SPI_OK_INSERT ||
+      SPI_execute_plan(state_plan, values, nulls, false, 0) != SPI_OK_INSERT)
     elog(ERROR, "pz: inserting into pz.decisions failed");
   remember_params(loop_id, values, misses);
   SPI_finish();
@@ -369,19 +383,16 @@ QueuedWrite write_queued_row(const EventRow& row) {
   if (queued_insert_plan == nullptr) {
     // A loop dropped while its events were queued takes them with it, and so
     // does a subject forgotten after its event was made.
-    char* query = psprintf(
-        "WITH wanted AS (SELECT WHERE EXISTS (SELECT FROM pz.loops WHERE loop_id = $2) "
-        "                  AND NOT EXISTS (SELECT FROM pz.forgotten_subjects f "
-        "                                   WHERE f.subject_hash = $14 AND f.forgotten_at >= $3)), "
-        "%s, decision AS (INSERT INTO pz.decisions (%s) SELECT %s FROM wanted "
-        "                 WHERE NOT EXISTS (SELECT FROM clash) "
-        "                 ON CONFLICT (event_id) DO NOTHING RETURNING event_id) "
-        "INSERT INTO pz.event_state (%s) SELECT %s FROM decision",
-        psprintf(kStoreActions, ", wanted"), kDecisionColumns, kDecisionValues, kStateColumns, kStateValues);
-    queued_insert_plan = prepare_statement(query);
+    queued_insert_plan = prepare_statement(psprintf(
+        "INSERT INTO pz.decisions (%s) SELECT %s "
+        " WHERE EXISTS (SELECT FROM pz.loops WHERE loop_id = $2) "
+        "   AND NOT EXISTS (SELECT FROM pz.forgotten_subjects f WHERE f.subject_hash = $14 AND f.forgotten_at >= $3) "
+        "ON CONFLICT (event_id) DO NOTHING",
+        kDecisionColumns, kDecisionValues));
     existing_plan = prepare_kept_plan(
         "SELECT loop_id = $2 AND created_at = $3 FROM pz.decisions WHERE event_id = $1", 3, column_types);
   }
+  prepare_direct_plans();
   int32 loop_id = DatumGetInt32(row.values[1]);
   lock_action_store();
   Datum values[kStatementParams];
@@ -391,8 +402,13 @@ QueuedWrite write_queued_row(const EventRow& row) {
   QueuedWrite result = QueuedWrite::kWritten;
   if (SPI_execute_plan(queued_insert_plan, values, nulls, false, 0) != SPI_OK_INSERT)
     elog(ERROR, "pz: inserting into pz.decisions failed");
-  if (SPI_processed > 0) remember_params(loop_id, values, misses);
-  if (SPI_processed == 0) {
+  if (SPI_processed > 0) {
+    // Written: its documents and state with it, as insert_row() writes them.
+    if ((misses > 0 && SPI_execute_plan(store_plan, values, nulls, false, 0) != SPI_OK_INSERT) ||
+        SPI_execute_plan(state_plan, values, nulls, false, 0) != SPI_OK_INSERT)
+      elog(ERROR, "pz: inserting into pz.event_state failed");
+    remember_params(loop_id, values, misses);
+  } else {
     if (SPI_execute_plan(existing_plan, const_cast<Datum*>(row.values), row.nulls, false, 1) != SPI_OK_SELECT)
       elog(ERROR, "pz: reading pz.decisions failed");
     bool is_null;
