@@ -101,6 +101,11 @@ SELECT m.examples AS examples,
   FROM pz.loops l JOIN pz.models m ON m.loop_id = l.loop_id AND m.version = l.model_version
  WHERE l.name = 'carousel';
 SELECT pz_train('carousel') ->> 'learned' AS learned_again;
+-- Retraining learns every slot of the kept events again, with the rewards
+-- they were joined with.
+SELECT (pz_retrain('carousel') ->> 'examples')::bigint AS retrained_examples,
+       (SELECT sum(coalesce(cardinality(e.slot_probabilities), 1)) FROM pz.events e JOIN pz.loops l USING (loop_id)
+         WHERE l.name = 'carousel' AND e.outcome IN ('rewarded', 'defaulted')) AS slots_learned;
 
 -- Apprentice mode shows the baseline, then the actions in the order given,
 -- each slot with certainty.
