@@ -1,5 +1,6 @@
 #include "pg/rank_request.hpp"
 
+#include <cmath>
 #include <string_view>
 
 #include "core/errors.hpp"
@@ -67,7 +68,8 @@ void read_slots(TokenCursor& cursor, RankOptions& options) {
   const JsonToken& token = cursor.next();
   if (token.kind != TokenKind::kNumber)
     throw InputError(std::string("option \"slots\" must be an integer from 1 to 1000, not ") + json_type_name(token));
-  if (!(token.number >= 1.0 && token.number <= kMaxSlots) || token.number != static_cast<double>(static_cast<int>(token.number)))
+  const bool in_range = token.number >= 1.0 && token.number <= kMaxSlots;
+  if (!in_range || token.number != std::floor(token.number))
     throw InputError("option \"slots\" must be an integer from 1 to 1000");
   options.slots = static_cast<int>(token.number);
 }
