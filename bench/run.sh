@@ -22,6 +22,7 @@
 #   h. importing 1,000,000 DSJSON lines with pz-dsjson (bench/dsjson_import.sh).
 #   i. rank throughput on one node and on a primary with two hot standbys
 #      (bench/replicas.sh: clusters of its own, about a minute).
+#   j. pz_rank with options.slots = 3 against one position (bench/slots.sh).
 #
 # Environment:
 #   PZ_BENCH_SKIP_BUILD=1       use the pz already installed
@@ -581,6 +582,9 @@ log "i. rank throughput on one node and on a primary with two hot standbys (benc
 PZ_BENCH_SKIP_BUILD=1 PZ_BENCH_SECONDS=$seconds bash "$(dirname "$0")/replicas.sh" | tee "$work/replicas.out"
 read -r result[replicas_one] result[replicas_three] < <(
   sed -n 's/^replicas: \([0-9]*\) tps on one node, \([0-9]*\) tps on three.*/\1 \2/p' "$work/replicas.out")
+# ------------------------------------------------------------------ j. slots
+log "j. pz_rank with slots = 3 against one position (bench/slots.sh: its own cluster, about a minute)"
+PZ_BENCH_SKIP_BUILD=1 bash "$(dirname "$0")/slots.sh" | tee "$work/slots.out"
 
 # -------------------------------------------------------------------- report
 
@@ -662,4 +666,7 @@ read -r result[replicas_one] result[replicas_three] < <(
   echo "h: $dsjson_summary (one transaction, batches of 50,000 lines, learned into the loop's model)."
   echo "i: three servers and six pgbench clients share this machine's CPUs: the total shows that standbys"
   echo "   rank and forward without loss, not how they scale; on separate machines see the README (Scale-out)."
+  echo
+  echo "j. slots = 3 against one position (bench/slots.sh):"
+  cat "$work/slots.out"
 }

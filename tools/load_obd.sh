@@ -8,7 +8,7 @@
 #     LOOP      the pz loop to fill; dropped first if it exists
 #     DATA_DIR  default: ../shared/data/obd relative to the repository root
 # Connects with psql and the usual PG* environment variables; needs pz installed
-# in that database.
+# in that database. PZ_OBD_POSITION=1|2|3 loads that widget position's rows only.
 #
 # Each impression (one CSV row) becomes one joined event:
 # - context: {"user": {"feature_0".."feature_3": hashed categories},
@@ -69,7 +69,8 @@ WITH item AS (
 catalog AS (
     SELECT jsonb_agg(action ORDER BY id) AS actions, count(*)::int AS n FROM item),
 impression AS (
-    SELECT f FROM (SELECT string_to_array(line, ',') AS f FROM obd_impressions) AS s WHERE f[1] <> '')
+    SELECT f FROM (SELECT string_to_array(line, ',') AS f FROM obd_impressions) AS s
+     WHERE f[1] <> '' AND (:'position' = '' OR f[4] = :'position'))
 INSERT INTO pz.events (event_id, loop_id, created_at, context, actions, ranking, probabilities, scores,
                        chosen_action, model_version, active, activated_at, baseline, joined_at, reward, outcome)
 SELECT md5(:'loop' || ':' || i.f[1])::uuid,
@@ -96,4 +97,4 @@ SELECT format('loaded %s events into loop %s: %s clicks (CTR %s), %s actions eac
   FROM pz.events WHERE loop_id = (SELECT loop_id FROM pz.loops WHERE name = :'loop');
 COMMIT;
 SQL
-} | psql -X -q -v ON_ERROR_STOP=1 -v loop="$loop"
+} | psql -X -q -v ON_ERROR_STOP=1 -v loop="$loop" -v position="${PZ_OBD_POSITION:-}"

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <stdexcept>
+#include <string>
 
 #include "errors.hpp"
 
@@ -69,6 +70,13 @@ void add_action_id(FeatureSet& set, std::string_view action_id) {
   set.begin_namespace_hashed(id_key.namespace_hash);
   NameHash name = id_key.path;
   set.add(name.add('=').add(action_id).finish(), 1.0f);
+}
+
+void add_slot(FeatureSet& set, size_t slot) {
+  static const HashedKey slot_key = hash_key(kSlotNamespace);
+  set.begin_namespace_hashed(slot_key.namespace_hash);
+  NameHash name = slot_key.path;
+  set.add(name.add('=').add(std::to_string(slot)).finish(), 1.0f);
 }
 
 FeatureBuilder::FeatureBuilder(FeatureSet& out) : out_(out) { stack_.reserve(8); }

@@ -44,6 +44,12 @@ class FeatureSet {
 inline constexpr std::string_view kActionIdNamespace = "_id";
 void add_action_id(FeatureSet& set, std::string_view action_id);
 
+// The namespace that carries a slot's position in the examples of slots 2 and
+// beyond (feature "slot=<n>", as the document {"slot": "<n>"} gives): the
+// model learns what a lower position costs apart from the action shown there.
+inline constexpr std::string_view kSlotNamespace = "slot";
+void add_slot(FeatureSet& set, size_t slot);
+
 // The hashes FeatureBuilder gives a top-level key `name` (which must outlive the result).
 HashedKey hash_key(std::string_view name);
 

@@ -127,12 +127,42 @@ bool is_exploration(const std::vector<double>& scores, uint32_t shown) {
   return scores.at(shown) < find_best(scores).score;
 }
 
+std::vector<double> remaining_probabilities(const ExplorationSettings& settings,
+                                            const std::vector<double>& scores,
+                                            const std::vector<uint32_t>& placed, uint64_t examples_seen) {
+  std::vector<bool> taken(scores.size(), false);
+  for (uint32_t index : placed) taken.at(index) = true;
+  std::vector<double> rest;
+  rest.reserve(scores.size());
+  for (size_t i = 0; i < scores.size(); ++i)
+    if (!taken[i]) rest.push_back(scores[i]);
+  const std::vector<double> rest_probabilities = action_probabilities(settings, rest, examples_seen);
+  std::vector<double> probabilities(scores.size(), 0.0);
+  for (size_t i = 0, r = 0; i < scores.size(); ++i)
+    if (!taken[i]) probabilities[i] = rest_probabilities[r++];
+  return probabilities;
+}
+
 Decision decide(const ExplorationSettings& settings, const std::vector<double>& scores,
-                uint64_t examples_seen, uint64_t seed) {
+                uint64_t examples_seen, uint64_t seed, size_t slots) {
   Decision decision;
   decision.probabilities = action_probabilities(settings, scores, examples_seen);
   Rng rng(seed);
   const size_t chosen = draw(decision.probabilities, rng.next_double());
+  decision.ranking.reserve(scores.size());
+  decision.ranking.push_back(static_cast<uint32_t>(chosen));
+  if (slots > 0) {
+    decision.slot_probabilities.push_back(decision.probabilities[chosen]);
+    const size_t shown = std::min(slots, scores.size());
+    while (decision.ranking.size() < shown) {
+      const std::vector<double> p = remaining_probabilities(settings, scores, decision.ranking, examples_seen);
+      const size_t next = draw(p, rng.next_double());
+      decision.ranking.push_back(static_cast<uint32_t>(next));
+      decision.slot_probabilities.push_back(p[next]);
+    }
+  }
+  std::vector<bool> placed(scores.size(), false);
+  for (uint32_t index : decision.ranking) placed[index] = true;
 
   // The rest by score, highest first; a random key per action breaks ties.
   struct Candidate {
@@ -141,18 +171,16 @@ Decision decide(const ExplorationSettings& settings, const std::vector<double>& 
     uint32_t index;
   };
   std::vector<Candidate> rest;
-  rest.reserve(scores.size() - 1);
+  rest.reserve(scores.size() - decision.ranking.size());
   for (size_t i = 0; i < scores.size(); ++i) {
     const uint64_t tie_break = rng.next_u64();
-    if (i != chosen) rest.push_back({scores[i], tie_break, static_cast<uint32_t>(i)});
+    if (!placed[i]) rest.push_back({scores[i], tie_break, static_cast<uint32_t>(i)});
   }
   std::sort(rest.begin(), rest.end(), [](const Candidate& a, const Candidate& b) {
     if (a.score != b.score) return a.score > b.score;
     if (a.tie_break != b.tie_break) return a.tie_break < b.tie_break;
     return a.index < b.index;
   });
-  decision.ranking.reserve(scores.size());
-  decision.ranking.push_back(static_cast<uint32_t>(chosen));
   for (const Candidate& candidate : rest) decision.ranking.push_back(candidate.index);
   return decision;
 }

@@ -6,6 +6,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "core/cohort_interval.hpp"
 #include "core/errors.hpp"
@@ -17,6 +19,10 @@
 #include "pg/guard.hpp"
 #include "pg/jsonb_tokens.hpp"
 #include "pg/reward_query.hpp"
+
+extern "C" {
+#include "utils/lsyscache.h"
+}
 
 namespace pz::pg {
 
@@ -45,6 +51,12 @@ struct LoggedEvent {
   double reward;
   char* signal_rewards;  // re-scoring: rewards per signal by its join (JSON); NULL: none named
   char* segment;         // the context's value at the segment path; NULL: none, or no path
+  // With slots (and once joined per slot): the slots' action ids, logged
+  // probabilities and learned rewards, in slot order. slots = 0: none.
+  int slots;
+  char** slot_ids;
+  double* slot_probabilities;
+  double* slot_rewards;
 };
 
 struct EventBatch {
@@ -61,7 +73,8 @@ std::string logged_events_query(const EvaluationRequest* request) {
                                                  "e.event_id", "e.joined_at")
                        : "NULL::text";
   return "SELECT e.context, e.actions, e.chosen_action, e.baseline, e.probabilities[1], "
-         "       e.reward, " +
+         "       e.reward, e.slot_probabilities, e.slot_rewards, "
+         "       CASE WHEN e.slot_probabilities IS NOT NULL THEN e.ranking[1:cardinality(e.slot_probabilities)] END, " +
          signal_rewards +
          ", e.context #>> $4 "
          "  FROM pz.events e "
@@ -97,6 +110,40 @@ Portal open_logged_events(const EvaluationRequest* request) {
   return portal;
 }
 
+// Columns 7 to 9: the slots, kept only when every slot has its probability,
+// its learned reward and its action (else the event has no slot estimates).
+void read_slots(HeapTuple tuple, TupleDesc desc, LoggedEvent* event) {
+  bool is_null[3];
+  Datum columns[3];
+  for (int c = 0; c < 3; ++c) columns[c] = SPI_getbinval(tuple, desc, 7 + c, &is_null[c]);
+  if (is_null[0] || is_null[1] || is_null[2]) return;
+  Datum* values[3];
+  bool* nulls[3];
+  int counts[3];
+  const Oid types[3] = {FLOAT8OID, FLOAT8OID, TEXTOID};
+  for (int c = 0; c < 3; ++c) {
+    int16 length;
+    bool by_value;
+    char align;
+    get_typlenbyvalalign(types[c], &length, &by_value, &align);
+    deconstruct_array(DatumGetArrayTypePCopy(columns[c]), types[c], length, by_value, align, &values[c], &nulls[c],
+                      &counts[c]);
+  }
+  if (counts[1] != counts[0] || counts[2] != counts[0]) return;
+  for (int c = 0; c < 3; ++c)
+    for (int i = 0; i < counts[0]; ++i)
+      if (nulls[c][i]) return;
+  event->slots = counts[0];
+  event->slot_ids = static_cast<char**>(palloc(sizeof(char*) * counts[0]));
+  event->slot_probabilities = static_cast<double*>(palloc(sizeof(double) * counts[0]));
+  event->slot_rewards = static_cast<double*>(palloc(sizeof(double) * counts[0]));
+  for (int i = 0; i < counts[0]; ++i) {
+    event->slot_probabilities[i] = DatumGetFloat8(values[0][i]);
+    event->slot_rewards[i] = DatumGetFloat8(values[1][i]);
+    event->slot_ids[i] = TextDatumGetCString(values[2][i]);
+  }
+}
+
 void fetch_logged_events(Portal portal, MemoryContext batch_context, EventBatch* batch) {
   CHECK_FOR_INTERRUPTS();
   SPI_cursor_fetch(portal, true, kFetchBatch);
@@ -117,8 +164,9 @@ void fetch_logged_events(Portal portal, MemoryContext batch_context, EventBatch*
     Datum probability = SPI_getbinval(tuple, desc, 5, &is_null);
     event->probability = is_null ? 0.0 : DatumGetFloat8(probability);
     event->reward = DatumGetFloat8(SPI_getbinval(tuple, desc, 6, &is_null));
-    event->signal_rewards = SPI_getvalue(tuple, desc, 7);
-    Datum segment = SPI_getbinval(tuple, desc, 8, &is_null);
+    read_slots(tuple, desc, event);
+    event->signal_rewards = SPI_getvalue(tuple, desc, 10);
+    Datum segment = SPI_getbinval(tuple, desc, 11, &is_null);
     event->segment = is_null ? nullptr : TextDatumGetCString(segment);
   }
   MemoryContextSwitchTo(spi);
@@ -207,6 +255,28 @@ struct SegmentState {
 };
 
 // Everything one pass accumulates.
+// Per-slot and page estimates of the fixed policies over the events ranked
+// with slots. Slot j's weight is the product of the target's and the logging
+// policy's probabilities of the slots 1..j as logged (each conditional on the
+// slots above it): exact for a slot's reward that depends on what is shown in
+// it and above it. The page's value is the sum of its slots'.
+struct SlotEstimates {
+  std::vector<RunningMean> online;
+  std::vector<OffPolicyEstimator> random;
+  std::vector<OffPolicyEstimator> current;
+  RunningMean online_page;
+  RunningMean random_page;
+  RunningMean current_page;
+
+  void reserve(size_t slots, const EstimatorSettings& settings) {
+    while (online.size() < slots) {
+      online.emplace_back();
+      random.emplace_back(settings);
+      current.emplace_back(settings);
+    }
+  }
+};
+
 class Replay {
  public:
   explicit Replay(const EvaluationRequest& request);
@@ -218,6 +288,7 @@ class Replay {
   void add_fixed(const LoggedEvent& event, const std::vector<Candidate>& candidates, size_t chosen);
   void add_segment(const LoggedEvent& event, const LoggedOutcome& random,
                    const LoggedOutcome& current);
+  void add_slots(const LoggedEvent& event, const std::vector<Candidate>& candidates);
   // Returns the arm's doubly robust term for the event.
   double add_arm(ArmState& state, const LoggedEvent& event,
                  const std::vector<Candidate>& candidates, size_t chosen, double first_term);
@@ -238,6 +309,7 @@ class Replay {
   std::vector<double> reference_scores_;
   std::vector<double> current_scores_;
   RewardRange range_;
+  SlotEstimates slots_;
 };
 
 Replay::Replay(const EvaluationRequest& request)
@@ -339,6 +411,7 @@ void Replay::add_fixed(const LoggedEvent& event, const std::vector<Candidate>& c
   current_estimator_.add(current);
 
   if (request_.segment_path) add_segment(event, random, current);
+  if (event.slots > 0) add_slots(event, candidates);
 
   reference_->learn(context_, actions_[chosen], event.reward, event.probability, actions_.size());
 }
@@ -364,6 +437,41 @@ void Replay::add_segment(const LoggedEvent& event, const LoggedOutcome& random,
   found->second.online.add(event.reward);
   found->second.random.add(random);
   found->second.current.add(current);
+}
+
+void Replay::add_slots(const LoggedEvent& event, const std::vector<Candidate>& candidates) {
+  const size_t slots = static_cast<size_t>(event.slots);
+  std::vector<uint32_t> placed;
+  for (size_t j = 0; j < slots; ++j) {
+    size_t index = candidates.size();
+    for (size_t i = 0; i < candidates.size(); ++i)
+      if (candidates[i].id == event.slot_ids[j]) index = i;
+    if (index == candidates.size())
+      throw SqlError(ERRCODE_DATA_CORRUPTED, "an action shown in a slot of a logged event is not among its actions");
+    if (!(event.slot_probabilities[j] > 0.0 && event.slot_probabilities[j] <= 1.0))
+      throw SqlError(ERRCODE_DATA_CORRUPTED, "a logged event has no probability in (0, 1] for a slot");
+    placed.push_back(static_cast<uint32_t>(index));
+  }
+  slots_.reserve(slots, request_.estimator);
+  const double max_weight = request_.estimator.max_weight;
+  double logged = 1.0, random = 1.0, current = 1.0;
+  double online_page = 0.0, random_page = 0.0, current_page = 0.0;
+  for (size_t j = 0; j < slots; ++j) {
+    const std::vector<uint32_t> above(placed.begin(), placed.begin() + static_cast<std::ptrdiff_t>(j));
+    const double reward = event.slot_rewards[j];
+    logged *= event.slot_probabilities[j];
+    random *= 1.0 / static_cast<double>(candidates.size() - j);
+    current *= remaining_probabilities(greedy_, current_scores_, above, current_->examples())[placed[j]];
+    slots_.online[j].add(reward);
+    slots_.random[j].add({reward, logged, random, 0.0, 0.0});
+    slots_.current[j].add({reward, logged, current, 0.0, 0.0});
+    online_page += reward;
+    random_page += std::min(random / logged, max_weight) * reward;
+    current_page += std::min(current / logged, max_weight) * reward;
+  }
+  slots_.online_page.add(online_page);
+  slots_.random_page.add(random_page);
+  slots_.current_page.add(current_page);
 }
 
 double Replay::add_arm(ArmState& state, const LoggedEvent& event,
@@ -408,6 +516,22 @@ std::vector<EvaluationRow> Replay::rows() const {
     if (baseline_.events() > 0) add_all("baseline", baseline_);
     add_all("random", random_);
     add_all("current", current_estimator_);
+    // Per slot ("random:slot2") and per page ("random:page"): IPS and SNIPS
+    // (no direct method: the reference model scores no position).
+    for (size_t j = 0; j < slots_.online.size(); ++j) {
+      const std::string slot = ":slot" + std::to_string(j + 1);
+      rows.push_back({"online" + slot, "average", slots_.online[j].estimate(z)});
+      for (const auto& [policy, estimator] : {std::pair{"random", &slots_.random[j]},
+                                              std::pair{"current", &slots_.current[j]}}) {
+        rows.push_back({policy + slot, "ips", estimator->ips()});
+        rows.push_back({policy + slot, "snips", estimator->snips()});
+      }
+    }
+    if (slots_.online_page.count() > 0) {
+      rows.push_back({"online:page", "average", slots_.online_page.estimate(z)});
+      rows.push_back({"random:page", "ips", slots_.random_page.estimate(z)});
+      rows.push_back({"current:page", "ips", slots_.current_page.estimate(z)});
+    }
   }
   for (const ArmState& state : arms_) {
     add_all(state.arm->name, state.estimator);

@@ -26,14 +26,14 @@ namespace {
 Oid column_types[kEventColumns] = {UUIDOID,        INT4OID,        TIMESTAMPTZOID, JSONBOID, JSONBOID,
                                    INT4ARRAYOID,   FLOAT8ARRAYOID, FLOAT8ARRAYOID, TEXTOID,  INT8OID,
                                    BOOLOID,        TIMESTAMPTZOID, TEXTOID,        BYTEAOID, BOOLOID,
-                                   INT8ARRAYOID};
+                                   INT8ARRAYOID,   FLOAT8ARRAYOID};
 
-// $17 and $18: the documents not known to be stored, with their hashes.
+// $18 and $19: the documents not known to be stored, with their hashes.
 // `clash` fails the write when a hash is stored with other content (see
 // pz.action_hash_collision): the documents' insert reads it.
 constexpr int kStatementParams = kEventColumns + 2;
 constexpr const char* kFindClash =
-    "given AS (SELECT u.hash, u.action FROM unnest($17::int8[], $18::jsonb[]) AS u(hash, action)), "
+    "given AS (SELECT u.hash, u.action FROM unnest($18::int8[], $19::jsonb[]) AS u(hash, action)), "
     "clash AS (SELECT pz.action_hash_collision($2, g.hash) FROM given g "
     "           JOIN pz.actions a ON a.loop_id = $2 AND a.action_hash = g.hash WHERE a.action <> g.action)";
 // After kFindClash: the documents' insert.
@@ -43,8 +43,8 @@ constexpr const char* kStoreActions =
     "ON CONFLICT (loop_id, action_hash) DO NOTHING";
 constexpr const char* kDecisionColumns =
     "event_id, loop_id, created_at, context, action_hashes, ranking, probabilities, scores, "
-    "chosen_action, model_version, baseline, subject_hash, explored";
-constexpr const char* kDecisionValues = "$1, $2, $3, $4, $16, $6, $7, $8, $9, $10, $13, $14, $15";
+    "chosen_action, model_version, baseline, subject_hash, explored, slot_probabilities";
+constexpr const char* kDecisionValues = "$1, $2, $3, $4, $16, $6, $7, $8, $9, $10, $13, $14, $15, $17";
 constexpr const char* kStateColumns = "event_id, loop_id, created_at, active, activated_at";
 constexpr const char* kStateValues = "$1, $2, $3, $11, $12";
 
@@ -122,6 +122,17 @@ void build_event_row(const EventRecord& record, EventRow* row) {
   if (record.subject_hash == nullptr) row->nulls[13] = 'n';
   values[14] = BoolGetDatum(is_exploration(*record.scores, decision.ranking[0]));
   values[15] = PointerGetDatum(hash_array(actions, candidates.size()));
+  // The slots' own probabilities, in slot order; NULL without options.slots.
+  if (decision.slot_probabilities.empty()) {
+    values[16] = 0;
+    row->nulls[16] = 'n';
+  } else {
+    const std::vector<double>& slots = decision.slot_probabilities;
+    Datum* items = static_cast<Datum*>(palloc(slots.size() * sizeof(Datum)));
+    for (size_t i = 0; i < slots.size(); ++i) items[i] = Float8GetDatum(slots[i]);
+    values[16] = PointerGetDatum(construct_array(items, static_cast<int>(slots.size()), FLOAT8OID, sizeof(float8),
+                                                 FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+  }
 }
 
 // The statement's parameters: the row, then the documents of its candidates

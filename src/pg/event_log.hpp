@@ -45,7 +45,7 @@ void check_buffering_available();
 
 // --- The logger's side (PostgreSQL side: may ereport).
 
-constexpr int kEventColumns = 16;
+constexpr int kEventColumns = 17;
 
 // The values of one logged event, as the writes take them (see event_log.cpp).
 struct EventRow {

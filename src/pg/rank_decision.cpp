@@ -54,17 +54,25 @@ ExplorationSettings decision_policy(const ExplorationSettings& loop, const RankO
 
 // Apprentice mode shows the application's own choice (the baseline, else the
 // first action given) and logs it as chosen with certainty.
+// With slots, the other slots are the next actions in the order given, each
+// shown with certainty too.
 void follow_baseline(const std::vector<Candidate>& candidates, const RankOptions& options,
                      Decision& decision) {
   uint32_t shown = 0;
   for (uint32_t i = 0; i < candidates.size(); ++i)
     if (options.has_baseline && candidates[i].id == options.baseline) shown = i;
   std::vector<uint32_t> ranking{shown};
+  const size_t slots = decision.slot_probabilities.size();
+  for (uint32_t i = 0; ranking.size() < slots; ++i)
+    if (i != shown) ranking.push_back(i);
+  std::vector<bool> placed(candidates.size(), false);
+  for (uint32_t index : ranking) placed[index] = true;
   for (uint32_t index : decision.ranking)
-    if (index != shown) ranking.push_back(index);
+    if (!placed[index]) ranking.push_back(index);
   decision.ranking = std::move(ranking);
   decision.probabilities.assign(candidates.size(), 0.0);
   decision.probabilities[shown] = 1.0;
+  decision.slot_probabilities.assign(slots, 1.0);
 }
 
 // PostgreSQL side (plain C: may ereport anywhere).
@@ -81,7 +89,9 @@ void emit_rows(FunctionCallInfo fcinfo, const pg_uuid_t* event_id,
     values[1] = PointerGetDatum(
         cstring_to_text_with_len(candidate.id.data(), static_cast<int>(candidate.id.size())));
     values[2] = Int32GetDatum(static_cast<int32>(rank + 1));
-    values[3] = Float8GetDatum(decision.probabilities[index]);
+    // A slot's own probability; below the slots, the one of being at rank 1.
+    values[3] = Float8GetDatum(rank < decision.slot_probabilities.size() ? decision.slot_probabilities[rank]
+                                                                          : decision.probabilities[index]);
     values[4] = Float8GetDatum(scores[index]);
     values[5] = items == nullptr ? 0 : items[candidate.element];
     tuplestore_putvalues(result->setResult, result->setDesc, values, nulls);
@@ -120,7 +130,7 @@ RankOutcome decide_and_log(const RankInput& input,
 
   outcome.event_id = new_event_id(options);
   outcome.decision = decide(decision_policy(loop.settings.exploration, options), outcome.scores, loop.model->examples(),
-                            seed_from_bytes(outcome.event_id.data, UUID_LEN));
+                            seed_from_bytes(outcome.event_id.data, UUID_LEN), static_cast<size_t>(options.slots));
   if (loop.apprentice) follow_baseline(*input.candidates, options, outcome.decision);
 
   outcome.logged = options.learn;

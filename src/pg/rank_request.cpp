@@ -1,5 +1,6 @@
 #include "pg/rank_request.hpp"
 
+#include <cmath>
 #include <string_view>
 
 #include "core/errors.hpp"
@@ -61,6 +62,18 @@ void read_exploration(TokenCursor& cursor, RankOptions& options) {
   options.has_exploration = true;
 }
 
+// How many positions are shown at once: an integer from 1 to kMaxSlots.
+void read_slots(TokenCursor& cursor, RankOptions& options) {
+  constexpr double kMaxSlots = 1000;
+  const JsonToken& token = cursor.next();
+  if (token.kind != TokenKind::kNumber)
+    throw InputError(std::string("option \"slots\" must be an integer from 1 to 1000, not ") + json_type_name(token));
+  const bool in_range = token.number >= 1.0 && token.number <= kMaxSlots;
+  if (!in_range || token.number != std::floor(token.number))
+    throw InputError("option \"slots\" must be an integer from 1 to 1000");
+  options.slots = static_cast<int>(token.number);
+}
+
 }  // namespace
 
 RankOptions parse_rank_options(JsonTokens tokens) {
@@ -94,9 +107,11 @@ RankOptions parse_rank_options(JsonTokens tokens) {
       read_subject(cursor, options);
     } else if (key == "exploration") {
       read_exploration(cursor, options);
+    } else if (key == "slots") {
+      read_slots(cursor, options);
     } else {
       throw InputError("unknown option " + quoted(key) +
-                       " (known options: baseline, deferred, event_id, excluded, exploration, learn, subject)");
+                       " (known options: baseline, deferred, event_id, excluded, exploration, learn, slots, subject)");
     }
   }
   return options;

@@ -21,6 +21,7 @@ struct RankOptions {
   std::string subject;  // empty: none (its keyed hash is logged, for pz_forget)
   bool has_exploration = false;  // this decision is epsilon-greedy with this epsilon
   double exploration = 0.0;
+  int slots = 0;  // 0: not given; else the first `slots` ranks are drawn one by one and logged
 };
 
 struct Candidate {

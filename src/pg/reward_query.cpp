@@ -2,13 +2,19 @@
 
 namespace pz::pg {
 
-std::string reward_expression(std::string_view aggregation) {
-  if (aggregation == "sum") return "greatest(-1, least(1, sum(r.value)))";
-  if (aggregation == "average") return "avg(r.value)";
-  if (aggregation == "median") return "percentile_cont(0.5) WITHIN GROUP (ORDER BY r.value)";
-  if (aggregation == "min") return "min(r.value)";
-  if (aggregation == "max") return "max(r.value)";
-  return "(array_agg(r.value ORDER BY r.received_at, r.reward_id))[1]";
+std::string reward_expression(std::string_view aggregation, std::string_view only) {
+  const std::string filter = only.empty() ? std::string() : " FILTER (WHERE " + std::string(only) + ")";
+  // Not greatest(-1, least(1, sum)): least() ignores a NULL sum (no reward
+  // meets the filter) and would make it 1.
+  if (aggregation == "sum") {
+    const std::string sum = "sum(r.value)" + filter;
+    return "CASE WHEN " + sum + " > 1 THEN 1 WHEN " + sum + " < -1 THEN -1 ELSE " + sum + " END";
+  }
+  if (aggregation == "average") return "avg(r.value)" + filter;
+  if (aggregation == "median") return "percentile_cont(0.5) WITHIN GROUP (ORDER BY r.value)" + filter;
+  if (aggregation == "min") return "min(r.value)" + filter;
+  if (aggregation == "max") return "max(r.value)" + filter;
+  return "(array_agg(r.value ORDER BY r.received_at, r.reward_id)" + filter + ")[1]";
 }
 
 std::string signal_rewards_subquery(std::string_view aggregation, std::string_view event_id,
@@ -19,7 +25,7 @@ std::string signal_rewards_subquery(std::string_view aggregation, std::string_vi
          " AS reward FROM pz.rewards r "
          "    WHERE r.event_id = " +
          std::string(event_id) + " AND r.received_at <= " + std::string(through) +
-         "      AND r.signal IS NOT NULL GROUP BY r.signal) s)";
+         "      AND r.signal IS NOT NULL AND coalesce(r.slot, 1) = 1 GROUP BY r.signal) s)";
 }
 
 }  // namespace pz::pg

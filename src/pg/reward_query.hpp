@@ -8,14 +8,16 @@
 
 namespace pz::pg {
 
-// An aggregate over the rewards `r` of one event (reward_aggregation).
-std::string reward_expression(std::string_view aggregation);
+// An aggregate over the rewards `r` of one event (reward_aggregation), over
+// those meeting the SQL condition `only` (empty: all of them).
+std::string reward_expression(std::string_view aggregation, std::string_view only = {});
 
 // A scalar subquery: the text of a JSON object of signal name -> its rewards
 // combined by `aggregation`, over the named rewards of the event whose id is
 // the SQL expression `event_id` received by the SQL expression `through`;
 // NULL when it has no named reward. Unnamed rewards have no place in an
-// objective and are left out.
+// objective and are left out. Only rewards of the first slot count (those
+// naming no slot, or slot 1): slots 2 and beyond learn their plain rewards.
 std::string signal_rewards_subquery(std::string_view aggregation, std::string_view event_id,
                                     std::string_view through);
 

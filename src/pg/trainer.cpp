@@ -63,6 +63,16 @@ struct DueEvent {
   char* event_id;
   TimestampTz created_at;
   char* signal_rewards;  // with an objective: its rewards per signal (JSON), NULL when none named
+  // Slots 2 and beyond (options.slots), in slot order: each shown action's
+  // document, its logged probability and its reward (if one came).
+  // slots_logged: how many the event logged beyond slot 1.
+  bool slotted;  // ranked with options.slots (even one)
+  int slots_logged;
+  int64* slot_hashes;  // pz.actions.action_hash of each
+  bool* slot_has_hash;
+  double* slot_probabilities;
+  double* slot_rewards;
+  bool* slot_has_reward;
 };
 
 struct EventBatch {
@@ -76,6 +86,7 @@ struct Outcome {
   bool learned;  // else skipped or quarantined: no reward
   double reward;
   const char* label;
+  std::vector<double> slot_rewards;  // learned, with slots: every slot's reward, slot 1 first
 };
 
 void connect_spi() {
@@ -179,6 +190,46 @@ Portal open_due_events(const char* query, const LoopForTraining* loop, Timestamp
   return portal;
 }
 
+// Columns 13 to 15 of a due event: its slots beyond the first.
+void read_slots(HeapTuple tuple, TupleDesc desc, DueEvent* event) {
+  bool is_null;
+  Datum probabilities = SPI_getbinval(tuple, desc, 14, &is_null);
+  if (is_null) return;
+  ArrayType* logged = DatumGetArrayTypePCopy(probabilities);
+  Datum* values;
+  bool* nulls;
+  int count;
+  deconstruct_array(logged, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &values, &nulls, &count);
+  event->slotted = true;
+  event->slots_logged = count - 1;
+  if (event->slots_logged <= 0) return;
+  event->slot_probabilities = static_cast<double*>(palloc(sizeof(double) * event->slots_logged));
+  event->slot_rewards = static_cast<double*>(palloc0(sizeof(double) * event->slots_logged));
+  event->slot_has_reward = static_cast<bool*>(palloc0(sizeof(bool) * event->slots_logged));
+  for (int i = 0; i < event->slots_logged; ++i)
+    event->slot_probabilities[i] = nulls[i + 1] ? 0.0 : DatumGetFloat8(values[i + 1]);
+  event->slot_hashes = static_cast<int64*>(palloc0(sizeof(int64) * event->slots_logged));
+  event->slot_has_hash = static_cast<bool*>(palloc0(sizeof(bool) * event->slots_logged));
+  Datum hashes = SPI_getbinval(tuple, desc, 13, &is_null);
+  if (!is_null) {
+    deconstruct_array(DatumGetArrayTypePCopy(hashes), INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
+                      &values, &nulls, &count);
+    for (int i = 0; i < count && i < event->slots_logged; ++i) {
+      event->slot_has_hash[i] = !nulls[i];
+      event->slot_hashes[i] = nulls[i] ? 0 : DatumGetInt64(values[i]);
+    }
+  }
+  Datum rewards = SPI_getbinval(tuple, desc, 15, &is_null);
+  if (!is_null) {
+    deconstruct_array(DatumGetArrayTypePCopy(rewards), FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
+                      &values, &nulls, &count);
+    for (int i = 0; i < count && i < event->slots_logged; ++i) {
+      event->slot_has_reward[i] = !nulls[i];
+      event->slot_rewards[i] = nulls[i] ? 0.0 : DatumGetFloat8(values[i]);
+    }
+  }
+}
+
 // Fetches the next batch into `batch_context` (reset by the caller between batches).
 void fetch_due_events(Portal portal, MemoryContext batch_context, EventBatch* batch) {
   SPI_cursor_fetch(portal, true, kFetchBatch);
@@ -208,7 +259,8 @@ void fetch_due_events(Portal portal, MemoryContext batch_context, EventBatch* ba
     event->event_id = SPI_getvalue(tuple, desc, 10);
     event->created_at = DatumGetTimestampTz(SPI_getbinval(tuple, desc, 11, &is_null));
     event->candidates = DatumGetInt32(SPI_getbinval(tuple, desc, 12, &is_null));
-    event->signal_rewards = SPI_getvalue(tuple, desc, 13);
+    read_slots(tuple, desc, event);
+    event->signal_rewards = SPI_getvalue(tuple, desc, 16);
   }
   MemoryContextSwitchTo(spi);
   SPI_freetuptable(SPI_tuptable);
@@ -229,28 +281,43 @@ WrittenOutcomes write_outcomes(const Outcome* outcomes, int count, TimestampTz n
   Datum* rewards = static_cast<Datum*>(palloc(sizeof(Datum) * count));
   bool* reward_nulls = static_cast<bool*>(palloc(sizeof(bool) * count));
   Datum* labels = static_cast<Datum*>(palloc(sizeof(Datum) * count));
+  // Each event's slot rewards as a float8[] literal (the events' arrays differ in length).
+  Datum* slot_rewards = static_cast<Datum*>(palloc(sizeof(Datum) * count));
+  bool* slot_nulls = static_cast<bool*>(palloc(sizeof(bool) * count));
   for (int i = 0; i < count; ++i) {
     tids[i] = PointerGetDatum(&outcomes[i].tid);
     rewards[i] = Float8GetDatum(outcomes[i].reward);
     reward_nulls[i] = !outcomes[i].learned;
     labels[i] = CStringGetTextDatum(outcomes[i].label);
+    const std::vector<double>& slots = outcomes[i].slot_rewards;
+    slot_nulls[i] = slots.empty();
+    if (slots.empty()) continue;
+    StringInfoData literal;
+    initStringInfo(&literal);
+    appendStringInfoChar(&literal, '{');
+    for (size_t j = 0; j < slots.size(); ++j)
+      appendStringInfo(&literal, "%s%.17g", j == 0 ? "" : ",", slots[j]);
+    appendStringInfoChar(&literal, '}');
+    slot_rewards[i] = CStringGetTextDatum(literal.data);
   }
   int dims[1] = {count};
   int lbs[1] = {1};
-  Oid types[4] = {TIDARRAYOID, FLOAT8ARRAYOID, TEXTARRAYOID, TIMESTAMPTZOID};
-  Datum args[4] = {
+  Oid types[5] = {TIDARRAYOID, FLOAT8ARRAYOID, TEXTARRAYOID, TIMESTAMPTZOID, TEXTARRAYOID};
+  Datum args[5] = {
       PointerGetDatum(construct_array(tids, count, TIDOID, sizeof(ItemPointerData), false, TYPALIGN_SHORT)),
       PointerGetDatum(construct_md_array(rewards, reward_nulls, 1, dims, lbs, FLOAT8OID, sizeof(float8),
                                          FLOAT8PASSBYVAL, TYPALIGN_DOUBLE)),
       PointerGetDatum(construct_array(labels, count, TEXTOID, -1, false, TYPALIGN_INT)),
-      TimestampTzGetDatum(now)};
+      TimestampTzGetDatum(now),
+      PointerGetDatum(construct_md_array(slot_rewards, slot_nulls, 1, dims, lbs, TEXTOID, -1, false, TYPALIGN_INT))};
   int status = SPI_execute_with_args(
-      "UPDATE pz.event_state AS e SET joined_at = $4, reward = u.reward, outcome = u.outcome "
-      "  FROM unnest($1, $2, $3) AS u(tid, reward, outcome) "
+      "UPDATE pz.event_state AS e SET joined_at = $4, reward = u.reward, outcome = u.outcome, "
+      "       slot_rewards = u.slot_rewards::float8[] "
+      "  FROM unnest($1, $2, $3, $5) AS u(tid, reward, outcome, slot_rewards) "
       " WHERE e.ctid = u.tid AND e.joined_at IS NULL "
       "   AND e.active = (u.outcome <> 'skipped') "
       "RETURNING u.outcome = 'skipped', u.outcome = 'quarantined'",
-      4, types, args, nullptr, false, 0);
+      5, types, args, nullptr, false, 0);
   if (status != SPI_OK_UPDATE_RETURNING) elog(ERROR, "pz: marking events joined failed");
   WrittenOutcomes written{0, 0, 0};
   for (uint64 i = 0; i < SPI_processed; ++i) {
@@ -270,15 +337,23 @@ WrittenOutcomes write_outcomes(const Outcome* outcomes, int count, TimestampTz n
 // (as a one-element array, the form featurizing takes), found by its content
 // hash through the ranking's first position, and the number of candidates.
 // NULL when the chosen action is not among the candidates (quarantined).
-// With an objective, also each event's rewards per signal (see reward_query.hpp).
-std::string event_columns_read(const char* active, const char* rewards, const std::string& signal_rewards) {
+// With slots, the content hashes of the actions shown in slots 2 and beyond
+// (through the ranking's positions), their logged probabilities and
+// `slot_rewards`. With an objective, also each event's rewards per signal (see
+// reward_query.hpp).
+std::string event_columns_read(const char* active, const char* rewards, const std::string& slot_rewards,
+                               const std::string& signal_rewards) {
   return std::string("SELECT s.ctid, d.context, ") +
          "       CASE WHEN d.ranking IS NOT NULL THEN d.action_hashes[d.ranking[1]] "
          "            ELSE (SELECT a.action_hash FROM pz.actions a WHERE a.loop_id = d.loop_id "
          "                     AND a.action_id = d.chosen_action AND a.action_hash = ANY (d.action_hashes) "
          "                   LIMIT 1) END, "
          "       d.chosen_action, d.probabilities[1], " + active + ", " + rewards +
-         ", d.event_id, d.created_at, cardinality(d.action_hashes), " + signal_rewards +
+         ", d.event_id, d.created_at, cardinality(d.action_hashes), "
+         "       CASE WHEN cardinality(d.slot_probabilities) > 1 THEN "
+         "            ARRAY(SELECT d.action_hashes[d.ranking[j]] "
+         "                    FROM generate_series(2, cardinality(d.slot_probabilities)) AS j ORDER BY j) END, "
+         "       d.slot_probabilities, " + slot_rewards + ", " + signal_rewards +
          "  FROM pz.event_state s JOIN pz.decisions d ON d.event_id = s.event_id ";
 }
 
@@ -287,10 +362,14 @@ std::string event_columns_read(const char* active, const char* rewards, const st
 // after the step began is late, as pz.loop_status counts it, even if its
 // transaction committed in time for this query. $5: rewards_counted_through.
 std::string due_events_query(std::string_view aggregation, bool by_signal) {
-  return event_columns_read("s.active", "w.reward, w.rewards, w.counted",
+  const std::string slot_rewards =
+      "(SELECT array_agg((SELECT " + reward_expression(aggregation, "r.slot = j.slot") +
+      "                   FROM pz.rewards r WHERE r.event_id = s.event_id AND r.received_at <= $3) ORDER BY j.slot) "
+      "   FROM generate_series(2, cardinality(d.slot_probabilities)) AS j(slot)) ";
+  return event_columns_read("s.active", "w.reward, w.rewards, w.counted", slot_rewards,
                             by_signal ? signal_rewards_subquery(aggregation, "s.event_id", "$3")
                                       : std::string("NULL::text")) +
-         "  LEFT JOIN LATERAL (SELECT " + reward_expression(aggregation) + " AS reward, "
+         "  LEFT JOIN LATERAL (SELECT " + reward_expression(aggregation, "coalesce(r.slot, 1) = 1") + " AS reward, "
          "         count(*) AS rewards, count(*) FILTER (WHERE r.reward_id <= $5) AS counted "
          "    FROM pz.rewards r WHERE r.event_id = s.event_id AND r.received_at <= $3) w ON true "
          " WHERE s.loop_id = $1 AND s.joined_at IS NULL "
@@ -303,7 +382,7 @@ std::string due_events_query(std::string_view aggregation, bool by_signal) {
 // The kept events a retraining learns ($6: since), in event order, each with
 // the reward it was joined with (has_reward is true for every one).
 std::string kept_events_query() {
-  return event_columns_read("true", "s.reward, 0::int8, 0::int8", "NULL::text") +
+  return event_columns_read("true", "s.reward, 0::int8, 0::int8", "s.slot_rewards[2:] ", "NULL::text") +
          " WHERE s.loop_id = $1 AND s.outcome IN ('rewarded', 'defaulted') AND s.created_at >= $6 "
          " ORDER BY s.created_at, s.event_id "
          " LIMIT $4";
@@ -389,7 +468,32 @@ Outcome learn_event(Model& model, const DueEvent& event, double default_reward, 
     throw SqlError(ERRCODE_DATA_CORRUPTED, "the chosen action of a logged event is not among its actions");
   context.clear();
   featurize_context(event.context, context);
+  std::vector<const FeaturizedAction*> slots;
+  if (event.slots_logged > 0) {
+    // Checked before the model changes: an event is learned whole or not at all.
+    for (int i = 0; i < event.slots_logged; ++i) {
+      if (!event.slot_has_hash[i])
+        throw SqlError(ERRCODE_DATA_CORRUPTED, "an action shown in a slot of a logged event is not among its actions");
+      if (!(event.slot_probabilities[i] > 0.0 && event.slot_probabilities[i] <= 1.0))
+        throw SqlError(ERRCODE_DATA_CORRUPTED, "the logged probability of a slot is not in (0, 1]");
+      const FeaturizedAction& shown = chosen_features(actions, loop_id, event.slot_hashes[i]);
+      if (!shown.error.empty()) throw pz::InputError(shown.error);
+      slots.push_back(&shown);
+    }
+  }
   model.learn(context, chosen.features, outcome.reward, event.probability, static_cast<size_t>(event.candidates));
+  if (event.slotted) outcome.slot_rewards.push_back(outcome.reward);
+  // Each further slot is an example of its own: the action shown there, drawn
+  // from the candidates not placed before it, with the slot as a feature.
+  for (int i = 0; i < event.slots_logged; ++i) {
+    const double reward = event.slot_has_reward[i] ? event.slot_rewards[i] : default_reward;
+    context.clear();
+    featurize_context(event.context, context);
+    add_slot(context, static_cast<size_t>(i) + 2);
+    model.learn(context, slots[static_cast<size_t>(i)]->features, reward, event.slot_probabilities[i],
+                static_cast<size_t>(event.candidates) - static_cast<size_t>(i) - 1);
+    outcome.slot_rewards.push_back(reward);
+  }
   return outcome;
 }
 

@@ -81,6 +81,22 @@ expect_equal "pz_explain of the event once written" "2" "$(q -d $db -c "SELECT c
 wait_for 30 $db "SELECT outcome = 'rewarded' AND reward = 0.75 FROM pz.events WHERE event_id = '$id'"
 echo "ok: the reward given while the event was queued was joined"
 
+# Slots through the queue: the slot probabilities travel with the queued row;
+# a reward for slot 3 of a queued event writes it first; each slot is joined
+# with its own rewards.
+flush_interval 60s
+slotted=$(q -d $db -c "BEGIN READ ONLY" \
+  -c "SELECT event_id FROM pz_rank('buffered', '{\"phase\": \"slots\"}', '[\"a\", \"b\", \"c\", \"d\"]', '{\"slots\": 3}') WHERE rank = 1" -c "COMMIT")
+expect_equal "the slotted event is queued" "t" "$(q -d $db -c "SELECT pz.event_queued('$slotted')")"
+# (One reward only: tests/cluster/crash.sh, later in this cluster, finds no
+# event with two.)
+q -d $db -c "SELECT pz_reward('$slotted', 1, NULL, 3)" >/dev/null
+expect_equal "a slot-3 reward wrote the queued event with its 3 slot probabilities" "3" \
+  "$(q -d $db -c "SELECT cardinality(slot_probabilities) FROM pz.events WHERE event_id = '$slotted'")"
+flush_interval 100ms
+wait_for 30 $db "SELECT outcome = 'defaulted' AND slot_rewards = '{0,0,1}' FROM pz.events WHERE event_id = '$slotted'"
+echo "ok: a queued slotted event was written with its slots and joined per slot"
+
 # A queued event that cannot be written (here a DBA's trigger refuses it)
 # fails alone, with a WARNING: the events around it are written.
 q -d $db <<'SQL'

@@ -2,6 +2,8 @@
 # 16 pgbench clients rank and reward on 3 loops while the background worker
 # trains every second: no error, no deadlock, and exact counts afterwards
 # (every rank logged once, every reward once, every joined event learned once).
+# Loop n's rank-and-reward calls show n slots and reward the last one: each
+# slot is one example, learned once.
 # Usage: concurrency.sh [seconds, default 60]. Runs in the worker's database.
 # PZ_LOGGING=buffered: the loops log through the queue (concurrency_buffered.sh).
 source "$(dirname "$0")/common.sh"
@@ -21,9 +23,10 @@ done
 cat >"$work/rank_and_reward.sql" <<'SQL'
 \set loop random(1, 3)
 \set user random(1, 50)
-SELECT pz_reward(event_id, (random() * 2 - 1)::float8)
+SELECT pz_reward(event_id, (random() * 2 - 1)::float8, NULL, :loop)
   FROM pz_rank('concurrent_' || :loop, jsonb_build_object('user', jsonb_build_object('id', 'u' || :user, 'tier', :user % 4)),
-               '[{"id": "a", "features": {"c": "x"}}, {"id": "b", "features": {"c": "y"}}, {"id": "c", "features": {"c": "z"}}, "d"]')
+               '[{"id": "a", "features": {"c": "x"}}, {"id": "b", "features": {"c": "y"}}, {"id": "c", "features": {"c": "z"}}, "d"]',
+               jsonb_build_object('slots', :loop))
  WHERE rank = 1;
 SQL
 cat >"$work/rank_only.sql" <<'SQL'
@@ -60,11 +63,16 @@ rank_only=$((processed - rank_and_reward))
 
 # The worker catches up: nothing pending, and each model learned each joined event once.
 wait_for 60 $db "SELECT count(*) = 0 FROM pz.events WHERE loop_id IN $in_loops AND joined_at IS NULL"
-wait_for 30 $db "SELECT bool_and(m.examples = (SELECT count(*) FROM pz.events e WHERE e.loop_id = l.loop_id
+wait_for 30 $db "SELECT bool_and(m.examples = (SELECT sum(coalesce(cardinality(e.slot_probabilities), 1))
+                                                 FROM pz.events e WHERE e.loop_id = l.loop_id
                                                  AND e.outcome IN ('rewarded', 'defaulted')))
                    FROM pz.loops l JOIN pz.models m ON m.loop_id = l.loop_id AND m.version = l.model_version
                   WHERE l.name LIKE 'concurrent\_%'"
-echo "ok: every joined event learned exactly once"
+expect_equal "slot rewards joined per slot" 0 \
+  "$(q -d $db -c "SELECT count(*) FROM pz.events e WHERE e.loop_id IN $in_loops AND e.context ? 'user'
+                    AND e.slot_rewards[cardinality(e.slot_probabilities)] IS DISTINCT FROM
+                        (SELECT r.value FROM pz.rewards r WHERE r.event_id = e.event_id)")"
+echo "ok: every joined event learned exactly once, each slot once"
 versions=$(q -d $db -c "SELECT string_agg(model_version::text, ',' ORDER BY name) FROM pz.loops WHERE name LIKE 'concurrent\_%'")
 echo "model versions trained meanwhile: $versions"
 if tail -n +"$log_lines_before" "$PZ_SERVER_LOG" | grep -E "deadlock detected|server process .* was terminated|PANIC"; then

@@ -59,10 +59,11 @@ else
 fi
 
 # 2. An immediate shutdown while four clients rank and reward; each client
-# prints the id of every event it saw committed.
+# prints the id of every event it saw committed. Client n shows n slots and
+# rewards the last one.
 for client in 1 2 3 4; do
   for ((i = 0; i < 20000; i++)); do
-    echo "SELECT r.event_id FROM pz_rank('crash', '{\"phase\": \"load\", \"client\": $client}', '[\"a\", \"b\", \"c\"]') AS r, pz_reward(r.event_id, 0.5) WHERE r.rank = 1;"
+    echo "SELECT r.event_id FROM pz_rank('crash', '{\"phase\": \"load\", \"client\": $client}', '[\"a\", \"b\", \"c\", \"d\"]', '{\"slots\": $client}') AS r, pz_reward(r.event_id, 0.5, NULL, $client) WHERE r.rank = 1;"
   done >"$work/client$client.sql"
   stdbuf -oL psql -X -A -t -q -d $db -f "$work/client$client.sql" >"$work/client$client.ids" 2>/dev/null &
   clients+=($!)
@@ -95,10 +96,12 @@ fi
 expect_equal "events with more than one reward" 0 \
   "$(q -d $db -c "SELECT count(*) FROM (SELECT event_id FROM pz.rewards GROUP BY event_id HAVING count(*) > 1) AS d")"
 
-# 3. Training resumes after the restarts and learns each joined event once.
+# 3. Training resumes after the restarts and learns each joined event once
+# (each of its slots once).
 wait_for 60 $db "SELECT count(*) = 0 FROM pz.events WHERE loop_id = (SELECT loop_id FROM pz.loops WHERE name = 'crash')
                                                    AND joined_at IS NULL"
-wait_for 30 $db "SELECT m.examples = (SELECT count(*) FROM pz.events e WHERE e.loop_id = l.loop_id
+wait_for 30 $db "SELECT m.examples = (SELECT sum(coalesce(cardinality(e.slot_probabilities), 1))
+                                        FROM pz.events e WHERE e.loop_id = l.loop_id
                                         AND e.outcome IN ('rewarded', 'defaulted'))
                    FROM pz.loops l JOIN pz.models m ON m.loop_id = l.loop_id AND m.version = l.model_version
                   WHERE l.name = 'crash'"

@@ -125,6 +125,15 @@ TEST(Features, ActionIdMatchesItsDocumentForm) {
   EXPECT_EQ(set.features()[0].value, 1.0f);
 }
 
+TEST(Features, SlotMatchesItsDocumentForm) {
+  FeatureSet set;
+  add_slot(set, 3);
+  ASSERT_EQ(set.size(), 1u);
+  EXPECT_EQ(set.namespaces()[0].namespace_hash, namespace_hash(kSlotNamespace));
+  EXPECT_EQ(set.features()[0].hash, only_feature_hash(R"({"slot": "3"})"));
+  EXPECT_NE(set.features()[0].hash, only_feature_hash(R"({"slot": "2"})"));
+}
+
 TEST(Features, HashedKeysGiveTheSameFeaturesAsNames) {
   // The same document fed with top-level keys by name and hashed beforehand
   // (as rows are); a hashed key below the top level is read by its name.

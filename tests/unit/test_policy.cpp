@@ -176,6 +176,65 @@ TEST(Decide, HundredThousandActionsAreQuick) {
   EXPECT_LT(seconds, 0.5);
 }
 
+// Property: for every algorithm, at every slot, the policy's probabilities
+// over the actions not yet placed sum to 1, placed actions get none, and the
+// logged slot probability is the one of the action drawn there.
+TEST(Slots, EachSlotsProbabilitiesSumToOneOverTheRemainingActions) {
+  Rng rng(11);
+  for (Algorithm algorithm : {Algorithm::kEpsilonGreedy, Algorithm::kSoftmax, Algorithm::kSquareCB}) {
+    const auto settings = with(algorithm);
+    for (uint64_t seed = 0; seed < 200; ++seed) {
+      const size_t actions = 1 + seed % 9;
+      std::vector<double> scores(actions);
+      for (double& s : scores) s = std::floor(rng.next_double() * 5.0) / 5.0;  // with ties
+      const size_t slots = 1 + seed % 4;
+      const Decision decision = decide(settings, scores, seed * 10, seed, slots);
+      const size_t shown = std::min(slots, actions);
+      ASSERT_EQ(decision.slot_probabilities.size(), shown);
+      ASSERT_EQ(decision.ranking.size(), actions);
+      for (size_t slot = 0; slot < shown; ++slot) {
+        const std::vector<uint32_t> placed(decision.ranking.begin(), decision.ranking.begin() + slot);
+        const std::vector<double> p = remaining_probabilities(settings, scores, placed, seed * 10);
+        EXPECT_NEAR(sum(p), 1.0, 1e-12) << "slot " << slot;
+        for (uint32_t index : placed) EXPECT_EQ(p[index], 0.0);
+        EXPECT_GT(decision.slot_probabilities[slot], 0.0);
+        EXPECT_EQ(decision.slot_probabilities[slot], p[decision.ranking[slot]]) << "slot " << slot;
+      }
+      EXPECT_EQ(decision.slot_probabilities[0], decision.probabilities[decision.ranking[0]]);
+      for (size_t i = shown + 1; i < actions; ++i)
+        EXPECT_GE(scores[decision.ranking[i - 1]], scores[decision.ranking[i]]);
+    }
+  }
+}
+
+TEST(Slots, SecondSlotFollowsItsConditionalProbabilities) {
+  ExplorationSettings settings = with(Algorithm::kSoftmax);
+  settings.temperature = 0.5;
+  const std::vector<double> scores = {0.0, 0.5, 1.0, 0.2};
+  // P(slot 2 = j) = sum over i != j of P(i first) * P(j | i placed).
+  const std::vector<double> first = action_probabilities(settings, scores, 0);
+  std::vector<double> expected(scores.size(), 0.0);
+  for (uint32_t i = 0; i < scores.size(); ++i) {
+    const std::vector<double> next = remaining_probabilities(settings, scores, {i}, 0);
+    for (size_t j = 0; j < scores.size(); ++j) expected[j] += first[i] * next[j];
+  }
+  std::vector<int> counts(scores.size(), 0);
+  const int draws = 40000;
+  for (int seed = 0; seed < draws; ++seed)
+    ++counts[decide(settings, scores, 0, static_cast<uint64_t>(seed), 2).ranking[1]];
+  for (size_t i = 0; i < scores.size(); ++i)
+    EXPECT_NEAR(counts[i] / double{draws}, expected[i], 0.01) << i;
+}
+
+TEST(Slots, WithoutSlotsTheDecisionIsUnchanged) {
+  const std::vector<double> scores = {0.1, 0.9, 0.5, 0.7, 0.3};
+  const auto settings = with(Algorithm::kEpsilonGreedy);
+  for (uint64_t seed = 0; seed < 50; ++seed) {
+    EXPECT_EQ(decide(settings, scores, 0, seed).ranking, decide(settings, scores, 0, seed, 1).ranking);
+    EXPECT_TRUE(decide(settings, scores, 0, seed).slot_probabilities.empty());
+  }
+}
+
 }  // namespace
 }  // namespace pz
 
