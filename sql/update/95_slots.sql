@@ -96,6 +96,22 @@ BEGIN
         RAISE EXCEPTION 'slot must be 1 or more, not %', slot
             USING ERRCODE = 'invalid_parameter_value', HINT = 'Slots are numbered from 1, the top position.';
     END IF;
+    -- On a hot standby the reward is queued for the primary (part 72). The
+    -- forwarded reward carries no slot yet, so only the top slot is taken.
+    IF pg_catalog.pg_is_in_recovery() THEN
+        IF slot > 1 THEN
+            RAISE EXCEPTION 'a reward for slot % cannot be taken on a hot standby', slot
+                USING ERRCODE = 'feature_not_supported',
+                      HINT = 'Send rewards for slots after the first to the primary.';
+        END IF;
+        IF NOT pz.event_logged(event_id) THEN
+            RAISE EXCEPTION 'event % does not exist', event_id
+                USING ERRCODE = 'undefined_object',
+                      HINT = 'Only logged events take rewards: not those ranked with options.learn = false, nor those of a transaction that has not committed.';
+        END IF;
+        PERFORM pz.queue_reward(event_id, reward, signal);
+        RETURN;
+    END IF;
     -- Slot 1 (or none) is shown by every event: only a later slot needs the
     -- event's row.
     IF slot > 1 THEN
