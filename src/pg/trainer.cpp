@@ -393,7 +393,11 @@ std::string kept_events_query() {
 // planner would rather scan the whole table and sort the wide rows on disk (3
 // times slower), and compile them with JIT. Settings of this step only.
 void plan_like_a_queue() {
-  for (const char* setting : {"jit", "enable_seqscan", "enable_sort", "enable_memoize"})
+  // Nested loops from the pending index whatever the statistics say: right
+  // after a bulk load (no ANALYZE yet) a hash or merge join of the log's
+  // tables was chosen and a step ran for minutes.
+  for (const char* setting :
+       {"jit", "enable_seqscan", "enable_sort", "enable_memoize", "enable_hashjoin", "enable_mergejoin"})
     (void)set_config_option(setting, "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
   // A worker joining the two tables would send every row, context included,
   // through a Gather Merge: 20 times slower than one process reading them.
