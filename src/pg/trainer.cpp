@@ -374,10 +374,12 @@ std::string event_columns_read(const char* active, const char* rewards, const st
 }
 
 std::string due_events_query(std::string_view aggregation) {
+  // Under CASE, so that an event without slots costs nothing here.
   const std::string slot_rewards =
+      "CASE WHEN cardinality(d.slot_probabilities) > 1 THEN "
       "(SELECT array_agg((SELECT " + reward_expression(aggregation, "r.slot = j.slot") +
       "                   FROM pz.rewards r WHERE r.event_id = s.event_id AND r.received_at <= $3) ORDER BY j.slot) "
-      "   FROM generate_series(2, cardinality(d.slot_probabilities)) AS j(slot)) ";
+      "   FROM generate_series(2, cardinality(d.slot_probabilities)) AS j(slot)) END ";
   return event_columns_read("s.active", "w.reward, w.rewards, w.counted", slot_rewards) +
          "  LEFT JOIN LATERAL (SELECT " + reward_expression(aggregation, "coalesce(r.slot, 1) = 1") + " AS reward, "
          "         count(*) AS rewards, count(*) FILTER (WHERE r.reward_id <= $5) AS counted "
