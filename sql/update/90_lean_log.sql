@@ -266,6 +266,7 @@ COMMENT ON FUNCTION pz.forget_cached_actions() IS 'Internal: at commit, makes ev
 CREATE FUNCTION pz.collect_actions(loops integer[], candidates bigint[] DEFAULT NULL) RETURNS bigint
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
+SET lock_timeout = '1s'
 AS $$
 DECLARE
     removed bigint := 0;
@@ -274,16 +275,16 @@ BEGIN
         RETURN 0;
     END IF;
     BEGIN
-        SET LOCAL lock_timeout = '1s';
         LOCK TABLE pz.actions IN SHARE ROW EXCLUSIVE MODE;
     EXCEPTION WHEN lock_not_available THEN
         RETURN 0;
     END;
+    -- One pass over the loops' events (a hash anti-join), not one per document.
     DELETE FROM pz.actions AS a
      WHERE a.loop_id = ANY (loops)
        AND (candidates IS NULL OR a.action_hash = ANY (candidates))
-       AND NOT EXISTS (SELECT FROM pz.decisions AS d
-                        WHERE d.loop_id = a.loop_id AND a.action_hash = ANY (d.action_hashes));
+       AND NOT EXISTS (SELECT FROM pz.decisions AS d CROSS JOIN LATERAL unnest(d.action_hashes) AS h(hash)
+                        WHERE d.loop_id = ANY (loops) AND d.loop_id = a.loop_id AND h.hash = a.action_hash);
     GET DIAGNOSTICS removed = ROW_COUNT;
     IF removed > 0 THEN
         PERFORM pz.forget_cached_actions();
