@@ -362,10 +362,12 @@ std::string event_columns_read(const char* active, const char* rewards, const st
 // after the step began is late, as pz.loop_status counts it, even if its
 // transaction committed in time for this query. $5: rewards_counted_through.
 std::string due_events_query(std::string_view aggregation, bool by_signal) {
+  // Under CASE, so that an event without slots costs nothing here.
   const std::string slot_rewards =
+      "CASE WHEN cardinality(d.slot_probabilities) > 1 THEN "
       "(SELECT array_agg((SELECT " + reward_expression(aggregation, "r.slot = j.slot") +
       "                   FROM pz.rewards r WHERE r.event_id = s.event_id AND r.received_at <= $3) ORDER BY j.slot) "
-      "   FROM generate_series(2, cardinality(d.slot_probabilities)) AS j(slot)) ";
+      "   FROM generate_series(2, cardinality(d.slot_probabilities)) AS j(slot)) END ";
   return event_columns_read("s.active", "w.reward, w.rewards, w.counted", slot_rewards,
                             by_signal ? signal_rewards_subquery(aggregation, "s.event_id", "$3")
                                       : std::string("NULL::text")) +
