@@ -101,7 +101,12 @@ inline std::string insert_due_events_sql(const std::string& loop, int count, int
          " SELECT event_id, 1 FROM (SELECT event_id, row_number() OVER () AS n FROM inserted) AS "
          "numbered"
          " WHERE n % " +
-         std::to_string(reward_every) + " = 0";
+         std::to_string(reward_every) +
+         " = 0;"
+         // Statistics at once, as autovacuum gives them a minute later: planned
+         // on a bulk load of unknown size, a count over the pz.events view
+         // nested a scan of pz.event_state per decision and ran for minutes.
+         " ANALYZE pz.decisions, pz.event_state, pz.rewards";
 }
 
 // A test against the server: a connection to `postgres` with pz installed.
