@@ -378,8 +378,9 @@ void restore_event_row(const char* serialized, EventRow* row) {
 
 bool event_row_valid(const char* serialized, uint32 size, const char** error) {
   know_column_sizes();
-  // activated_at, baseline and subject_hash may be null; the others never are.
-  constexpr uint32 kNullable = (1u << 11) | (1u << 12) | (1u << 13);
+  // activated_at, baseline, subject_hash and slot_probabilities (an event
+  // without slots) may be null; the others never are.
+  constexpr uint32 kNullable = (1u << 11) | (1u << 12) | (1u << 13) | (1u << 16);
   const char* cursor = serialized;
   const char* end = serialized + size;
   for (int i = 0; i < kEventColumns; ++i) {
