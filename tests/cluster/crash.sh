@@ -98,6 +98,9 @@ expect_equal "events with more than one reward" 0 \
 
 # 3. Training resumes after the restarts and learns each joined event once
 # (each of its slots once).
+# A crash resets autovacuum's counts: without statistics, the poll over the
+# pz.events view could scan pz.event_state once per decision.
+q -d $db -c "ANALYZE pz.decisions, pz.event_state, pz.rewards" >/dev/null
 wait_for 60 $db "SELECT count(*) = 0 FROM pz.events WHERE loop_id = (SELECT loop_id FROM pz.loops WHERE name = 'crash')
                                                    AND joined_at IS NULL"
 wait_for 30 $db "SELECT m.examples = (SELECT sum(coalesce(cardinality(e.slot_probabilities), 1))
