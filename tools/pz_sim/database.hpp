@@ -16,11 +16,8 @@ struct LoopSettings {
   double exploration;
 };
 
-// Replaces the table "catalog" with the shop's items sold before its change.
-void create_catalog(pqxx::connection& connection, const Shop& shop);
-// Makes the shop's change in the catalog: adds the arriving item, takes the
-// vanishing ones out of stock (a drift changes nothing there).
-void apply_change(pqxx::connection& connection, const Shop& shop);
+// Replaces the table "catalog" with these items.
+void create_catalog(pqxx::connection& connection, const std::vector<Item>& items);
 // Throws std::runtime_error if the loop does not exist.
 LoopSettings read_loop(pqxx::connection& connection, const std::string& loop);
 void set_exploration(pqxx::connection& connection, const std::string& loop, double exploration);
@@ -33,7 +30,6 @@ void prepare_visit_statements(pqxx::connection& connection);
 struct Shown {
   std::string event_id;
   std::string sku;
-  bool greedy;  // the shown item is the model's best (or tied for it): not an exploration
 };
 // Filters the visitor's viable items and ranks them in one statement; the
 // item at rank 1 is shown. Returns false when no item is viable.

@@ -7,8 +7,6 @@
 #include <cstdlib>
 #include <sstream>
 
-#include "change.hpp"
-
 namespace pz_sim {
 
 namespace {
@@ -30,13 +28,7 @@ const char* const kUsage =
     "  --loop NAME         pz loop to rank with (default shop; must exist)\n"
     "  --chart PATH        write the learning curve to this PNG (needs gnuplot)\n"
     "  --buckets N         time buckets of the report (default 10)\n"
-    "  --catalog-size N    items in the catalog (default 300)\n"
-    "  --change KIND       change the shop mid-run and print how the loop followed:\n"
-    "                      drift (each persona takes the next one's tastes), new-item\n"
-    "                      (a better item for one persona arrives), vanish (each\n"
-    "                      persona's five best items go out of stock), none (default)\n"
-    "  --change-at N       visit number of the change (default: half way)\n"
-    "  --new-item-for P    the persona the new item is for (default office_admin)\n";
+    "  --catalog-size N    items in the catalog (default 300)\n";
 
 [[noreturn]] void usage_error(const std::string& message) {
   std::fprintf(stderr, "pz-sim: %s\n\n%s", message.c_str(), kUsage);
@@ -52,14 +44,7 @@ double number(const char* text, const char* option, double low, double high) {
   return value;
 }
 
-// Persona names take _ or - for spaces on the command line.
-std::string persona_name(std::string name) {
-  std::replace(name.begin(), name.end(), '_', ' ');
-  std::replace(name.begin(), name.end(), '-', ' ');
-  return name;
-}
-
-// "office_admin=30,gadget-fan=5".
+// "office_admin=30,gadget-fan=5": names take _ or - for spaces.
 std::vector<std::pair<std::string, double>> parse_shares(const std::string& list) {
   std::vector<std::pair<std::string, double>> shares;
   std::stringstream stream(list);
@@ -67,7 +52,10 @@ std::vector<std::pair<std::string, double>> parse_shares(const std::string& list
   while (std::getline(stream, item, ',')) {
     const size_t equals = item.find('=');
     if (equals == std::string::npos) usage_error("--personas takes name=share pairs, not \"" + item + "\"");
-    shares.emplace_back(persona_name(item.substr(0, equals)), number(item.c_str() + equals + 1, "personas", 0, 1e6));
+    std::string name = item.substr(0, equals);
+    std::replace(name.begin(), name.end(), '_', ' ');
+    std::replace(name.begin(), name.end(), '-', ' ');
+    shares.emplace_back(name, number(item.c_str() + equals + 1, "personas", 0, 1e6));
   }
   return shares;
 }
@@ -76,7 +64,7 @@ std::vector<std::pair<std::string, double>> parse_shares(const std::string& list
 
 Options parse_options(int argc, char** argv) {
   enum { kVisits = 1000, kConnections, kRate, kPersonas, kExploration, kSeed, kDsn, kLoop, kChart, kBuckets,
-         kCatalogSize, kChange, kChangeAt, kNewItemFor, kHelp };
+         kCatalogSize, kHelp };
   const option long_options[] = {
       {"visits", required_argument, nullptr, kVisits},
       {"connections", required_argument, nullptr, kConnections},
@@ -89,9 +77,6 @@ Options parse_options(int argc, char** argv) {
       {"chart", required_argument, nullptr, kChart},
       {"buckets", required_argument, nullptr, kBuckets},
       {"catalog-size", required_argument, nullptr, kCatalogSize},
-      {"change", required_argument, nullptr, kChange},
-      {"change-at", required_argument, nullptr, kChangeAt},
-      {"new-item-for", required_argument, nullptr, kNewItemFor},
       {"help", no_argument, nullptr, kHelp},
       {nullptr, 0, nullptr, 0},
   };
@@ -110,23 +95,12 @@ Options parse_options(int argc, char** argv) {
       case kChart: options.chart = optarg; break;
       case kBuckets: options.buckets = static_cast<int>(number(optarg, "buckets", 1, 100)); break;
       case kCatalogSize: options.catalog_size = static_cast<int>(number(optarg, "catalog-size", 10, 100000)); break;
-      case kChange: {
-        const std::optional<Change> change = parse_change(optarg);
-        if (!change) usage_error(std::string("--change must be drift, new-item, vanish or none, not \"") + optarg + "\"");
-        options.change = *change;
-        break;
-      }
-      case kChangeAt: options.change_at = static_cast<long>(number(optarg, "change-at", 1, 1e9)); break;
-      case kNewItemFor: options.new_item_for = persona_name(optarg); break;
       case kHelp: std::fputs(kUsage, stdout); std::exit(0);
       default: usage_error("unknown option");
     }
   }
   if (optind < argc) usage_error(std::string("unexpected argument \"") + argv[optind] + "\"");
   if (options.buckets > options.visits) options.buckets = static_cast<int>(options.visits);
-  if (options.change_at < 0) options.change_at = options.visits / 2;
-  if (options.change != Change::kNone && options.change_at >= options.visits)
-    usage_error("--change-at must be below --visits");
   return options;
 }
 

@@ -2,8 +2,6 @@
 #pragma once
 
 #include <string>
-
-#include "shop.hpp"
 #include <utility>
 #include <vector>
 
@@ -21,9 +19,6 @@ struct Options {
   std::string chart;  // PNG path; empty: no chart
   int catalog_size = 300;
   int buckets = 10;
-  Change change = Change::kNone;
-  long change_at = -1;                      // < 0: half way
-  std::string new_item_for = "office admin";  // the persona a new item is for
 };
 
 // Parses argv; prints usage and exits on --help or a bad option.
