@@ -49,8 +49,9 @@ void define_gucs() {
   }
   DefineCustomIntVariable(
       "pz.log_flush_interval", "Time between the pz logger's writes of queued decisions.",
-      "The logger also writes at once when the queue is half full. A crash of the server can "
-      "lose the decisions queued since the last write.",
+      "The logger also writes at once when the queue is half full, and rank calls wait for it "
+      "when the oldest queued decision is five intervals old. A crash of the server can lose "
+      "the decisions queued since the last write.",
       &log_flush_interval_ms, 100, 10, 60000, PGC_SIGHUP, GUC_UNIT_MS, nullptr, nullptr, nullptr);
   DefineCustomStringVariable(
       "pz.primary_conninfo", "Connection string a hot standby's pz logger forwards decisions and rewards with.",

@@ -13,6 +13,7 @@ extern "C" {
 #include "storage/latch.h"
 #include "storage/lwlock.h"
 #include "storage/shmem.h"
+#include "utils/timestamp.h"
 #include "utils/wait_event.h"
 }
 
@@ -27,6 +28,15 @@ constexpr const char* kTrancheName = "pz log queue";
 constexpr long kFullWaitMs = 500;
 constexpr long kFullPollMs = 5;
 
+// The logger may lag this many flush intervals behind the rank calls: past
+// that, they wait for it (back-pressure), so what a crash of the server can
+// lose stays a fixed span of decisions however loaded the machine is.
+constexpr long kLagIntervals = 5;
+// A logger that releases nothing for this long is stuck (on a lock, say):
+// rank calls stop waiting for it until it moves again, and the queue's
+// capacity is the bound meanwhile.
+constexpr long kStalledMs = 1000;
+
 // One record in the ring: this header, then the serialized row. Records are
 // contiguous in positions (offsets that only grow) and may wrap around the end
 // of the data area.
@@ -35,6 +45,7 @@ struct RecordHeader {
   RecordKind kind;
   Oid database;
   pg_uuid_t event_id;
+  TimestampTz queued_at;
 };
 
 // In the postmaster's own mapping: survives the rebuild of the main segment.
@@ -63,6 +74,7 @@ struct Control {
   Latch* logger_latch;  // nullptr while no logger runs
   bool closed;          // the logger is draining the queue before it exits
   bool forwarder_connected;
+  uint64_t stalled_tail;  // the tail a rank call gave up waiting at (UINT64_MAX: none)
 };
 
 Ring* ring = nullptr;
@@ -86,6 +98,7 @@ void attach_shared_memory() {
     state->logger_latch = nullptr;
     state->closed = false;
     state->forwarder_connected = false;
+    state->stalled_tail = UINT64_MAX;
   }
   LWLockRelease(AddinShmemInitLock);
   control = state;
@@ -145,7 +158,7 @@ EnqueueResult enqueue_record(RecordKind kind, Oid database, const pg_uuid_t& eve
                              const char* row, uint32_t size) {
   const uint64_t needed = sizeof(RecordHeader) + size;
   if (needed > ring->capacity) return EnqueueResult::kTooLarge;
-  RecordHeader header{size, kind, database, event_id};
+  RecordHeader header{size, kind, database, event_id, GetCurrentTimestamp()};
   LWLockAcquire(control->lock, LW_EXCLUSIVE);
   if (control->closed) {
     LWLockRelease(control->lock);
@@ -169,16 +182,62 @@ EnqueueResult enqueue_record(RecordKind kind, Oid database, const pg_uuid_t& eve
   return EnqueueResult::kQueued;
 }
 
+namespace {
+
+// Whether a reader drains the queue now: the logger on a primary, the
+// connected forwarder on a standby. The lock is held.
+bool queue_draining(bool standby) {
+  return control->logger_latch != nullptr && !control->closed && (!standby || control->forwarder_connected);
+}
+
+// One short wait for the reader to make room, woken first.
+void nap_for_logger() {
+  wake_logger();
+  (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, kFullPollMs, PG_WAIT_EXTENSION);
+  ResetLatch(MyLatch);
+  CHECK_FOR_INTERRUPTS();
+}
+
+// Waits while the oldest queued record is older than kLagIntervals flush
+// intervals and the reader is draining the queue and moving.
+void wait_while_logger_lags() {
+  const long lag_limit_ms = kLagIntervals * pz_log_flush_interval_ms();
+  const bool standby = RecoveryInProgress();
+  uint64_t last_tail = UINT64_MAX;
+  TimestampTz last_progress = 0;
+  for (;;) {
+    LWLockAcquire(control->lock, LW_SHARED);
+    const uint64_t tail = ring->tail;
+    const bool lagging_candidate = queue_draining(standby) && tail < ring->head && control->stalled_tail != tail;
+    RecordHeader oldest{};
+    if (lagging_candidate) copy_out(tail, &oldest, sizeof oldest);
+    LWLockRelease(control->lock);
+    if (!lagging_candidate) return;
+    const TimestampTz now = GetCurrentTimestamp();
+    if (!TimestampDifferenceExceeds(oldest.queued_at, now, lag_limit_ms)) return;
+    if (tail != last_tail) {
+      last_tail = tail;
+      last_progress = now;
+    } else if (TimestampDifferenceExceeds(last_progress, now, kStalledMs)) {
+      LWLockAcquire(control->lock, LW_EXCLUSIVE);
+      if (ring->tail == tail) control->stalled_tail = tail;
+      LWLockRelease(control->lock);
+      return;
+    }
+    nap_for_logger();
+  }
+}
+
+}  // namespace
+
 EnqueueResult enqueue_waiting(RecordKind kind, Oid database, const pg_uuid_t& event_id,
                               const char* row, uint32_t size) {
+  wait_while_logger_lags();
   EnqueueResult result = enqueue_record(kind, database, event_id, row, size);
   // A standby's queue drains only while the primary answers.
   if (result == EnqueueResult::kFull && RecoveryInProgress() && !forwarder_connected()) return result;
   for (long waited = 0; result == EnqueueResult::kFull && waited < kFullWaitMs; waited += kFullPollMs) {
-    wake_logger();
-    (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, kFullPollMs, PG_WAIT_EXTENSION);
-    ResetLatch(MyLatch);
-    CHECK_FOR_INTERRUPTS();
+    nap_for_logger();
     result = enqueue_record(kind, database, event_id, row, size);
   }
   return result;
