@@ -31,6 +31,7 @@
 #   PZ_BENCH_TRAIN_BATCH=1000000   pz.train_batch_size for it (events per pz_train call)
 #   PZ_BENCH_LOGGING_ONLY=1     measure g only (about 4 minutes)
 #   PZ_BENCH_TRAINER_ONLY=1     measure d only (about 3 minutes)
+#   PZ_BENCH_RANK_ONLY=1        measure a2 and b only (the decision path; about 6 minutes)
 #   PZ_BENCH_DSJSON_LINES=1000000  lines of the DSJSON import (h)
 set -euo pipefail
 source "$(dirname "$0")/../tools/lib.sh"
@@ -38,6 +39,7 @@ source "$(dirname "$0")/../tools/lib.sh"
 seconds=${PZ_BENCH_SECONDS:-15}
 train_events=${PZ_BENCH_TRAIN_EVENTS:-1000000}
 train_batch=${PZ_BENCH_TRAIN_BATCH:-1000000}
+rank_only=${PZ_BENCH_RANK_ONLY:-0}
 sizes=(50 500 5000)
 # Other work on the machine skews every figure: shown in the report.
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -206,6 +208,7 @@ SELECT item_id, title, price
  ORDER BY popularity DESC
  LIMIT 10;
 SQL
+if [[ $rank_only != 1 ]]; then  # PZ_BENCH_RANK_ONLY=1: a2 and b only
 g_statement bench '{}' >"$work/g_transactional.sql"
 g_statement bench_buffered '{}' >"$work/g_buffered.sql"
 g_statement bench '{"learn": false}' >"$work/g_nolog.sql"
@@ -257,6 +260,7 @@ echo "plain ${result[g_plain]} tps, transactional ${result[g_transactional]} (${
      "buffered ${result[g_buffered]} (${result[g_ratio_buffered]}), learn: false ${result[g_nolog]}"\
      "(${result[g_ratio_nolog]}); mixed: buffered ${result[g_latency_buffered]} ms, learn: false"\
      "${result[g_latency_nolog]} ms; the logger wrote ${result[g_buffered_written]} events"
+fi
 g_report() {
   local what
   for mode in plain transactional buffered nolog; do
@@ -301,6 +305,46 @@ report_header() {
   row "measurement" "value" "target" "status"
   row "-----------" "-----" "------" "------"
 }
+# The rows of a2 and b, in the full report and with PZ_BENCH_RANK_ONLY=1.
+a2_report() {
+  for n in "${sizes[@]}"; do
+    row "a2. $n items, 2 clients, fsync on: plain, tps" "${result[rplain_$n]}" "" ""
+    row "a2. $n items, 2 clients, fsync on: pz_rank_rows, tps" "${result[rows_$n]}" "" ""
+    row "a2. $n items, 2 clients, fsync on: pz_rank_rows learn false, tps" "${result[rows_nolearn_$n]}" "" ""
+    if [[ $n == 50 ]]; then
+      row "a2. $n items: ratio pz_rank_rows / plain" "${result[rows_ratio_$n]}" ">= 0.7" \
+          "$(status "${result[rows_ratio_$n]}" '>=' 0.7)"
+    else
+      row "a2. $n items: ratio pz_rank_rows / plain" "${result[rows_ratio_$n]}" "" ""
+    fi
+    row "a2. $n items: ratio pz_rank_rows learn false / plain" "${result[rows_nolearn_ratio_$n]}" "" ""
+  done
+}
+b_report() {
+  local n kind what verdict limit target
+  for n in "${sizes[@]}"; do
+    case $n in 50) limit=50 target="<= 50 µs" ;; 5000) limit=2000 target="<= 2 ms" ;; *) limit="" target="" ;; esac
+    for kind in nolog log; do
+      if [[ $kind == nolog ]]; then what='{"learn": false}'; else what='logged'; fi
+      verdict=""
+      [[ -z $limit ]] || verdict=$(status "${result[rank_${kind}_$n]}" '<=' "$limit")
+      row "b. pz_rank, $n actions, $what: µs per call" "${result[rank_${kind}_$n]}" "$target" "$verdict"
+    done
+  done
+  for n in 50 5000; do
+    case $n in 50) limit=30 target="<= 30 µs" ;; *) limit=1000 target="<= 1 ms" ;; esac
+    row "b. pz_rank_rows, $n actions, {\"learn\": false}: µs per call" "${result[rows_time_nolog_$n]}" "$target" \
+        "$(status "${result[rows_time_nolog_$n]}" '<=' "$limit")"
+    row "b. pz_rank_rows, $n actions, logged: µs per call" "${result[rows_time_log_$n]}" "" ""
+  done
+}
+a2_b_notes() {
+  echo "a2: the DESIGN.md rows statement (pz_rank_rows over ARRAY(SELECT c FROM catalog c WHERE ...), item"
+  echo "   returned, ORDER BY rank LIMIT 10), fsync on for both sides; 'learn false' logs nothing."
+  echo "b: server-side, per call, in one session and one transaction, after subtracting a plpgsql loop"
+  echo "   making a trivial call with the same context (${result[rank_overhead_50]} µs at 50 actions). {\"learn\": false}"
+  echo "   is pz_rank alone; 'logged' includes inserting the event row (both judged against the target)."
+}
 if [[ "${PZ_BENCH_LOGGING_ONLY:-0}" == 1 ]]; then
   report_header
   g_report
@@ -334,6 +378,7 @@ SELECT item_id, title, price
  LIMIT 10;
 SQL
 
+if [[ $rank_only != 1 ]]; then  # PZ_BENCH_RANK_ONLY=1: a2 and b only
 for g in 1 2 3; do
   n=${sizes[g - 1]}
   for clients in 1 8; do
@@ -344,6 +389,7 @@ for g in 1 2 3; do
     echo "plain ${result[plain_${n}_$clients]} tps, pz ${result[pz_${n}_$clients]} tps (ratio ${result[ratio_${n}_$clients]})"
   done
 done
+fi
 
 # ------------------------------------------- a2. rows in, default durability
 # The recommended statement: the filter's rows go to pz_rank_rows as they are
@@ -451,6 +497,14 @@ for n in 50 5000; do
     "SELECT round(us_per_call::numeric, 1) FROM bench_rank_time($n, $calls, '{}', rows => true)")
   echo "pz_rank_rows, $n actions, $calls calls: ${result[rows_time_nolog_$n]} µs unlogged, ${result[rows_time_log_$n]} µs logged"
 done
+if [[ $rank_only == 1 ]]; then
+  report_header
+  a2_report
+  b_report
+  echo
+  a2_b_notes
+  exit 0
+fi
 
 # ---------------------------------------------------------------- c. pz_reward
 # Rewards for random events among those logged so far (by a and b); the event
@@ -602,33 +656,8 @@ PZ_BENCH_SKIP_BUILD=1 bash "$PZ_ROOT/bench/slots.sh" | tee "$work/slots.out"
       fi
     done
   done
-  for n in "${sizes[@]}"; do
-    row "a2. $n items, 2 clients, fsync on: plain, tps" "${result[rplain_$n]}" "" ""
-    row "a2. $n items, 2 clients, fsync on: pz_rank_rows, tps" "${result[rows_$n]}" "" ""
-    row "a2. $n items, 2 clients, fsync on: pz_rank_rows learn false, tps" "${result[rows_nolearn_$n]}" "" ""
-    if [[ $n == 50 ]]; then
-      row "a2. $n items: ratio pz_rank_rows / plain" "${result[rows_ratio_$n]}" ">= 0.7" \
-          "$(status "${result[rows_ratio_$n]}" '>=' 0.7)"
-    else
-      row "a2. $n items: ratio pz_rank_rows / plain" "${result[rows_ratio_$n]}" "" ""
-    fi
-    row "a2. $n items: ratio pz_rank_rows learn false / plain" "${result[rows_nolearn_ratio_$n]}" "" ""
-  done
-  for n in "${sizes[@]}"; do
-    case $n in 50) limit=50 target="<= 50 µs" ;; 5000) limit=2000 target="<= 2 ms" ;; *) limit="" target="" ;; esac
-    for kind in nolog log; do
-      if [[ $kind == nolog ]]; then what='{"learn": false}'; else what='logged'; fi
-      verdict=""
-      [[ -z $limit ]] || verdict=$(status "${result[rank_${kind}_$n]}" '<=' "$limit")
-      row "b. pz_rank, $n actions, $what: µs per call" "${result[rank_${kind}_$n]}" "$target" "$verdict"
-    done
-  done
-  for n in 50 5000; do
-    case $n in 50) limit=30 target="<= 30 µs" ;; *) limit=1000 target="<= 1 ms" ;; esac
-    row "b. pz_rank_rows, $n actions, {\"learn\": false}: µs per call" "${result[rows_time_nolog_$n]}" "$target" \
-        "$(status "${result[rows_time_nolog_$n]}" '<=' "$limit")"
-    row "b. pz_rank_rows, $n actions, logged: µs per call" "${result[rows_time_log_$n]}" "" ""
-  done
+  a2_report
+  b_report
   row "c. pz_reward, 8 clients, tps" "${result[reward_tps]}" "" ""
   row "d. pz_train, join + learn, examples/s" "${result[train_rate]}" ">= 50,000" \
       "$(status "${result[train_rate]}" '>=' 50000)"
@@ -652,11 +681,7 @@ PZ_BENCH_SKIP_BUILD=1 bash "$PZ_ROOT/bench/slots.sh" | tee "$work/slots.out"
   echo "a: 'pz' is the DESIGN.md statement (join to the catalog, then ORDER BY rank LIMIT 10); it logs one"
   echo "   event per call (an INSERT and a write commit) where the plain query only reads; both run the"
   echo "   same filter, and pz's also builds the actions document (jsonb_agg) of every viable item."
-  echo "a2: the DESIGN.md rows statement (pz_rank_rows over ARRAY(SELECT c FROM catalog c WHERE ...), item"
-  echo "   returned, ORDER BY rank LIMIT 10), fsync on for both sides; 'learn false' logs nothing."
-  echo "b: server-side, per call, in one session and one transaction, after subtracting a plpgsql loop"
-  echo "   making a trivial call with the same context (${result[rank_overhead_50]} µs at 50 actions). {\"learn\": false}"
-  echo "   is pz_rank alone; 'logged' includes inserting the event row (both judged against the target)."
+  a2_b_notes
   echo "d: $learned events, $train_rewards with a reward, $steps pz_train call(s), $elapsed s."
   echo "e: on-disk sizes are pg_total_relation_size growth (heap, TOAST and indexes) per row added."
   echo "f: pz.events + pz.rewards (heap, TOAST, indexes) while pgbench ranks and rewards 200 times a second"
