@@ -70,13 +70,14 @@ row() { printf '%-58s %14s   %-16s %s\n' "$@"; }
 
 # Runs a pgbench script for $seconds and prints the tps. Prepared statements, as
 # an application would use; no initial vacuum (there are no pgbench tables).
-tps() {
-  local clients=$1 script=$2
+tps() {  # clients, scripts (several: separated by spaces; pgbench draws one per transaction), pgbench options
+  local clients=$1 scripts=() script
+  for script in $2; do scripts+=(-f "$script"); done
   shift 2
   local out
   out=$(mktemp "$work/pgbench.XXXXXX")
   if ! pgbench -n -M prepared -c "$clients" -j "$((clients < 2 ? 1 : 2))" -T "$seconds" \
-      -f "$script" "$@" >"$out" 2>&1; then
+      "${scripts[@]}" "$@" >"$out" 2>&1; then
     echo "pgbench failed:" >&2
     cat "$out" >&2
     return 1
@@ -208,11 +209,8 @@ SELECT item_id, title, price
  ORDER BY popularity DESC
  LIMIT 10;
 SQL
-if [[ $rank_only != 1 ]]; then  # PZ_BENCH_RANK_ONLY=1: a2 and b only
-g_statement bench '{}' >"$work/g_transactional.sql"
-g_statement bench_buffered '{}' >"$work/g_buffered.sql"
-g_statement bench '{"learn": false}' >"$work/g_nolog.sql"
-# 'bench_buffered': the same settings and current model as 'bench', logging buffered.
+# 'bench_buffered': the same settings and current model as 'bench', logging
+# buffered (sections a2 and g).
 sql <<'SQL'
 SELECT name FROM pz_create_loop('bench_buffered',
     (SELECT settings || '{"logging": "buffered"}' FROM pz.loops WHERE name = 'bench')) \g /dev/null
@@ -223,6 +221,12 @@ SELECT (SELECT loop_id FROM pz.loops WHERE name = 'bench_buffered'), m.version, 
 UPDATE pz.loops SET model_version = (SELECT model_version FROM pz.loops WHERE name = 'bench')
  WHERE name = 'bench_buffered';
 SELECT pz.loops_changed();
+SQL
+if [[ $rank_only != 1 ]]; then  # PZ_BENCH_RANK_ONLY=1: a2 and b only
+g_statement bench '{}' >"$work/g_transactional.sql"
+g_statement bench_buffered '{}' >"$work/g_buffered.sql"
+g_statement bench '{"learn": false}' >"$work/g_nolog.sql"
+sql <<'SQL'
 ALTER SYSTEM SET fsync = on;
 ALTER SYSTEM SET synchronous_commit = on;
 SELECT pg_reload_conf() \g /dev/null
@@ -307,17 +311,19 @@ report_header() {
 }
 # The rows of a2 and b, in the full report and with PZ_BENCH_RANK_ONLY=1.
 a2_report() {
+  local n mode what
   for n in "${sizes[@]}"; do
     row "a2. $n items, 2 clients, fsync on: plain, tps" "${result[rplain_$n]}" "" ""
-    row "a2. $n items, 2 clients, fsync on: pz_rank_rows, tps" "${result[rows_$n]}" "" ""
-    row "a2. $n items, 2 clients, fsync on: pz_rank_rows learn false, tps" "${result[rows_nolearn_$n]}" "" ""
-    if [[ $n == 50 ]]; then
-      row "a2. $n items: ratio pz_rank_rows / plain" "${result[rows_ratio_$n]}" ">= 0.7" \
-          "$(status "${result[rows_ratio_$n]}" '>=' 0.7)"
-    else
-      row "a2. $n items: ratio pz_rank_rows / plain" "${result[rows_ratio_$n]}" "" ""
-    fi
-    row "a2. $n items: ratio pz_rank_rows learn false / plain" "${result[rows_nolearn_ratio_$n]}" "" ""
+    for mode in "" buffered_ nolearn_; do
+      case $mode in "") what=transactional ;; buffered_) what=buffered ;; *) what="learn false" ;; esac
+      row "a2. $n items: pz_rank_rows $what, tps" "${result[rows_${mode}$n]}" "" ""
+      if [[ $n == 50 && $mode == buffered_ ]]; then
+        row "a2. $n items: ratio pz_rank_rows $what / plain" "${result[rows_${mode}ratio_$n]}" ">= 0.7" \
+            "$(status "${result[rows_${mode}ratio_$n]}" '>=' 0.7)"
+      else
+        row "a2. $n items: ratio pz_rank_rows $what / plain" "${result[rows_${mode}ratio_$n]}" "" ""
+      fi
+    done
   done
 }
 b_report() {
@@ -392,33 +398,45 @@ done
 fi
 
 # ------------------------------------------- a2. rows in, default durability
-# The recommended statement: the filter's rows go to pz_rank_rows as they are
-# and come back as `item`. Against the plain query, 2 clients, with fsync on
-# (the server's default; the other runs use the throwaway cluster's fsync off),
-# logged (one durable commit per decision) and with {"learn": false}.
-cat >"$work/rows.sql" <<'SQL'
-\set segment random(1, 20)
-\set tenure random(0, 365)
-\set mobile random(0, 1)
+# The recommended statement (DESIGN.md): the context bound as one jsonb
+# parameter, as an application sends it, the filter's rows going to
+# pz_rank_rows as they are and coming back as `item`. Twenty users' contexts,
+# one script each (pgbench draws one per transaction). Against the plain query,
+# 2 clients, with fsync on (the server's default; the other runs use the
+# throwaway cluster's fsync off): logged transactionally (one durable commit
+# per decision), buffered (the read path's setting: read-only sessions) and
+# with {"learn": false}.
+rows_scripts=""
+rows_contexts=()
+for ((user = 1; user <= 20; user++)); do
+  cat >"$work/rows_$user.sql" <<SQL
 SELECT (r.item).item_id, (r.item).title, (r.item).price, r.rank, r.probability, r.event_id
-FROM pz_rank_rows('bench',
-       jsonb_build_object('user', jsonb_build_object('segment', 's' || :segment::int, 'tenure_days', :tenure::int),
-                          'device', CASE WHEN :mobile::int = 1 THEN 'mobile' ELSE 'desktop' END),
-       ARRAY(SELECT c FROM catalog c WHERE in_stock AND viable_group <= :g::int), :options) AS r
+FROM pz_rank_rows(:loop, :context_$user::jsonb,
+       ARRAY(SELECT c FROM catalog c WHERE in_stock AND viable_group <= :g::int), :options::jsonb) AS r
 ORDER BY r.rank
 LIMIT 10;
 SQL
+  rows_scripts+=" $work/rows_$user.sql"
+  device=$( ((user % 3 == 0)) && echo mobile || echo desktop)
+  rows_contexts+=(-D "context_$user={\"user\": {\"segment\": \"s$user\", \"tenure_days\": $((user * 17 % 365))}, \"device\": \"$device\"}")
+done
+rows_tps() {  # loop, options: tps of the rows statement
+  tps 2 "$rows_scripts" -D "g=$g" -D "loop=$1" -D "options=$2" "${rows_contexts[@]}"
+}
 sql -c "ALTER SYSTEM SET fsync = on" -c "SELECT pg_reload_conf()" >/dev/null
 for g in 1 2 3; do
   n=${sizes[g - 1]}
-  log "a2. $n viable items, 2 clients, fsync on: plain, pz_rank_rows logged, pz_rank_rows learn false ($seconds s each)"
+  log "a2. $n viable items, 2 clients, fsync on: plain, pz_rank_rows transactional, buffered, learn false ($seconds s each)"
   result[rplain_$n]=$(tps 2 "$work/plain.sql" -D "g=$g")
-  result[rows_$n]=$(tps 2 "$work/rows.sql" -D "g=$g" -D "options={}")
-  result[rows_nolearn_$n]=$(tps 2 "$work/rows.sql" -D "g=$g" -D 'options={"learn": false}')
-  result[rows_ratio_$n]=$(calc "${result[rows_$n]} / ${result[rplain_$n]}" 3)
-  result[rows_nolearn_ratio_$n]=$(calc "${result[rows_nolearn_$n]} / ${result[rplain_$n]}" 3)
-  echo "plain ${result[rplain_$n]} tps, rows ${result[rows_$n]} tps (ratio ${result[rows_ratio_$n]})," \
-       "rows learn false ${result[rows_nolearn_$n]} tps (ratio ${result[rows_nolearn_ratio_$n]})"
+  result[rows_$n]=$(rows_tps bench '{}')
+  result[rows_buffered_$n]=$(PGOPTIONS="-c default_transaction_read_only=on" rows_tps bench_buffered '{}')
+  result[rows_nolearn_$n]=$(rows_tps bench '{"learn": false}')
+  for mode in "" buffered_ nolearn_; do
+    result[rows_${mode}ratio_$n]=$(calc "${result[rows_${mode}$n]} / ${result[rplain_$n]}" 3)
+  done
+  echo "plain ${result[rplain_$n]} tps; rows transactional ${result[rows_$n]} (ratio ${result[rows_ratio_$n]})," \
+       "buffered ${result[rows_buffered_$n]} (${result[rows_buffered_ratio_$n]})," \
+       "learn false ${result[rows_nolearn_$n]} (${result[rows_nolearn_ratio_$n]})"
 done
 sql -c "ALTER SYSTEM RESET fsync" -c "SELECT pg_reload_conf()" >/dev/null
 
