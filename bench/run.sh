@@ -31,6 +31,7 @@
 #   PZ_BENCH_TRAIN_BATCH=1000000   pz.train_batch_size for it (events per pz_train call)
 #   PZ_BENCH_LOGGING_ONLY=1     measure g only (about 4 minutes)
 #   PZ_BENCH_TRAINER_ONLY=1     measure d only (about 3 minutes)
+#   PZ_BENCH_RANK_ONLY=1        measure b and the bytes per event of e only (about 5 minutes)
 #   PZ_BENCH_DSJSON_LINES=1000000  lines of the DSJSON import (h)
 set -euo pipefail
 source "$(dirname "$0")/../tools/lib.sh"
@@ -200,6 +201,7 @@ ORDER BY r.rank
 LIMIT 10;
 SQL
 }
+if [[ "${PZ_BENCH_RANK_ONLY:-0}" != 1 ]]; then  # g, a and a2
 cat >"$work/g_plain.sql" <<'SQL'
 SELECT item_id, title, price
   FROM catalog WHERE in_stock AND viable_group <= 1
@@ -376,6 +378,8 @@ for g in 1 2 3; do
 done
 sql -c "ALTER SYSTEM RESET fsync" -c "SELECT pg_reload_conf()" >/dev/null
 
+fi  # g, a and a2: not PZ_BENCH_RANK_ONLY
+
 # ------------------------------------------------------- b. pz_rank server-side
 log "b. pz_rank alone, server-side"
 # The actions are built once, so that only pz_rank is timed. Each call gets a
@@ -451,6 +455,16 @@ for n in 50 5000; do
     "SELECT round(us_per_call::numeric, 1) FROM bench_rank_time($n, $calls, '{}', rows => true)")
   echo "pz_rank_rows, $n actions, $calls calls: ${result[rows_time_nolog_$n]} µs unlogged, ${result[rows_time_log_$n]} µs logged"
 done
+if [[ "${PZ_BENCH_RANK_ONLY:-0}" == 1 ]]; then
+  echo "load average (1, 5, 15 min): $load_before before the run, $(cut -d' ' -f1-3 /proc/loadavg) after;" \
+       "pz git $(git -C "$PZ_ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')"
+  for n in "${sizes[@]}"; do
+    row "b. pz_rank, $n actions, {\"learn\": false} / logged: µs per call" \
+        "${result[rank_nolog_$n]} / ${result[rank_log_$n]}" "" ""
+    row "e. pz.events bytes per event, $n actions (pz_rank)" "${result[event_bytes_$n]}" "" ""
+  done
+  exit 0
+fi
 
 # ---------------------------------------------------------------- c. pz_reward
 # Rewards for random events among those logged so far (by a and b); the event
@@ -485,8 +499,8 @@ size_before=$(value "SELECT pz_log_bytes()")
 sql -v events="$train_events" <<'SQL'
 SELECT name FROM pz_create_loop('loop', '{"reward_wait": "0 seconds"}') \g /dev/null
 -- Straight into the log's tables, as pz_rank writes them: the 10 action
--- documents once, each event referencing them by hash, its ranking as
--- positions into them.
+-- documents once, each event referencing them by number, its ranking as
+-- positions into them (pz.encode_candidates, the form pz_rank writes).
 INSERT INTO pz.actions (loop_id, action_hash, action_id, action)
 SELECT l.loop_id, pz.action_hash(a.action), pz.action_id(a.action), a.action
   FROM pz.loops AS l,
@@ -494,24 +508,24 @@ SELECT l.loop_id, pz.action_hash(a.action), pz.action_id(a.action), a.action
           FROM generate_series(0, 9) AS k) AS a
  WHERE l.name = 'loop';
 CREATE TEMP TABLE bench_hashes AS
-SELECT array_agg(pz.action_hash(jsonb_build_object('id', 'item' || k,
-                 'features', jsonb_build_object('kind', 'k' || (k % 3), 'price', 10 + k))) ORDER BY k) AS hashes
-  FROM generate_series(0, 9) AS k;
+SELECT array_agg(a.action_number ORDER BY k) AS numbers
+  FROM generate_series(0, 9) AS k
+  JOIN pz.actions AS a ON a.action_hash = pz.action_hash(jsonb_build_object('id', 'item' || k,
+                              'features', jsonb_build_object('kind', 'k' || (k % 3), 'price', 10 + k)));
 WITH made AS (
-INSERT INTO pz.decisions (event_id, loop_id, created_at, context, action_hashes, ranking, probabilities, scores,
-                          chosen_action, model_version)
+INSERT INTO pz.decisions (event_id, loop_id, created_at, context, candidates, chosen_action, model_version)
 -- Event ids as pz_rank makes them (version 7: time first, then random).
 SELECT (lpad(to_hex(floor(extract(epoch FROM e.at) * 1000)::bigint), 12, '0') || '7'
         || substr(replace(gen_random_uuid()::text, '-', ''), 14))::uuid,
        l.loop_id, e.at,
        jsonb_build_object('user', jsonb_build_object('segment', 's' || e.segment, 'tenure_days', e.i % 90),
                           'device', CASE WHEN e.i % 3 = 0 THEN 'mobile' ELSE 'desktop' END),
-       h.hashes,
-       ARRAY(SELECT k + 1 FROM generate_series(0, 9) AS k ORDER BY k <> e.chosen, k),
-       ARRAY(SELECT CASE WHEN k = e.preferred THEN 0.82 ELSE 0.02 END::float8
-               FROM generate_series(0, 9) AS k ORDER BY k <> e.chosen, k),
-       ARRAY(SELECT CASE WHEN k = e.preferred THEN 0.3 ELSE 0.05 END::float8
-               FROM generate_series(0, 9) AS k ORDER BY k <> e.chosen, k),
+       pz.encode_candidates(h.numbers,
+           ARRAY(SELECT k + 1 FROM generate_series(0, 9) AS k ORDER BY k <> e.chosen, k),
+           ARRAY(SELECT CASE WHEN k = e.preferred THEN 0.82 ELSE 0.02 END::float8
+                   FROM generate_series(0, 9) AS k ORDER BY k <> e.chosen, k),
+           ARRAY(SELECT CASE WHEN k = e.preferred THEN 0.3 ELSE 0.05 END::float8
+                   FROM generate_series(0, 9) AS k ORDER BY k <> e.chosen, k)),
        'item' || e.chosen, 0
   FROM pz.loops AS l, bench_hashes AS h,
        LATERAL (SELECT g.i, g.i % 5 AS segment, g.i % 10 AS preferred,

@@ -25,6 +25,12 @@ struct ActionKey {
   int32 zero;  // padding, hashed as part of the key
 };
 
+// What a backend remembers of a stored document: its number (pz.actions.action_number).
+struct ActionEntry {
+  ActionKey key;
+  int64 number;
+};
+
 HTAB* stored = nullptr;   // committed documents
 HTAB* pending = nullptr;  // documents of the current transaction
 Oid store_relation = InvalidOid;
@@ -34,7 +40,7 @@ bool callbacks_registered = false;
 HTAB* new_table(const char* name) {
   HASHCTL control = {};
   control.keysize = sizeof(ActionKey);
-  control.entrysize = sizeof(ActionKey);
+  control.entrysize = sizeof(ActionEntry);
   return hash_create(name, 1024, &control, HASH_ELEM | HASH_BLOBS);
 }
 
@@ -55,9 +61,9 @@ void on_xact(XactEvent event, void*) {
       if (stored == nullptr) stored = new_table("pz remembered actions");
       HASH_SEQ_STATUS scan;
       hash_seq_init(&scan, pending);
-      for (auto* key = static_cast<ActionKey*>(hash_seq_search(&scan)); key != nullptr;
-           key = static_cast<ActionKey*>(hash_seq_search(&scan)))
-        (void)hash_search(stored, key, HASH_ENTER, nullptr);
+      for (auto* entry = static_cast<ActionEntry*>(hash_seq_search(&scan)); entry != nullptr;
+           entry = static_cast<ActionEntry*>(hash_seq_search(&scan)))
+        static_cast<ActionEntry*>(hash_search(stored, &entry->key, HASH_ENTER, nullptr))->number = entry->number;
     }
     drop(&pending);
   } else if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT || event == XACT_EVENT_PREPARE) {
@@ -115,16 +121,19 @@ void lock_action_store() {
 
 // What this transaction stored counts too: no collection can run before it
 // ends (it holds the lock), and a rolled back savepoint forgets it.
-bool action_known(int32 loop_id, int64 hash) {
+bool action_known(int32 loop_id, int64 hash, int64* number) {
   ActionKey key = key_of(loop_id, hash);
-  return (stored != nullptr && hash_search(stored, &key, HASH_FIND, nullptr) != nullptr) ||
-         (pending != nullptr && hash_search(pending, &key, HASH_FIND, nullptr) != nullptr);
+  void* entry = stored != nullptr ? hash_search(stored, &key, HASH_FIND, nullptr) : nullptr;
+  if (entry == nullptr && pending != nullptr) entry = hash_search(pending, &key, HASH_FIND, nullptr);
+  if (entry == nullptr) return false;
+  *number = static_cast<ActionEntry*>(entry)->number;
+  return true;
 }
 
-void remember_action(int32 loop_id, int64 hash) {
+void remember_action(int32 loop_id, int64 hash, int64 number) {
   if (pending == nullptr) pending = new_table("pz actions of this transaction");
   ActionKey key = key_of(loop_id, hash);
-  (void)hash_search(pending, &key, HASH_ENTER, nullptr);
+  static_cast<ActionEntry*>(hash_search(pending, &key, HASH_ENTER, nullptr))->number = number;
 }
 
 }  // namespace pz::pg

@@ -280,6 +280,7 @@ Datum event_row(TupleDesc desc, PendingLine& pending, double default_reward) {
 
 // The batch statements, with generic plans.
 struct ImportPlans {
+  SPIPlanPtr store_actions;
   SPIPlanPtr insert_events;
   SPIPlanPtr insert_rewards;
 };
@@ -306,6 +307,7 @@ void prepare_plans(Oid row_type, ImportPlans* plans) {
     return;
   }
   if (kept_plans_type != InvalidOid) {
+    SPI_freeplan(kept_plans.store_actions);
     SPI_freeplan(kept_plans.insert_events);
     SPI_freeplan(kept_plans.insert_rewards);
     kept_plans_type = InvalidOid;
@@ -315,33 +317,38 @@ void prepare_plans(Oid row_type, ImportPlans* plans) {
   // id already logged is left alone here and compared afterwards.
   // The decision log's tables (see sql/update/90_lean_log.sql): each distinct
   // action document once, the decision, its (joined) state.
+  // The documents first, in a statement of their own: the events' statement
+  // then sees their numbers, also those a concurrent writer stored.
+  plans->store_actions = keep(prepare_generic(
+      "WITH given AS (SELECT DISTINCT ON (pz.action_hash(a.action)) pz.action_hash(a.action) AS hash, a.action, "
+      "                      u.line, a.n "
+      "                 FROM unnest($1) u, jsonb_array_elements(u.actions) WITH ORDINALITY a(action, n) "
+      "                ORDER BY pz.action_hash(a.action), u.line, a.n), "
+      "clash AS (SELECT pz.action_hash_collision($2, a.action_hash) "
+      "            FROM given g JOIN pz.actions a ON a.loop_id = $2 AND a.action_hash = g.hash "
+      "           WHERE a.action <> g.action) "
+      "INSERT INTO pz.actions (loop_id, action_hash, action_id, action) "
+      "SELECT $2, g.hash, pz.action_id(g.action), g.action FROM given g WHERE NOT EXISTS (SELECT FROM clash) "
+      " ORDER BY g.line, g.n "  // numbered in the order first given: close numbers, short deltas
+      "ON CONFLICT (loop_id, action_hash) DO NOTHING",
+      2, event_types));
   plans->insert_events = keep(prepare_generic(
       "WITH given AS (SELECT DISTINCT ON (u.event_id) u.*, coalesce(u.created_at, now()) AS at "
       "                 FROM unnest($1) u ORDER BY u.event_id, u.line), "
-      "clash AS (SELECT pz.action_hash_collision($2, a.action_hash) "
-      "            FROM given g, jsonb_array_elements(g.actions) d(action) "
-      "            JOIN pz.actions a ON a.loop_id = $2 AND a.action_hash = pz.action_hash(d.action) "
-      "           WHERE a.action <> d.action), "
-      "stored AS (INSERT INTO pz.actions (loop_id, action_hash, action_id, action) "
-      "           SELECT DISTINCT ON (pz.action_hash(a.action)) $2, pz.action_hash(a.action), "
-      "                  pz.action_id(a.action), a.action "
-      "             FROM given g, jsonb_array_elements(g.actions) a(action) "
-      "           ON CONFLICT (loop_id, action_hash) DO NOTHING), "
-      "decided AS (INSERT INTO pz.decisions (event_id, loop_id, created_at, context, action_hashes, "
-      "                                      ranking, ranking_ids, probabilities, scores, chosen_action, "
-      "                                      model_version, baseline) "
-      "            SELECT g.event_id, $2, g.at, g.context, c.hashes, "
-      "                   CASE WHEN p.mapped THEN p.positions END, CASE WHEN NOT p.mapped THEN g.ranking END, "
-      "                   g.probabilities, array_fill(NULL::float8, ARRAY[cardinality(g.ranking)]), "
-      "                   g.ranking[1], 0, g.baseline "
+      "decided AS (INSERT INTO pz.decisions (event_id, loop_id, created_at, context, candidates, ranking_ids, "
+      "                                      chosen_action, model_version, baseline) "
+      "            SELECT g.event_id, $2, g.at, g.context, "
+      "                   pz.encode_candidates(coalesce(c.numbers, '{}'), CASE WHEN p.mapped THEN p.positions END, "
+      "                                        g.probabilities, NULL), "
+      "                   CASE WHEN NOT p.mapped THEN g.ranking END, g.ranking[1], 0, g.baseline "
       "              FROM given g, "
-      "                   LATERAL (SELECT array_agg(pz.action_hash(a.action) ORDER BY a.n) AS hashes, "
+      "                   LATERAL (SELECT array_agg(s.action_number ORDER BY a.n) AS numbers, "
       "                                   array_agg(pz.action_id(a.action) ORDER BY a.n) AS ids "
-      "                              FROM jsonb_array_elements(g.actions) WITH ORDINALITY a(action, n)) c, "
+      "                              FROM jsonb_array_elements(g.actions) WITH ORDINALITY a(action, n) "
+      "                              JOIN pz.actions s ON s.loop_id = $2 AND s.action_hash = pz.action_hash(a.action)) c, "
       "                   LATERAL (SELECT array_agg(array_position(c.ids, r.id) ORDER BY r.k) AS positions, "
       "                                   count(*) FILTER (WHERE array_position(c.ids, r.id) IS NULL) = 0 AS mapped "
       "                              FROM unnest(g.ranking) WITH ORDINALITY r(id, k)) p "
-      "             WHERE NOT EXISTS (SELECT FROM clash) "
       "            ON CONFLICT (event_id) DO NOTHING RETURNING event_id) "
       "INSERT INTO pz.event_state (event_id, loop_id, created_at, active, activated_at, joined_at, reward, outcome) "
       "SELECT g.event_id, $2, g.at, g.active, CASE WHEN g.active THEN g.at END, now(), g.reward, g.outcome "
@@ -362,6 +369,8 @@ void prepare_plans(Oid row_type, ImportPlans* plans) {
 uint64 insert_events(const ImportPlans& plans, ArrayType* rows, int32 loop_id,
                      pg_uuid_t** inserted) {
   Datum args[2] = {PointerGetDatum(rows), Int32GetDatum(loop_id)};
+  if (SPI_execute_plan(plans.store_actions, args, nullptr, false, 0) != SPI_OK_INSERT)
+    elog(ERROR, "pz: storing the imported action documents failed");
   if (SPI_execute_plan(plans.insert_events, args, nullptr, false, 0) != SPI_OK_INSERT_RETURNING)
     elog(ERROR, "pz: inserting the imported events failed");
   uint64 count = SPI_processed;
