@@ -1,6 +1,7 @@
 #include "pg/action_store.hpp"
 
 #include "pg/guard.hpp"
+#include "pg/kept_plan.hpp"
 
 extern "C" {
 #include "access/xact.h"
@@ -134,6 +135,43 @@ void remember_action(int32 loop_id, int64 hash, int64 number) {
   if (pending == nullptr) pending = new_table("pz actions of this transaction");
   ActionKey key = key_of(loop_id, hash);
   static_cast<ActionEntry*>(hash_search(pending, &key, HASH_ENTER, nullptr))->number = number;
+}
+
+void store_action_documents(int32 loop_id, ArrayType* hashes, ArrayType* documents) {
+  static SPIPlanPtr store_plan = nullptr;
+  static SPIPlanPtr numbers_plan = nullptr;
+  if (store_plan == nullptr) {
+    Oid types[3] = {INT4OID, INT8ARRAYOID, JSONBARRAYOID};
+    // Numbered in the order given (close numbers, short deltas). None for a
+    // loop dropped while its events were queued: its documents went with it.
+    store_plan = prepare_kept_plan(
+        "WITH given AS (SELECT u.hash, u.action, u.n FROM unnest($2, $3) WITH ORDINALITY AS u(hash, action, n)), "
+        "clash AS (SELECT pz.action_hash_collision($1, g.hash) FROM given g "
+        "           JOIN pz.actions a ON a.loop_id = $1 AND a.action_hash = g.hash WHERE a.action <> g.action) "
+        "INSERT INTO pz.actions (loop_id, action_hash, action_id, action) "
+        "SELECT $1, g.hash, pz.action_id(g.action), g.action FROM given g "
+        " WHERE NOT EXISTS (SELECT FROM clash) AND EXISTS (SELECT FROM pz.loops WHERE loop_id = $1) "
+        " ORDER BY g.n "
+        "ON CONFLICT (loop_id, action_hash) DO NOTHING",
+        3, types);
+    // A statement of its own: its snapshot also sees the documents a
+    // concurrent writer stored (the insert above waited for it).
+    numbers_plan = prepare_kept_plan(
+        "SELECT action_hash, action_number FROM pz.actions WHERE loop_id = $1 AND action_hash = ANY ($2)", 2,
+        types);
+  }
+  Datum args[3] = {Int32GetDatum(loop_id), PointerGetDatum(hashes), PointerGetDatum(documents)};
+  if (SPI_execute_plan(store_plan, args, nullptr, false, 0) != SPI_OK_INSERT)
+    elog(ERROR, "pz: storing action documents failed");
+  if (SPI_execute_plan(numbers_plan, args, nullptr, false, 0) != SPI_OK_SELECT)
+    elog(ERROR, "pz: reading action numbers failed");
+  for (uint64 i = 0; i < SPI_processed; ++i) {
+    bool is_null;
+    int64 hash = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &is_null));
+    int64 number = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &is_null));
+    remember_action(loop_id, hash, number);
+  }
+  SPI_freetuptable(SPI_tuptable);
 }
 
 }  // namespace pz::pg

@@ -44,4 +44,11 @@ bool action_known(int32 loop_id, int64 hash, int64* number);
 // stored, once the transaction commits.
 void remember_action(int32 loop_id, int64 hash, int64 number);
 
+// Stores documents of a loop (int8[] hashes, jsonb[] documents: distinct
+// hashes) and remembers them with their numbers (action_known gives them);
+// raises pz.action_hash_collision's error when a hash is stored with other
+// content. None is stored, and none known, when the loop does not exist.
+// Connected to SPI, the store locked.
+void store_action_documents(int32 loop_id, ArrayType* hashes, ArrayType* documents);
+
 }  // namespace pz::pg

@@ -31,26 +31,11 @@ Oid column_types[kEventColumns] = {UUIDOID,        INT4OID,        TIMESTAMPTZOI
 
 // $18 and $19: the documents not known to be stored, with their hashes.
 // `clash` fails the write when a hash is stored with other content (see
-// pz.action_hash_collision): the documents' insert reads it. $20: the
-// candidates as pz.decisions.candidates stores them (logged_candidates.hpp),
-// built once every document's number is known.
+// pz.action_hash_collision). $20: the candidates as pz.decisions.candidates
+// stores them (logged_candidates.hpp), built once every document's number is
+// known.
 constexpr int kStatementParams = kEventColumns + 3;
 constexpr int kCandidatesParam = kEventColumns + 2;
-constexpr const char* kFindClash =
-    "given AS (SELECT u.hash, u.action FROM unnest($18::int8[], $19::jsonb[]) AS u(hash, action)), "
-    "clash AS (SELECT pz.action_hash_collision($2, g.hash) FROM given g "
-    "           JOIN pz.actions a ON a.loop_id = $2 AND a.action_hash = g.hash WHERE a.action <> g.action)";
-// After kFindClash: the documents' insert (none for a loop dropped while its
-// events were queued: its documents went with it).
-constexpr const char* kStoreActions =
-    "INSERT INTO pz.actions (loop_id, action_hash, action_id, action) "
-    "SELECT $2, g.hash, pz.action_id(g.action), g.action FROM given g "
-    " WHERE NOT EXISTS (SELECT FROM clash) AND EXISTS (SELECT FROM pz.loops WHERE loop_id = $2) "
-    "ON CONFLICT (loop_id, action_hash) DO NOTHING";
-// The numbers of those documents, stored now or before (by this statement's
-// own snapshot, after a concurrent writer of the same document committed).
-constexpr const char* kFindNumbers =
-    "SELECT action_hash, action_number FROM pz.actions WHERE loop_id = $2 AND action_hash = ANY ($18)";
 constexpr const char* kDecisionColumns =
     "event_id, loop_id, created_at, context, candidates, chosen_action, model_version, baseline, subject_hash, "
     "explored, slot_probabilities";
@@ -174,26 +159,14 @@ void statement_params(int32 loop_id, const EventRow& row, Datum* values, char* n
   *misses = n;
 }
 
-SPIPlanPtr store_plan = nullptr;
-SPIPlanPtr numbers_plan = nullptr;
-
-// Stores the documents not known to be stored and learns every candidate's
-// number (remembered once the transaction commits). False when some have
+// The documents of the row not known to be stored (statement_params), stored
+// and remembered with their numbers as the import stores its own
+// (pg/action_store.hpp); then every candidate's number. False when some have
 // none: the loop was dropped.
-bool resolve_numbers(int32 loop_id, const EventRow& row, Datum* values, const char* nulls, int64* numbers,
-                     int misses) {
+bool resolve_numbers(int32 loop_id, const EventRow& row, const Datum* values, int64* numbers, int misses) {
   if (misses == 0) return true;
-  if (SPI_execute_plan(store_plan, values, nulls, false, 0) != SPI_OK_INSERT)
-    elog(ERROR, "pz: storing action documents failed");
-  if (SPI_execute_plan(numbers_plan, values, nulls, false, 0) != SPI_OK_SELECT)
-    elog(ERROR, "pz: reading action numbers failed");
-  for (uint64 i = 0; i < SPI_processed; ++i) {
-    bool is_null;
-    int64 hash = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &is_null));
-    int64 number = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &is_null));
-    remember_action(loop_id, hash, number);
-  }
-  SPI_freetuptable(SPI_tuptable);
+  store_action_documents(loop_id, DatumGetArrayTypeP(values[kEventColumns]),
+                         DatumGetArrayTypeP(values[kEventColumns + 1]));
   ArrayType* hashes = DatumGetArrayTypeP(row.values[15]);
   int count = ArrayGetNItems(ARR_NDIM(hashes), ARR_DIMS(hashes));
   const int64* hash = reinterpret_cast<const int64*>(ARR_DATA_PTR(hashes));
@@ -246,8 +219,6 @@ SPIPlanPtr state_plan = nullptr;
 
 void prepare_direct_plans() {
   if (insert_plan != nullptr) return;
-  store_plan = prepare_statement(psprintf("WITH %s %s", kFindClash, kStoreActions));
-  numbers_plan = prepare_statement(kFindNumbers);
   insert_plan =
       prepare_statement(psprintf("INSERT INTO pz.decisions (%s) VALUES (%s)", kDecisionColumns, kDecisionValues));
   state_plan =
@@ -270,7 +241,7 @@ void insert_row(const EventRow& row) {
   int misses = 0;
   int64* numbers = candidate_numbers(row);
   statement_params(loop_id, row, values, nulls, numbers, &misses);
-  if (!resolve_numbers(loop_id, row, values, nulls, numbers, misses))
+  if (!resolve_numbers(loop_id, row, values, numbers, misses))
     elog(ERROR, "pz: the loop of the event does not exist");
   encode_candidates_param(row, numbers, values);
   if (SPI_execute_plan(insert_plan, values, nulls, false, 0) != SPI_OK_INSERT ||
@@ -513,7 +484,7 @@ QueuedWrite write_queued_row(const EventRow& row) {
   // The documents first: the decision references them by number. Those of
   // an event not written after all (its id taken, its subject forgotten)
   // are left to the next collection (pz.collect_actions).
-  bool loop_exists = resolve_numbers(loop_id, row, values, nulls, numbers, misses);
+  bool loop_exists = resolve_numbers(loop_id, row, values, numbers, misses);
   if (loop_exists) {
     encode_candidates_param(row, numbers, values);
     if (SPI_execute_plan(queued_insert_plan, values, nulls, false, 0) != SPI_OK_INSERT)
