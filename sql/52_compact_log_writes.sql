@@ -1,6 +1,8 @@
 -- Writing pz.events through its trigger encodes the candidates as pz_rank
--- does; what cannot be encoded fails with 22023 and writes nothing. The
--- decoders refuse a value pz did not write with 22P02.
+-- does; a row that cannot be encoded fails with 23514, as the 0.1.0 table's
+-- check (events_aligned) failed it, and writes nothing. pz.encode_candidates
+-- called directly checks its arguments (22023); the decoders refuse a value
+-- pz did not write with 22P02.
 SELECT name FROM pz_create_loop('compact_w', '{"reward_wait": "0 seconds"}');
 
 -- A ranking naming an id that is not a candidate is kept as ids; the
@@ -25,7 +27,7 @@ UPDATE pz.events SET ranking = '{q,r,p}', probabilities = '{0.6,0.2,0.2}', score
 SELECT e.ranking, e.probabilities, e.scores FROM pz.events AS e WHERE e.event_id = '52000000-0000-4000-8000-000000000002';
 
 -- Rows that cannot be encoded: nothing written.
-SELECT count(*) AS events_before FROM pz.events;
+SELECT count(*) AS events_before FROM pz.events AS e JOIN pz.loops AS l USING (loop_id) WHERE l.name = 'compact_w';
 SELECT error_of($$INSERT INTO pz.events (event_id, loop_id, created_at, context, actions, ranking, probabilities, scores,
                                          chosen_action, model_version, active)
                   SELECT '52000000-0000-4000-8000-000000000003', loop_id, now(), '{}', '["p", "q"]', '{p,q}',
@@ -38,7 +40,7 @@ SELECT error_of($$INSERT INTO pz.events (event_id, loop_id, created_at, context,
                                          chosen_action, model_version, active)
                   SELECT '52000000-0000-4000-8000-000000000003', loop_id, now(), '{}', '["p", "q"]', '{p,q}',
                          '{0.5,NULL}', '{1,2}', 'p', 0, true FROM pz.loops WHERE name = 'compact_w'$$) AS null_probability;
-SELECT count(*) AS events_after FROM pz.events;
+SELECT count(*) AS events_after FROM pz.events AS e JOIN pz.loops AS l USING (loop_id) WHERE l.name = 'compact_w';
 SELECT count(*) AS stray_documents FROM pz.actions AS a JOIN pz.loops AS l USING (loop_id)
  WHERE l.name = 'compact_w' AND a.action_id NOT IN ('p', 'q', 'r');
 

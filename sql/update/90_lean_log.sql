@@ -263,12 +263,23 @@ BEGIN
     IF array_position(positions, NULL) IS NOT NULL THEN
         positions := NULL;
     END IF;
+    -- Rows the compact value cannot hold fail as the 0.1.0 table's check
+    -- (events_aligned) failed them: 23514, before anything is encoded.
     IF cardinality(NEW.probabilities) IS DISTINCT FROM cardinality(NEW.ranking)
        OR cardinality(NEW.scores) IS DISTINCT FROM cardinality(NEW.ranking) THEN
         RAISE EXCEPTION 'ranking, probabilities and scores must have one element per rank'
-            USING ERRCODE = 'invalid_parameter_value',
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'events_aligned',
                   DETAIL = format('Got %s, %s and %s elements.', cardinality(NEW.ranking),
                                   cardinality(NEW.probabilities), cardinality(NEW.scores));
+    END IF;
+    IF array_position(NEW.probabilities, NULL) IS NOT NULL THEN
+        RAISE EXCEPTION 'probabilities must not contain nulls'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'events_aligned';
+    END IF;
+    IF array_position(NEW.scores, NULL) IS NOT NULL
+       AND EXISTS (SELECT FROM unnest(NEW.scores) AS u(score) WHERE u.score IS NOT NULL) THEN
+        RAISE EXCEPTION 'scores must be all null (unknown) or none null'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'events_aligned';
     END IF;
     INSERT INTO pz.decisions (event_id, loop_id, created_at, context, candidates, ranking_ids,
                               chosen_action, model_version, baseline, subject_hash, explored)
