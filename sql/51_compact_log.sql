@@ -4,7 +4,21 @@
 -- what pz_rank returned.
 SELECT name FROM pz_create_loop('compact', '{"reward_wait": "0 seconds"}');
 
--- 50 candidates, with a trained-looking model so that scores differ.
+-- A model that prefers c5 (learned from logged events with rewards), so
+-- that the 50 candidates' scores differ and epsilon-greedy gives two
+-- probabilities.
+INSERT INTO pz.events (event_id, loop_id, created_at, context, actions, ranking, probabilities, scores,
+                       chosen_action, model_version, active, activated_at)
+SELECT md5('compact' || i)::uuid, l.loop_id, now(), '{"user": "u1"}',
+       jsonb_build_array(jsonb_build_object('id', 'c' || (i % 5 + 1),
+                                            'features', jsonb_build_object('n', i % 5 + 1, 'k', 'k' || (i % 5 + 1) % 7))),
+       ARRAY['c' || (i % 5 + 1)], '{1}', '{0}', 'c' || (i % 5 + 1), 0, true, now()
+  FROM pz.loops AS l, generate_series(1, 50) AS i WHERE l.name = 'compact';
+SELECT count(pz_reward(md5('compact' || i)::uuid, CASE WHEN i % 5 = 4 THEN 1 ELSE 0 END)) AS rewarded
+  FROM generate_series(1, 50) AS i;
+SELECT t->>'learned' AS learned FROM pz_train('compact') AS t;
+
+-- 50 candidates.
 CREATE TABLE compact_given AS
 SELECT r.event_id, r.action_id, r.rank, r.probability, r.score
   FROM pz_rank('compact', '{"user": "u1"}',
@@ -22,7 +36,8 @@ SELECT e.ranking = ARRAY(SELECT g.action_id FROM compact_given AS g ORDER BY g.r
 -- distinct probabilities (epsilon-greedy), float4 scores.
 SELECT octet_length(d.candidates) <= 50 * 6 + 40 AS compact,
        cardinality(pz.candidate_numbers(d.candidates)) AS numbers,
-       (SELECT count(DISTINCT p) FROM unnest(pz.candidate_probabilities(d.candidates)) AS p) AS distinct_probabilities
+       (SELECT count(DISTINCT p) FROM unnest(pz.candidate_probabilities(d.candidates)) AS p) AS distinct_probabilities,
+       (SELECT count(DISTINCT s) > 1 FROM unnest(pz.candidate_scores(d.candidates)) AS s) AS scores_differ
   FROM pz.decisions AS d WHERE d.event_id = '51000000-0000-4000-8000-000000000001';
 -- The numbers are those of the loop's documents, in the order given.
 SELECT bool_and(a.action_id = 'c' || h.n) AS numbers_in_order_given
@@ -42,4 +57,4 @@ SELECT pz_reward('51000000-0000-4000-8000-000000000001', 1);
 SELECT pz_reward('51000000-0000-4000-8000-000000000002', 1, slot => 2);
 SELECT t->>'joined' AS joined, t->>'learned' AS learned, t->>'quarantined' AS quarantined FROM pz_train('compact') AS t;
 SELECT e.event_id, e.outcome, e.slot_rewards FROM pz.events AS e JOIN pz.loops AS l USING (loop_id)
- WHERE l.name = 'compact' ORDER BY e.event_id;
+ WHERE l.name = 'compact' AND e.event_id::text LIKE '51000000-%' ORDER BY e.event_id;
