@@ -31,7 +31,7 @@
 #   PZ_BENCH_TRAIN_BATCH=1000000   pz.train_batch_size for it (events per pz_train call)
 #   PZ_BENCH_LOGGING_ONLY=1     measure g only (about 4 minutes)
 #   PZ_BENCH_TRAINER_ONLY=1     measure d only (about 3 minutes)
-#   PZ_BENCH_RANK_ONLY=1        measure b and the bytes per event of e only (about 5 minutes)
+#   PZ_BENCH_RANK_ONLY=1        measure b and the bytes per event of e only (1 to 2 minutes)
 #   PZ_BENCH_DSJSON_LINES=1000000  lines of the DSJSON import (h)
 set -euo pipefail
 source "$(dirname "$0")/../tools/lib.sh"

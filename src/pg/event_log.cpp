@@ -29,9 +29,9 @@ Oid column_types[kEventColumns] = {UUIDOID,        INT4OID,        TIMESTAMPTZOI
                                    BOOLOID,        TIMESTAMPTZOID, TEXTOID,        BYTEAOID, BOOLOID,
                                    INT8ARRAYOID,   FLOAT8ARRAYOID};
 
-// $18 and $19: the documents not known to be stored, with their hashes.
-// `clash` fails the write when a hash is stored with other content (see
-// pz.action_hash_collision). $20: the candidates as pz.decisions.candidates
+// $18 and $19: the documents not known to be stored, with their hashes
+// (stored by store_action_documents, which fails the write when a hash is
+// stored with other content). $20: the candidates as pz.decisions.candidates
 // stores them (logged_candidates.hpp), built once every document's number is
 // known.
 constexpr int kStatementParams = kEventColumns + 3;
