@@ -31,7 +31,7 @@
 #   PZ_BENCH_TRAIN_BATCH=1000000   pz.train_batch_size for it (events per pz_train call)
 #   PZ_BENCH_LOGGING_ONLY=1     measure g only (about 4 minutes)
 #   PZ_BENCH_TRAINER_ONLY=1     measure d only (about 3 minutes)
-#   PZ_BENCH_RANK_ONLY=1        measure a2 and b only (the decision path; about 6 minutes)
+#   PZ_BENCH_RANK_ONLY=1        measure a2, b and the bytes per event of e only (the decision path; about 6 minutes)
 #   PZ_BENCH_DSJSON_LINES=1000000  lines of the DSJSON import (h)
 set -euo pipefail
 source "$(dirname "$0")/../tools/lib.sh"
@@ -519,6 +519,9 @@ if [[ $rank_only == 1 ]]; then
   report_header
   a2_report
   b_report
+  for n in "${sizes[@]}"; do
+    row "e. pz.events bytes per event, $n actions (pz_rank)" "${result[event_bytes_$n]}" "" ""
+  done
   echo
   a2_b_notes
   exit 0
@@ -557,8 +560,8 @@ size_before=$(value "SELECT pz_log_bytes()")
 sql -v events="$train_events" <<'SQL'
 SELECT name FROM pz_create_loop('loop', '{"reward_wait": "0 seconds"}') \g /dev/null
 -- Straight into the log's tables, as pz_rank writes them: the 10 action
--- documents once, each event referencing them by hash, its ranking as
--- positions into them.
+-- documents once, each event referencing them by number, its ranking as
+-- positions into them (pz.encode_candidates, the form pz_rank writes).
 INSERT INTO pz.actions (loop_id, action_hash, action_id, action)
 SELECT l.loop_id, pz.action_hash(a.action), pz.action_id(a.action), a.action
   FROM pz.loops AS l,
@@ -566,24 +569,24 @@ SELECT l.loop_id, pz.action_hash(a.action), pz.action_id(a.action), a.action
           FROM generate_series(0, 9) AS k) AS a
  WHERE l.name = 'loop';
 CREATE TEMP TABLE bench_hashes AS
-SELECT array_agg(pz.action_hash(jsonb_build_object('id', 'item' || k,
-                 'features', jsonb_build_object('kind', 'k' || (k % 3), 'price', 10 + k))) ORDER BY k) AS hashes
-  FROM generate_series(0, 9) AS k;
+SELECT array_agg(a.action_number ORDER BY k) AS numbers
+  FROM generate_series(0, 9) AS k
+  JOIN pz.actions AS a ON a.action_hash = pz.action_hash(jsonb_build_object('id', 'item' || k,
+                              'features', jsonb_build_object('kind', 'k' || (k % 3), 'price', 10 + k)));
 WITH made AS (
-INSERT INTO pz.decisions (event_id, loop_id, created_at, context, action_hashes, ranking, probabilities, scores,
-                          chosen_action, model_version)
+INSERT INTO pz.decisions (event_id, loop_id, created_at, context, candidates, chosen_action, model_version)
 -- Event ids as pz_rank makes them (version 7: time first, then random).
 SELECT (lpad(to_hex(floor(extract(epoch FROM e.at) * 1000)::bigint), 12, '0') || '7'
         || substr(replace(gen_random_uuid()::text, '-', ''), 14))::uuid,
        l.loop_id, e.at,
        jsonb_build_object('user', jsonb_build_object('segment', 's' || e.segment, 'tenure_days', e.i % 90),
                           'device', CASE WHEN e.i % 3 = 0 THEN 'mobile' ELSE 'desktop' END),
-       h.hashes,
-       ARRAY(SELECT k + 1 FROM generate_series(0, 9) AS k ORDER BY k <> e.chosen, k),
-       ARRAY(SELECT CASE WHEN k = e.preferred THEN 0.82 ELSE 0.02 END::float8
-               FROM generate_series(0, 9) AS k ORDER BY k <> e.chosen, k),
-       ARRAY(SELECT CASE WHEN k = e.preferred THEN 0.3 ELSE 0.05 END::float8
-               FROM generate_series(0, 9) AS k ORDER BY k <> e.chosen, k),
+       pz.encode_candidates(h.numbers,
+           ARRAY(SELECT k + 1 FROM generate_series(0, 9) AS k ORDER BY k <> e.chosen, k),
+           ARRAY(SELECT CASE WHEN k = e.preferred THEN 0.82 ELSE 0.02 END::float8
+                   FROM generate_series(0, 9) AS k ORDER BY k <> e.chosen, k),
+           ARRAY(SELECT CASE WHEN k = e.preferred THEN 0.3 ELSE 0.05 END::float8
+                   FROM generate_series(0, 9) AS k ORDER BY k <> e.chosen, k)),
        'item' || e.chosen, 0
   FROM pz.loops AS l, bench_hashes AS h,
        LATERAL (SELECT g.i, g.i % 5 AS segment, g.i % 10 AS preferred,

@@ -45,6 +45,6 @@ JOIN big_catalog c ON c.sku = r.action_id
 ORDER BY r.rank LIMIT 10;
 DROP TABLE big_catalog;
 
--- The logged documents (and the candidates' hashes) are compressed with lz4 (fast to write and to read back).
+-- The logged documents (and the candidates, when large) are compressed with lz4 (fast to write and to read back).
 SELECT attname, attcompression FROM pg_attribute
- WHERE attrelid = 'pz.decisions'::regclass AND attname IN ('context', 'action_hashes') ORDER BY attname;
+ WHERE attrelid = 'pz.decisions'::regclass AND attname IN ('context', 'candidates') ORDER BY attname;

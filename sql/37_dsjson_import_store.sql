@@ -13,7 +13,9 @@ COMMIT;
 SELECT a.action_id, a.action, a.action_hash = pz.action_hash(a.action) AS hashed
   FROM pz.actions a JOIN pz.loops l USING (loop_id) WHERE l.name = 'dsjson_store' ORDER BY a.action_id;
 -- The events read back through the view: candidates in line order, ranking by id.
-SELECT e.chosen_action, e.ranking, e.actions, d.ranking AS positions
+SELECT e.chosen_action, e.ranking, e.actions,
+       ARRAY(SELECT array_position(pz.candidate_numbers(d.candidates), r.number)
+               FROM unnest(pz.ranked_numbers(d.candidates)) WITH ORDINALITY AS r(number, k) ORDER BY r.k) AS positions
   FROM pz.events e JOIN pz.decisions d USING (event_id) JOIN pz.loops l ON l.loop_id = e.loop_id
  WHERE l.name = 'dsjson_store' ORDER BY e.created_at, e.chosen_action;
 -- A document whose hash is taken by other content (forged here): 22000, nothing imported.

@@ -20,11 +20,12 @@ SELECT e.actions, e.baseline, e.active, e.joined_at IS NULL AS pending
   FROM pz.events AS e WHERE e.event_id = '50000000-0000-4000-8000-000000000001';
 SELECT e.ranking = ARRAY(SELECT g.action_id FROM lean_given AS g ORDER BY g.rank) AS ranking_as_returned,
        e.probabilities = ARRAY(SELECT g.probability FROM lean_given AS g ORDER BY g.rank) AS probabilities_as_returned,
-       e.scores = ARRAY(SELECT g.score FROM lean_given AS g ORDER BY g.rank) AS scores_as_returned,
+       e.scores = ARRAY(SELECT g.score::float4::float8 FROM lean_given AS g ORDER BY g.rank) AS scores_as_returned,
        e.chosen_action = (SELECT g.action_id FROM lean_given AS g WHERE g.rank = 1) AS chosen_as_returned
   FROM pz.events AS e WHERE e.event_id = '50000000-0000-4000-8000-000000000001';
--- Stored: positions into the candidates, hashes of the documents.
-SELECT cardinality(d.action_hashes) AS candidates, d.ranking IS NOT NULL AS positions, d.ranking_ids
+-- Stored: positions into the candidates, numbers of the documents.
+SELECT cardinality(pz.candidate_numbers(d.candidates)) AS candidates,
+       pz.ranked_numbers(d.candidates) IS NOT NULL AS positions, d.ranking_ids
   FROM pz.decisions AS d WHERE d.event_id = '50000000-0000-4000-8000-000000000001';
 
 -- Deduplication: more events with the same documents (and one new) add one
@@ -64,8 +65,8 @@ SELECT e.event_id, e.outcome, e.reward FROM pz.events AS e JOIN pz.loops AS l US
 
 -- No event ever points at a missing document.
 CREATE FUNCTION dangling() RETURNS bigint LANGUAGE sql AS $$
-SELECT count(*) FROM pz.decisions AS d, unnest(d.action_hashes) AS h
- WHERE NOT EXISTS (SELECT FROM pz.actions AS a WHERE a.loop_id = d.loop_id AND a.action_hash = h)
+SELECT count(*) FROM pz.decisions AS d, unnest(pz.candidate_numbers(d.candidates)) AS h
+ WHERE NOT EXISTS (SELECT FROM pz.actions AS a WHERE a.loop_id = d.loop_id AND a.action_number = h)
 $$;
 
 -- Retention removes the documents no event references any more ('plain'
@@ -109,7 +110,7 @@ SELECT '50000000-0000-4000-8000-0000000000f1', loop_id, now(), '{"k": 1}', '["p"
        '{q,p}', '{0.9,0.1}', '{0.5,0.25}', 'q', 0, true, now()
   FROM pz.loops WHERE name = 'lean_b';
 UPDATE pz.events SET ranking = '{ghost,p}', chosen_action = 'ghost' WHERE event_id = '50000000-0000-4000-8000-0000000000f1';
-SELECT e.context, e.actions, e.ranking, e.chosen_action, d.ranking AS positions, d.ranking_ids
+SELECT e.context, e.actions, e.ranking, e.chosen_action, pz.ranked_numbers(d.candidates) AS positions, d.ranking_ids
   FROM pz.events AS e JOIN pz.decisions AS d USING (event_id) WHERE e.event_id = '50000000-0000-4000-8000-0000000000f1';
 DELETE FROM pz.events WHERE event_id = '50000000-0000-4000-8000-0000000000f1';
 SELECT count(*) AS left_behind FROM pz.decisions WHERE event_id = '50000000-0000-4000-8000-0000000000f1';

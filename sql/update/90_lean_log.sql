@@ -3,9 +3,11 @@
 -- the outcome. It becomes a view, with the same columns and meanings, over
 --   pz.actions      each distinct action document of a loop, stored once and
 --                   keyed by a hash of its content;
---   pz.decisions    one row per event, written once: the candidates as
---                   hashes into pz.actions (in the order given) and the
---                   ranking as positions into that list;
+--   pz.decisions    one row per event, written once: the candidates (in
+--                   the order given) as numbers of documents in pz.actions,
+--                   the ranking as positions into that list, and each
+--                   rank's probability and score, all in one compact value
+--                   (candidates, see src/core/logged_candidates.hpp);
 --   pz.event_state  the small row that changes: activation and join.
 -- Written on a filled 0.1.0 installation: the old table's rows move over.
 
@@ -39,39 +41,65 @@ END
 $$;
 COMMENT ON FUNCTION pz.action_hash_collision(integer, bigint) IS 'Internal: fails a write whose action document has the content hash of a different stored document.';
 
+-- pz.decisions.candidates, encoded and decoded in C++ (a few bytes a
+-- candidate where arrays of hashes and float8 took 28). The decoders are
+-- what the view pz.events reads the candidates with.
+CREATE FUNCTION pz.encode_candidates(numbers bigint[], ranking integer[], probabilities float8[], scores float8[])
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'pz_encode_candidates'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION pz.encode_candidates(bigint[], integer[], float8[], float8[]) IS 'Internal: the value of pz.decisions.candidates: action numbers in the order given, the ranking as 1-based positions into them (NULL: kept as ids), and each rank''s probability and score (NULL or all NULL: none).';
+CREATE FUNCTION pz.candidate_numbers(candidates bytea) RETURNS bigint[]
+AS 'MODULE_PATHNAME', 'pz_candidate_numbers'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pz.candidate_numbers(bytea) IS 'Internal: the action numbers (pz.actions.action_number) of pz.decisions.candidates, in the order given.';
+CREATE FUNCTION pz.ranked_numbers(candidates bytea) RETURNS bigint[]
+AS 'MODULE_PATHNAME', 'pz_ranked_numbers'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pz.ranked_numbers(bytea) IS 'Internal: the action number at each rank of pz.decisions.candidates; NULL when the ranking is kept as ids (pz.decisions.ranking_ids).';
+CREATE FUNCTION pz.candidate_probabilities(candidates bytea) RETURNS float8[]
+AS 'MODULE_PATHNAME', 'pz_candidate_probabilities'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pz.candidate_probabilities(bytea) IS 'Internal: the probability of each rank of pz.decisions.candidates, exactly as logged.';
+CREATE FUNCTION pz.candidate_scores(candidates bytea) RETURNS float8[]
+AS 'MODULE_PATHNAME', 'pz_candidate_scores'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pz.candidate_scores(bytea) IS 'Internal: the score of each rank of pz.decisions.candidates (float4 precision); all NULL when none was logged.';
+
 ALTER TABLE pz.events RENAME TO events_0_1;
 
+-- Numbers are never reused: a number a backend remembers can only be stale
+-- by its document having been collected (see pz.collect_actions).
+CREATE SEQUENCE pz.action_numbers;
 CREATE TABLE pz.actions (
-    loop_id     integer NOT NULL,
-    action_hash bigint NOT NULL,
-    action_id   text NOT NULL,
-    action      jsonb NOT NULL,
-    PRIMARY KEY (loop_id, action_hash)
+    loop_id       integer NOT NULL,
+    action_hash   bigint NOT NULL,
+    action_id     text NOT NULL,
+    action        jsonb NOT NULL,
+    action_number bigint NOT NULL DEFAULT nextval('pz.action_numbers'),
+    PRIMARY KEY (loop_id, action_hash),
+    CONSTRAINT actions_number_key UNIQUE (loop_id, action_number)
 );
-COMMENT ON TABLE pz.actions IS 'Each distinct candidate action document of a loop, stored once and referenced by pz.decisions.action_hashes; documents no event references any more are removed by retention, pz_forget and pz_drop_loop.';
+ALTER SEQUENCE pz.action_numbers OWNED BY pz.actions.action_number;
+COMMENT ON TABLE pz.actions IS 'Each distinct candidate action document of a loop, stored once and referenced by number from pz.decisions.candidates; documents no event references any more are removed by retention, pz_forget and pz_drop_loop.';
 COMMENT ON COLUMN pz.actions.loop_id IS 'Loop whose events use the action (pz.loops.loop_id).';
 COMMENT ON COLUMN pz.actions.action_hash IS 'Hash of the document''s content (pz.action_hash): the id events reference it by.';
 COMMENT ON COLUMN pz.actions.action_id IS 'The action''s id.';
 COMMENT ON COLUMN pz.actions.action IS 'The action as given to pz_rank: {"id": ..., "features": {...}} or a plain id.';
+COMMENT ON COLUMN pz.actions.action_number IS 'Number given to the document when it was first stored (never reused): the id events reference it by (pz.candidate_numbers).';
 
 CREATE TABLE pz.decisions (
     event_id      uuid PRIMARY KEY,
     loop_id       integer NOT NULL,
     created_at    timestamptz NOT NULL,
     context       jsonb NOT NULL,
-    action_hashes bigint[] NOT NULL,
-    ranking       integer[],
+    candidates    bytea NOT NULL,
     ranking_ids   text[],
-    probabilities float8[] NOT NULL,
-    scores        float8[] NOT NULL,
     chosen_action text NOT NULL,
     model_version bigint NOT NULL,
     baseline      text,
     subject_hash  bytea,
-    explored      boolean,
-    CONSTRAINT decisions_one_ranking CHECK ((ranking IS NULL) <> (ranking_ids IS NULL)),
-    CONSTRAINT decisions_aligned CHECK (cardinality(probabilities) = cardinality(scores)
-                                        AND cardinality(probabilities) = coalesce(cardinality(ranking), cardinality(ranking_ids)))
+    explored      boolean
 );
 -- Status, evaluation and retention read one loop's events by time.
 CREATE INDEX decisions_loop_time_idx ON pz.decisions (loop_id, created_at);
@@ -79,9 +107,7 @@ CREATE INDEX decisions_subject_idx ON pz.decisions (subject_hash) WHERE subject_
 DO $$
 BEGIN
     ALTER TABLE pz.decisions ALTER COLUMN context SET COMPRESSION lz4,
-                             ALTER COLUMN action_hashes SET COMPRESSION lz4,
-                             ALTER COLUMN probabilities SET COMPRESSION lz4,
-                             ALTER COLUMN scores SET COMPRESSION lz4;
+                             ALTER COLUMN candidates SET COMPRESSION lz4;
 EXCEPTION WHEN feature_not_supported THEN
     NULL;
 END
@@ -91,11 +117,8 @@ COMMENT ON COLUMN pz.decisions.event_id IS 'Id returned by pz_rank (pz.events.ev
 COMMENT ON COLUMN pz.decisions.loop_id IS 'Loop that made the decision.';
 COMMENT ON COLUMN pz.decisions.created_at IS 'Start of the statement that called pz_rank.';
 COMMENT ON COLUMN pz.decisions.context IS 'Context document as given to pz_rank.';
-COMMENT ON COLUMN pz.decisions.action_hashes IS 'The candidates in the order given (without the excluded ones), as pz.actions.action_hash of the loop.';
-COMMENT ON COLUMN pz.decisions.ranking IS 'The ranking as 1-based positions into action_hashes; NULL when ranking_ids holds it.';
+COMMENT ON COLUMN pz.decisions.candidates IS 'Compact encoding (pz.encode_candidates) of the candidates in the order given, without the excluded ones, as pz.actions.action_number of the loop (pz.candidate_numbers); the ranking as positions into them, unless ranking_ids holds it (pz.ranked_numbers); each rank''s probability, exact (pz.candidate_probabilities), and score as float4 (pz.candidate_scores).';
 COMMENT ON COLUMN pz.decisions.ranking_ids IS 'The ranking as ids, only for a ranking that names ids not among the candidates (written through the view); NULL otherwise.';
-COMMENT ON COLUMN pz.decisions.probabilities IS 'As pz.events.probabilities (aligned with the ranking).';
-COMMENT ON COLUMN pz.decisions.scores IS 'As pz.events.scores (aligned with the ranking).';
 COMMENT ON COLUMN pz.decisions.chosen_action IS 'The action at rank 1.';
 COMMENT ON COLUMN pz.decisions.model_version IS 'Model version that scored the actions.';
 COMMENT ON COLUMN pz.decisions.baseline IS 'As pz.events.baseline.';
@@ -127,20 +150,27 @@ COMMENT ON COLUMN pz.event_state.joined_at IS 'As pz.events.joined_at.';
 COMMENT ON COLUMN pz.event_state.reward IS 'As pz.events.reward.';
 COMMENT ON COLUMN pz.event_state.outcome IS 'As pz.events.outcome.';
 
--- The old rows move over.
+-- The old rows move over. Documents are numbered in the order events first
+-- named them, so that an event's numbers are close to each other.
 INSERT INTO pz.actions (loop_id, action_hash, action_id, action)
-SELECT DISTINCT ON (e.loop_id, pz.action_hash(a.action)) e.loop_id, pz.action_hash(a.action),
-       pz.action_id(a.action), a.action
-  FROM pz.events_0_1 AS e, jsonb_array_elements(e.actions) AS a(action);
-INSERT INTO pz.decisions (event_id, loop_id, created_at, context, action_hashes, ranking, ranking_ids,
-                          probabilities, scores, chosen_action, model_version, baseline, subject_hash, explored)
-SELECT e.event_id, e.loop_id, e.created_at, e.context, c.hashes,
-       CASE WHEN p.mapped THEN p.positions END, CASE WHEN NOT p.mapped THEN e.ranking END,
-       e.probabilities, e.scores, e.chosen_action, e.model_version, e.baseline, e.subject_hash, e.explored
+SELECT f.loop_id, f.hash, pz.action_id(f.action), f.action
+  FROM (SELECT DISTINCT ON (e.loop_id, pz.action_hash(a.action)) e.loop_id, pz.action_hash(a.action) AS hash,
+               a.action, e.created_at, e.event_id, a.n
+          FROM pz.events_0_1 AS e, jsonb_array_elements(e.actions) WITH ORDINALITY AS a(action, n)
+         ORDER BY e.loop_id, pz.action_hash(a.action), e.created_at, e.event_id, a.n) AS f
+ ORDER BY f.created_at, f.event_id, f.n;
+INSERT INTO pz.decisions (event_id, loop_id, created_at, context, candidates, ranking_ids,
+                          chosen_action, model_version, baseline, subject_hash, explored)
+SELECT e.event_id, e.loop_id, e.created_at, e.context,
+       pz.encode_candidates(coalesce(c.numbers, '{}'), CASE WHEN p.mapped THEN p.positions END,
+                            e.probabilities, e.scores),
+       CASE WHEN NOT p.mapped THEN e.ranking END,
+       e.chosen_action, e.model_version, e.baseline, e.subject_hash, e.explored
   FROM pz.events_0_1 AS e,
-       LATERAL (SELECT array_agg(pz.action_hash(a.action) ORDER BY a.n) AS hashes,
+       LATERAL (SELECT array_agg(s.action_number ORDER BY a.n) AS numbers,
                        array_agg(pz.action_id(a.action) ORDER BY a.n) AS ids
-                  FROM jsonb_array_elements(e.actions) WITH ORDINALITY AS a(action, n)) AS c,
+                  FROM jsonb_array_elements(e.actions) WITH ORDINALITY AS a(action, n)
+                  JOIN pz.actions AS s ON s.loop_id = e.loop_id AND s.action_hash = pz.action_hash(a.action)) AS c,
        LATERAL (SELECT array_agg(array_position(c.ids, r.id) ORDER BY r.k) AS positions,
                        count(*) FILTER (WHERE array_position(c.ids, r.id) IS NULL) = 0 AS mapped
                   FROM unnest(e.ranking) WITH ORDINALITY AS r(id, k)) AS p;
@@ -165,15 +195,15 @@ DROP TABLE pz.events_0_1;
 CREATE VIEW pz.events AS
 SELECT d.event_id, d.loop_id, d.created_at, d.context,
        (SELECT jsonb_agg(a.action ORDER BY h.n)
-          FROM unnest(d.action_hashes) WITH ORDINALITY AS h(hash, n)
-          JOIN pz.actions AS a ON a.loop_id = d.loop_id AND a.action_hash = h.hash) AS actions,
+          FROM unnest(pz.candidate_numbers(d.candidates)) WITH ORDINALITY AS h(number, n)
+          JOIN pz.actions AS a ON a.loop_id = d.loop_id AND a.action_number = h.number) AS actions,
        coalesce(d.ranking_ids,
                 ARRAY(SELECT a.action_id
-                        FROM unnest(d.ranking) WITH ORDINALITY AS r(position, k)
-                        JOIN pz.actions AS a ON a.loop_id = d.loop_id
-                                            AND a.action_hash = d.action_hashes[r.position]
+                        FROM unnest(pz.ranked_numbers(d.candidates)) WITH ORDINALITY AS r(number, k)
+                        JOIN pz.actions AS a ON a.loop_id = d.loop_id AND a.action_number = r.number
                        ORDER BY r.k)) AS ranking,
-       d.probabilities, d.scores, d.chosen_action, d.model_version,
+       pz.candidate_probabilities(d.candidates) AS probabilities, pz.candidate_scores(d.candidates) AS scores,
+       d.chosen_action, d.model_version,
        s.active, s.activated_at, d.baseline, s.joined_at, s.reward, s.outcome, d.subject_hash, d.explored
   FROM pz.decisions AS d
   JOIN pz.event_state AS s ON s.event_id = d.event_id;
@@ -186,7 +216,7 @@ COMMENT ON COLUMN pz.events.context IS 'Context document as given to pz_rank.';
 COMMENT ON COLUMN pz.events.actions IS 'Candidate actions as given to pz_rank, in the order given, without the excluded ones.';
 COMMENT ON COLUMN pz.events.ranking IS 'Action ids in rank order; ranking[1] is the action shown.';
 COMMENT ON COLUMN pz.events.probabilities IS 'Probability with which the policy would have put each action of ranking at rank 1 (aligned with ranking; sums to 1).';
-COMMENT ON COLUMN pz.events.scores IS 'Model score (predicted reward) of each action of ranking (aligned with ranking).';
+COMMENT ON COLUMN pz.events.scores IS 'Model score (predicted reward) of each action of ranking (aligned with ranking), kept at float4 precision (about 7 significant digits); NULLs for imported events.';
 COMMENT ON COLUMN pz.events.chosen_action IS 'The action at rank 1 (ranking[1]): the one whose reward is learned.';
 COMMENT ON COLUMN pz.events.model_version IS 'Model version that scored the actions (pz.models.version; 0 = untrained).';
 COMMENT ON COLUMN pz.events.active IS 'False for a deferred event until pz_activate; inactive events are never learned.';
@@ -206,7 +236,7 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    hashes bigint[];
+    numbers bigint[];
     ids text[];
     positions integer[];
 BEGIN
@@ -217,9 +247,6 @@ BEGIN
             RETURN OLD;
         END IF;
     END IF;
-    SELECT array_agg(pz.action_hash(a.action) ORDER BY a.n), array_agg(pz.action_id(a.action) ORDER BY a.n)
-      INTO hashes, ids
-      FROM jsonb_array_elements(NEW.actions) WITH ORDINALITY AS a(action, n);
     INSERT INTO pz.actions (loop_id, action_hash, action_id, action)
     SELECT DISTINCT ON (pz.action_hash(a.action)) NEW.loop_id, pz.action_hash(a.action), pz.action_id(a.action), a.action
       FROM jsonb_array_elements(NEW.actions) AS a(action)
@@ -228,14 +255,37 @@ BEGIN
        FROM jsonb_array_elements(NEW.actions) AS g(action)
        JOIN pz.actions AS a ON a.loop_id = NEW.loop_id AND a.action_hash = pz.action_hash(g.action)
       WHERE a.action <> g.action;
+    SELECT array_agg(s.action_number ORDER BY a.n), array_agg(pz.action_id(a.action) ORDER BY a.n)
+      INTO numbers, ids
+      FROM jsonb_array_elements(NEW.actions) WITH ORDINALITY AS a(action, n)
+      JOIN pz.actions AS s ON s.loop_id = NEW.loop_id AND s.action_hash = pz.action_hash(a.action);
     positions := ARRAY(SELECT array_position(ids, r.id) FROM unnest(NEW.ranking) WITH ORDINALITY AS r(id, k) ORDER BY r.k);
     IF array_position(positions, NULL) IS NOT NULL THEN
         positions := NULL;
     END IF;
-    INSERT INTO pz.decisions (event_id, loop_id, created_at, context, action_hashes, ranking, ranking_ids,
-                              probabilities, scores, chosen_action, model_version, baseline, subject_hash, explored)
-    VALUES (NEW.event_id, NEW.loop_id, NEW.created_at, NEW.context, coalesce(hashes, '{}'), positions,
-            CASE WHEN positions IS NULL THEN NEW.ranking END, NEW.probabilities, NEW.scores, NEW.chosen_action,
+    -- Rows the compact value cannot hold fail as the 0.1.0 table's check
+    -- (events_aligned) failed them: 23514, before anything is encoded.
+    IF cardinality(NEW.probabilities) IS DISTINCT FROM cardinality(NEW.ranking)
+       OR cardinality(NEW.scores) IS DISTINCT FROM cardinality(NEW.ranking) THEN
+        RAISE EXCEPTION 'ranking, probabilities and scores must have one element per rank'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'events_aligned',
+                  DETAIL = format('Got %s, %s and %s elements.', cardinality(NEW.ranking),
+                                  cardinality(NEW.probabilities), cardinality(NEW.scores));
+    END IF;
+    IF array_position(NEW.probabilities, NULL) IS NOT NULL THEN
+        RAISE EXCEPTION 'probabilities must not contain nulls'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'events_aligned';
+    END IF;
+    IF array_position(NEW.scores, NULL) IS NOT NULL
+       AND EXISTS (SELECT FROM unnest(NEW.scores) AS u(score) WHERE u.score IS NOT NULL) THEN
+        RAISE EXCEPTION 'scores must be all null (unknown) or none null'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'events_aligned';
+    END IF;
+    INSERT INTO pz.decisions (event_id, loop_id, created_at, context, candidates, ranking_ids,
+                              chosen_action, model_version, baseline, subject_hash, explored)
+    VALUES (NEW.event_id, NEW.loop_id, NEW.created_at, NEW.context,
+            pz.encode_candidates(coalesce(numbers, '{}'), positions, NEW.probabilities, NEW.scores),
+            CASE WHEN positions IS NULL THEN NEW.ranking END, NEW.chosen_action,
             NEW.model_version, NEW.baseline, NEW.subject_hash, NEW.explored);
     INSERT INTO pz.event_state (event_id, loop_id, created_at, active, activated_at, joined_at, reward, outcome)
     VALUES (NEW.event_id, NEW.loop_id, NEW.created_at, NEW.active, NEW.activated_at, NEW.joined_at, NEW.reward,
@@ -282,9 +332,9 @@ BEGIN
     -- One pass over the loops' events (a hash anti-join), not one per document.
     DELETE FROM pz.actions AS a
      WHERE a.loop_id = ANY (loops)
-       AND (candidates IS NULL OR a.action_hash = ANY (candidates))
-       AND NOT EXISTS (SELECT FROM pz.decisions AS d CROSS JOIN LATERAL unnest(d.action_hashes) AS h(hash)
-                        WHERE d.loop_id = ANY (loops) AND d.loop_id = a.loop_id AND h.hash = a.action_hash);
+       AND (candidates IS NULL OR a.action_number = ANY (candidates))
+       AND NOT EXISTS (SELECT FROM pz.decisions AS d CROSS JOIN LATERAL unnest(pz.candidate_numbers(d.candidates)) AS h(number)
+                        WHERE d.loop_id = ANY (loops) AND d.loop_id = a.loop_id AND h.number = a.action_number);
     GET DIAGNOSTICS removed = ROW_COUNT;
     IF removed > 0 THEN
         PERFORM pz.forget_cached_actions();
@@ -292,7 +342,7 @@ BEGIN
     RETURN removed;
 END
 $$;
-COMMENT ON FUNCTION pz.collect_actions(integer[], bigint[]) IS 'Internal: deletes the action documents of these loops (only the candidates, if given) that no event references.';
+COMMENT ON FUNCTION pz.collect_actions(integer[], bigint[]) IS 'Internal: deletes the action documents of these loops (only those numbered in candidates, if given) that no event references.';
 
 -- The writers of 0.2.0 parts, moved to the tables.
 CREATE OR REPLACE FUNCTION @extschema@.pz_drop_loop(name text) RETURNS void
@@ -405,8 +455,8 @@ BEGIN
     SELECT coalesce(jsonb_agg(l.name ORDER BY l.name), '[]') INTO loops_touched
       FROM pz.loops AS l WHERE l.loop_id = ANY (touched);
     IF forgotten IS NOT NULL THEN
-        WITH gone AS (DELETE FROM pz.decisions AS d WHERE d.event_id = ANY (forgotten) RETURNING d.action_hashes)
-        SELECT array_agg(DISTINCT h) INTO candidates FROM gone, unnest(gone.action_hashes) AS h;
+        WITH gone AS (DELETE FROM pz.decisions AS d WHERE d.event_id = ANY (forgotten) RETURNING d.candidates)
+        SELECT array_agg(DISTINCT h) INTO candidates FROM gone, unnest(pz.candidate_numbers(gone.candidates)) AS h;
         DELETE FROM pz.event_state AS s WHERE s.event_id = ANY (forgotten);
         -- After the events (see pz.apply_retention).
         DELETE FROM pz.rewards AS r WHERE r.event_id = ANY (forgotten);
@@ -462,10 +512,13 @@ $$;
 -- pg_dump keeps the log; analysts read it; the internal functions are the
 -- extension owner's.
 SELECT pg_catalog.pg_extension_config_dump('pz.actions', '');
+SELECT pg_catalog.pg_extension_config_dump('pz.action_numbers', '');
 SELECT pg_catalog.pg_extension_config_dump('pz.decisions', '');
 SELECT pg_catalog.pg_extension_config_dump('pz.event_state', '');
 REVOKE ALL ON pz.actions, pz.decisions, pz.event_state, pz.events FROM PUBLIC;
 GRANT SELECT ON pz.actions, pz.decisions, pz.event_state, pz.events TO pz_analyst, pz_admin;
 REVOKE ALL ON FUNCTION pz.action_hash(jsonb), pz.action_id(jsonb), pz.write_events_view(),
                        pz.action_hash_collision(integer, bigint),
-                       pz.forget_cached_actions(), pz.collect_actions(integer[], bigint[]) FROM PUBLIC;
+                       pz.forget_cached_actions(), pz.collect_actions(integer[], bigint[]),
+                       pz.encode_candidates(bigint[], integer[], float8[], float8[]) FROM PUBLIC;
+REVOKE ALL ON SEQUENCE pz.action_numbers FROM PUBLIC;

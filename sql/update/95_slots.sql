@@ -4,7 +4,8 @@
 
 ALTER TABLE pz.decisions ADD COLUMN slot_probabilities float8[];
 ALTER TABLE pz.decisions ADD CONSTRAINT decisions_slots_ranked
-    CHECK (cardinality(slot_probabilities) BETWEEN 1 AND cardinality(probabilities));
+    CHECK (slot_probabilities IS NULL
+           OR cardinality(slot_probabilities) BETWEEN 1 AND cardinality(pz.candidate_probabilities(candidates)));
 COMMENT ON COLUMN pz.decisions.slot_probabilities IS 'As pz.events.slot_probabilities.';
 ALTER TABLE pz.event_state ADD COLUMN slot_rewards float8[];
 COMMENT ON COLUMN pz.event_state.slot_rewards IS 'As pz.events.slot_rewards.';

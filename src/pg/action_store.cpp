@@ -26,6 +26,12 @@ struct ActionKey {
   int32 zero;  // padding, hashed as part of the key
 };
 
+// What a backend remembers of a stored document: its number (pz.actions.action_number).
+struct ActionEntry {
+  ActionKey key;
+  int64 number;
+};
+
 HTAB* stored = nullptr;   // committed documents
 HTAB* pending = nullptr;  // documents of the current transaction
 Oid store_relation = InvalidOid;
@@ -35,7 +41,7 @@ bool callbacks_registered = false;
 HTAB* new_table(const char* name) {
   HASHCTL control = {};
   control.keysize = sizeof(ActionKey);
-  control.entrysize = sizeof(ActionKey);
+  control.entrysize = sizeof(ActionEntry);
   return hash_create(name, 1024, &control, HASH_ELEM | HASH_BLOBS);
 }
 
@@ -56,9 +62,9 @@ void on_xact(XactEvent event, void*) {
       if (stored == nullptr) stored = new_table("pz remembered actions");
       HASH_SEQ_STATUS scan;
       hash_seq_init(&scan, pending);
-      for (auto* key = static_cast<ActionKey*>(hash_seq_search(&scan)); key != nullptr;
-           key = static_cast<ActionKey*>(hash_seq_search(&scan)))
-        (void)hash_search(stored, key, HASH_ENTER, nullptr);
+      for (auto* entry = static_cast<ActionEntry*>(hash_seq_search(&scan)); entry != nullptr;
+           entry = static_cast<ActionEntry*>(hash_seq_search(&scan)))
+        static_cast<ActionEntry*>(hash_search(stored, &entry->key, HASH_ENTER, nullptr))->number = entry->number;
     }
     drop(&pending);
   } else if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT || event == XACT_EVENT_PREPARE) {
@@ -116,37 +122,56 @@ void lock_action_store() {
 
 // What this transaction stored counts too: no collection can run before it
 // ends (it holds the lock), and a rolled back savepoint forgets it.
-bool action_known(int32 loop_id, int64 hash) {
+bool action_known(int32 loop_id, int64 hash, int64* number) {
   ActionKey key = key_of(loop_id, hash);
-  return (stored != nullptr && hash_search(stored, &key, HASH_FIND, nullptr) != nullptr) ||
-         (pending != nullptr && hash_search(pending, &key, HASH_FIND, nullptr) != nullptr);
+  void* entry = stored != nullptr ? hash_search(stored, &key, HASH_FIND, nullptr) : nullptr;
+  if (entry == nullptr && pending != nullptr) entry = hash_search(pending, &key, HASH_FIND, nullptr);
+  if (entry == nullptr) return false;
+  *number = static_cast<ActionEntry*>(entry)->number;
+  return true;
 }
 
-void remember_action(int32 loop_id, int64 hash) {
+void remember_action(int32 loop_id, int64 hash, int64 number) {
   if (pending == nullptr) pending = new_table("pz actions of this transaction");
   ActionKey key = key_of(loop_id, hash);
-  (void)hash_search(pending, &key, HASH_ENTER, nullptr);
+  static_cast<ActionEntry*>(hash_search(pending, &key, HASH_ENTER, nullptr))->number = number;
 }
 
 void store_action_documents(int32 loop_id, ArrayType* hashes, ArrayType* documents) {
-  static SPIPlanPtr plan = nullptr;
-  if (plan == nullptr) {
+  static SPIPlanPtr store_plan = nullptr;
+  static SPIPlanPtr numbers_plan = nullptr;
+  if (store_plan == nullptr) {
     Oid types[3] = {INT4OID, INT8ARRAYOID, JSONBARRAYOID};
-    plan = prepare_kept_plan(
-        "WITH given AS (SELECT u.hash, u.action FROM unnest($2, $3) AS u(hash, action)), "
+    // Numbered in the order given (close numbers, short deltas). None for a
+    // loop dropped while its events were queued: its documents went with it.
+    store_plan = prepare_kept_plan(
+        "WITH given AS (SELECT u.hash, u.action, u.n FROM unnest($2, $3) WITH ORDINALITY AS u(hash, action, n)), "
         "clash AS (SELECT pz.action_hash_collision($1, g.hash) FROM given g "
         "           JOIN pz.actions a ON a.loop_id = $1 AND a.action_hash = g.hash WHERE a.action <> g.action) "
         "INSERT INTO pz.actions (loop_id, action_hash, action_id, action) "
-        "SELECT $1, g.hash, pz.action_id(g.action), g.action FROM given g WHERE NOT EXISTS (SELECT FROM clash) "
+        "SELECT $1, g.hash, pz.action_id(g.action), g.action FROM given g "
+        " WHERE NOT EXISTS (SELECT FROM clash) AND EXISTS (SELECT FROM pz.loops WHERE loop_id = $1) "
+        " ORDER BY g.n "
         "ON CONFLICT (loop_id, action_hash) DO NOTHING",
         3, types);
+    // A statement of its own: its snapshot also sees the documents a
+    // concurrent writer stored (the insert above waited for it).
+    numbers_plan = prepare_kept_plan(
+        "SELECT action_hash, action_number FROM pz.actions WHERE loop_id = $1 AND action_hash = ANY ($2)", 2,
+        types);
   }
   Datum args[3] = {Int32GetDatum(loop_id), PointerGetDatum(hashes), PointerGetDatum(documents)};
-  if (SPI_execute_plan(plan, args, nullptr, false, 0) != SPI_OK_INSERT)
+  if (SPI_execute_plan(store_plan, args, nullptr, false, 0) != SPI_OK_INSERT)
     elog(ERROR, "pz: storing action documents failed");
-  int count = ArrayGetNItems(ARR_NDIM(hashes), ARR_DIMS(hashes));
-  const int64* hash = reinterpret_cast<const int64*>(ARR_DATA_PTR(hashes));
-  for (int i = 0; i < count; ++i) remember_action(loop_id, hash[i]);
+  if (SPI_execute_plan(numbers_plan, args, nullptr, false, 0) != SPI_OK_SELECT)
+    elog(ERROR, "pz: reading action numbers failed");
+  for (uint64 i = 0; i < SPI_processed; ++i) {
+    bool is_null;
+    int64 hash = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &is_null));
+    int64 number = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &is_null));
+    remember_action(loop_id, hash, number);
+  }
+  SPI_freetuptable(SPI_tuptable);
 }
 
 }  // namespace pz::pg

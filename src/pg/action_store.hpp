@@ -1,7 +1,8 @@
 // The shared action documents of the decision log (pz.actions): each
 // distinct candidate document of a loop is stored once, under a hash of its
-// content, and events reference it by that hash. A backend remembers which
-// documents it knows to be stored, so that it writes each one once.
+// content, and given a number once (pz.actions.action_number, never reused)
+// by which events reference it. A backend remembers the number of each
+// document it knows to be stored, so that it writes and looks up each one once.
 //
 // Why remembering is safe against the removal of unreferenced documents
 // (pz.collect_actions, in sql/update/90_lean_log.sql): a writer takes ROW
@@ -10,7 +11,10 @@
 // SHARE ROW EXCLUSIVE, so none runs while a writer may still reference what
 // it deletes, and its commit queues an invalidation of pz.actions that the
 // writer reads when it next takes the lock, forgetting everything. Documents
-// a transaction wrote are remembered only once it commits.
+// a transaction wrote are remembered only once it commits. A number comes
+// from a sequence and is never given to another document, so a remembered
+// number can only be wrong by its document having been removed, which the
+// lock rules out.
 #pragma once
 
 #include <cstdint>
@@ -32,17 +36,19 @@ int64 element_action_hash(Jsonb* actions, uint32 element);
 // transaction) and forgets the remembered documents if a collection ran.
 void lock_action_store();
 
-// Whether this backend knows the document to be stored: committed, or
-// stored by the current transaction.
-bool action_known(int32 loop_id, int64 hash);
+// Whether this backend knows the document to be stored (committed, or
+// stored by the current transaction), and then its number.
+bool action_known(int32 loop_id, int64 hash, int64* number);
 
-// Remembers a document this transaction stored or found stored, once the
-// transaction commits.
-void remember_action(int32 loop_id, int64 hash);
+// Remembers a document and its number that this transaction stored or found
+// stored, once the transaction commits.
+void remember_action(int32 loop_id, int64 hash, int64 number);
 
 // Stores documents of a loop (int8[] hashes, jsonb[] documents: distinct
-// hashes) and remembers them; raises pz.action_hash_collision's error when
-// a hash is stored with other content. Connected to SPI, the store locked.
+// hashes) and remembers them with their numbers (action_known gives them);
+// raises pz.action_hash_collision's error when a hash is stored with other
+// content. None is stored, and none known, when the loop does not exist.
+// Connected to SPI, the store locked.
 void store_action_documents(int32 loop_id, ArrayType* hashes, ArrayType* documents);
 
 }  // namespace pz::pg

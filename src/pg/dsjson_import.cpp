@@ -19,6 +19,7 @@
 #include "core/settings.hpp"
 #include "pg/action_store.hpp"
 #include "pg/guard.hpp"
+#include "pg/logged_candidates.hpp"
 #include "pg/model_store.hpp"
 #include "pg/shared_state.hpp"
 
@@ -32,7 +33,7 @@ namespace pz::pg {
 namespace {
 
 constexpr size_t kBatchLines = 1000;
-constexpr int kRowColumns = 13;  // pz.dsjson_event
+constexpr int kRowColumns = 12;  // pz.dsjson_event
 // Microseconds from the Unix epoch to PostgreSQL's (2000-01-01).
 constexpr int64_t kPostgresEpochUs = 946684800LL * 1000000LL;
 
@@ -67,7 +68,8 @@ struct PendingLine {
   std::vector<uint32_t> actions_sizes;
   Jsonb* context;
   Jsonb* actions;
-  std::vector<int64_t> action_hashes;  // pz.action_hash of each of `actions`
+  std::vector<int64_t> action_hashes;   // pz.action_hash of each of `actions`
+  std::vector<int64_t> action_numbers;  // and its pz.actions.action_number
 };
 
 [[noreturn]] void bad_line(int64_t line, const std::string& field, const std::string& message) {
@@ -249,7 +251,7 @@ const char* outcome_label(DsjsonOutcome outcome) {
 
 // A pz.dsjson_event row (see sql/update/60_dsjson.sql and 62_dsjson_import_hashes.sql).
 // The actions document only `with_actions` (to compare with a logged event):
-// the insert takes the hashes.
+// the insert takes the candidates encoded as pz.decisions.candidates stores them.
 Datum event_row(TupleDesc desc, PendingLine& pending, double default_reward, bool with_actions) {
   const DsjsonDecision& d = pending.decision;
   Datum values[kRowColumns];
@@ -257,15 +259,21 @@ Datum event_row(TupleDesc desc, PendingLine& pending, double default_reward, boo
   size_t n = d.ranking.size();
   Datum* ids = static_cast<Datum*>(palloc(sizeof(Datum) * n));
   Datum* probabilities = static_cast<Datum*>(palloc(sizeof(Datum) * n));
-  Datum* positions = static_cast<Datum*>(palloc(sizeof(Datum) * n));
+  int32* positions = static_cast<int32*>(palloc(sizeof(int32) * (n > 0 ? n : 1)));
   for (size_t i = 0; i < n; ++i) {
     ids[i] = text_datum(d.action_ids[d.ranking[i]]);
     probabilities[i] = Float8GetDatum(d.probabilities[i]);
-    positions[i] = Int32GetDatum(static_cast<int32>(d.ranking[i] + 1));
+    positions[i] = static_cast<int32>(d.ranking[i] + 1);
   }
-  size_t candidates = pending.action_hashes.size();
-  Datum* hashes = static_cast<Datum*>(palloc(sizeof(Datum) * candidates));
-  for (size_t i = 0; i < candidates; ++i) hashes[i] = Int64GetDatum(pending.action_hashes[i]);
+  int count = static_cast<int>(pending.action_numbers.size());
+  size_t capacity = encoded_candidates_bound(count, static_cast<int>(n));
+  bytea* candidates = static_cast<bytea*>(palloc(VARHDRSZ + capacity));
+  const char* error = nullptr;
+  // No scores: a DSJSON line has none.
+  size_t size = encode_candidates_into(pending.action_numbers.data(), count, positions, static_cast<int>(n),
+                                       d.probabilities.data(), nullptr, VARDATA(candidates), capacity, &error);
+  if (size == 0) elog(ERROR, "pz: encoding the candidates of line %ld failed: %s", static_cast<long>(pending.line_number), error);
+  SET_VARSIZE(candidates, VARHDRSZ + size);
   pg_uuid_t* uuid = static_cast<pg_uuid_t*>(palloc(sizeof(pg_uuid_t)));
   memcpy(uuid->data, d.event_id.data(), UUID_LEN);
   values[0] = Int64GetDatum(pending.line_number);
@@ -285,10 +293,7 @@ Datum event_row(TupleDesc desc, PendingLine& pending, double default_reward, boo
   values[9] = Float8GetDatum(d.reward ? *d.reward : default_reward);
   nulls[9] = d.outcome == DsjsonOutcome::kSkipped;
   values[10] = CStringGetTextDatum(outcome_label(d.outcome));
-  values[11] = PointerGetDatum(construct_array(hashes, static_cast<int>(candidates), INT8OID,
-                                               sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-  values[12] = PointerGetDatum(construct_array(positions, static_cast<int>(n), INT4OID,
-                                               sizeof(int32), true, TYPALIGN_INT));
+  values[11] = PointerGetDatum(candidates);
   return HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
 }
 
@@ -332,13 +337,9 @@ void prepare_plans(Oid row_type, ImportPlans* plans) {
   // state; the candidates' documents are stored before (Importer::store_new_documents).
   plans->insert_events = keep(prepare_generic(
       "WITH given AS (SELECT u.*, coalesce(u.created_at, now()) AS at FROM unnest($1) u), "
-      "decided AS (INSERT INTO pz.decisions (event_id, loop_id, created_at, context, action_hashes, "
-      "                                      ranking, ranking_ids, probabilities, scores, chosen_action, "
-      "                                      model_version, baseline) "
-      "            SELECT g.event_id, $2, g.at, g.context, g.action_hashes, "
-      "                   g.positions, NULL, "
-      "                   g.probabilities, array_fill(NULL::float8, ARRAY[cardinality(g.ranking)]), "
-      "                   g.ranking[1], 0, g.baseline "
+      "decided AS (INSERT INTO pz.decisions (event_id, loop_id, created_at, context, candidates, "
+      "                                      chosen_action, model_version, baseline) "
+      "            SELECT g.event_id, $2, g.at, g.context, g.candidates, g.ranking[1], 0, g.baseline "
       "              FROM given g "
       "            ON CONFLICT (event_id) DO NOTHING RETURNING event_id) "
       "INSERT INTO pz.event_state (event_id, loop_id, created_at, active, activated_at, joined_at, reward, outcome) "
@@ -545,7 +546,7 @@ void Importer::learn(const PendingLine& pending) {
   ++counts_.learned;
 }
 
-// The hashes of each line's candidates; the documents this backend does not
+// The numbers of each line's candidates; the documents this backend does not
 // know to be stored (see pg/action_store.hpp) are stored now, once each.
 // PostgreSQL side, in the batch's memory context (its containers are members:
 // an error raised here skips this frame).
@@ -560,21 +561,32 @@ void Importer::store_new_documents(size_t size) {
     PendingLine& pending = batch_[i];
     uint32 count = JsonContainerSize(&pending.actions->root);
     pending.action_hashes.resize(count);
+    pending.action_numbers.assign(count, 0);  // 0: not known yet (numbers start at 1)
     for (uint32 k = 0; k < count; ++k) {
       int64 hash = element_action_hash(pending.actions, k);
       pending.action_hashes[k] = hash;
-      if (action_known(loop_.loop_id, hash) || !batch_new.insert(hash).second) continue;
+      if (action_known(loop_.loop_id, hash, &pending.action_numbers[k]) || !batch_new.insert(hash).second) continue;
       hashes.push_back(Int64GetDatum(hash));
       documents.push_back(JsonbPGetDatum(
           JsonbValueToJsonb(getIthJsonbValueFromContainer(&pending.actions->root, k))));
     }
   }
+  if (!hashes.empty()) {
+    int n = static_cast<int>(hashes.size());
+    store_action_documents(
+        loop_.loop_id,
+        construct_array(hashes.data(), n, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE),
+        construct_array(documents.data(), n, JSONBOID, -1, false, TYPALIGN_INT));
+  }
   if (hashes.empty()) return;
-  int n = static_cast<int>(hashes.size());
-  store_action_documents(
-      loop_.loop_id,
-      construct_array(hashes.data(), n, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE),
-      construct_array(documents.data(), n, JSONBOID, -1, false, TYPALIGN_INT));
+  // Every document is known now, with its number.
+  for (size_t i = 0; i < size; ++i) {
+    PendingLine& pending = batch_[i];
+    for (size_t k = 0; k < pending.action_hashes.size(); ++k)
+      if (pending.action_numbers[k] == 0 &&
+          !action_known(loop_.loop_id, pending.action_hashes[k], &pending.action_numbers[k]))
+        elog(ERROR, "pz: an imported action document has no number");
+  }
 }
 
 void Importer::flush() {

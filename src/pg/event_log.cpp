@@ -5,6 +5,7 @@
 #include "pg/gucs.hpp"
 #include "pg/kept_plan.hpp"
 #include "pg/log_queue.hpp"
+#include "pg/logged_candidates.hpp"
 #include "pg/loop_cache.hpp"
 
 extern "C" {
@@ -28,14 +29,17 @@ Oid column_types[kEventColumns] = {UUIDOID,        INT4OID,        TIMESTAMPTZOI
                                    BOOLOID,        TIMESTAMPTZOID, TEXTOID,        BYTEAOID, BOOLOID,
                                    INT8ARRAYOID,   FLOAT8ARRAYOID};
 
-// $18 and $19: the documents not known to be stored, with their hashes.
-// `clash` fails the write when a hash is stored with other content (see
-// pz.action_hash_collision): the documents' insert reads it.
-constexpr int kStatementParams = kEventColumns + 2;
+// $18 and $19: the documents not known to be stored, with their hashes
+// (stored by store_action_documents, which fails the write when a hash is
+// stored with other content). $20: the candidates as pz.decisions.candidates
+// stores them (logged_candidates.hpp), built once every document's number is
+// known.
+constexpr int kStatementParams = kEventColumns + 3;
+constexpr int kCandidatesParam = kEventColumns + 2;
 constexpr const char* kDecisionColumns =
-    "event_id, loop_id, created_at, context, action_hashes, ranking, probabilities, scores, "
-    "chosen_action, model_version, baseline, subject_hash, explored, slot_probabilities";
-constexpr const char* kDecisionValues = "$1, $2, $3, $4, $16, $6, $7, $8, $9, $10, $13, $14, $15, $17";
+    "event_id, loop_id, created_at, context, candidates, chosen_action, model_version, baseline, subject_hash, "
+    "explored, slot_probabilities";
+constexpr const char* kDecisionValues = "$1, $2, $3, $4, $20, $9, $10, $13, $14, $15, $17";
 constexpr const char* kStateColumns = "event_id, loop_id, created_at, active, activated_at";
 constexpr const char* kStateValues = "$1, $2, $3, $11, $12";
 
@@ -128,8 +132,9 @@ void build_event_row(const EventRecord& record, EventRow* row) {
 
 // The statement's parameters: the row, then the documents of its candidates
 // that this backend does not know to be stored (see action_store.hpp; the
-// caller has locked the store). `misses` gets how many there are.
-void statement_params(int32 loop_id, const EventRow& row, Datum* values, char* nulls, int* misses) {
+// caller has locked the store). `numbers` gets each candidate's number, 0
+// for those not known; `misses` how many those are.
+void statement_params(int32 loop_id, const EventRow& row, Datum* values, char* nulls, int64* numbers, int* misses) {
   memcpy(values, row.values, sizeof row.values);
   memcpy(nulls, row.nulls, sizeof row.nulls);
   Jsonb* actions = DatumGetJsonbP(row.values[4]);
@@ -140,7 +145,8 @@ void statement_params(int32 loop_id, const EventRow& row, Datum* values, char* n
   Datum* new_documents = static_cast<Datum*>(palloc(sizeof(Datum) * (count > 0 ? count : 1)));
   int n = 0;
   for (int i = 0; i < count; ++i) {
-    if (action_known(loop_id, hash[i])) continue;
+    if (action_known(loop_id, hash[i], &numbers[i])) continue;
+    numbers[i] = 0;
     new_hashes[n] = Int64GetDatum(hash[i]);
     new_documents[n] = JsonbPGetDatum(action_document(actions, static_cast<size_t>(i)));
     ++n;
@@ -148,16 +154,49 @@ void statement_params(int32 loop_id, const EventRow& row, Datum* values, char* n
   values[kEventColumns] = PointerGetDatum(
       construct_array(new_hashes, n, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
   values[kEventColumns + 1] = PointerGetDatum(construct_array(new_documents, n, JSONBOID, -1, false, TYPALIGN_INT));
-  nulls[kEventColumns] = nulls[kEventColumns + 1] = ' ';
+  nulls[kEventColumns] = nulls[kEventColumns + 1] = nulls[kCandidatesParam] = ' ';
+  values[kCandidatesParam] = 0;
   *misses = n;
 }
 
 // The documents of the row not known to be stored (statement_params), stored
-// and remembered as the import stores its own (pg/action_store.hpp).
-void store_new_documents(int32 loop_id, const Datum* values, int misses) {
-  if (misses == 0) return;
+// and remembered with their numbers as the import stores its own
+// (pg/action_store.hpp); then every candidate's number. False when some have
+// none: the loop was dropped.
+bool resolve_numbers(int32 loop_id, const EventRow& row, const Datum* values, int64* numbers, int misses) {
+  if (misses == 0) return true;
   store_action_documents(loop_id, DatumGetArrayTypeP(values[kEventColumns]),
                          DatumGetArrayTypeP(values[kEventColumns + 1]));
+  ArrayType* hashes = DatumGetArrayTypeP(row.values[15]);
+  int count = ArrayGetNItems(ARR_NDIM(hashes), ARR_DIMS(hashes));
+  const int64* hash = reinterpret_cast<const int64*>(ARR_DATA_PTR(hashes));
+  for (int i = 0; i < count; ++i)
+    if (numbers[i] == 0 && !action_known(loop_id, hash[i], &numbers[i])) return false;
+  return true;
+}
+
+// $20 from the row's ranking, probabilities and scores and the numbers.
+void encode_candidates_param(const EventRow& row, const int64* numbers, Datum* values) {
+  ArrayType* hashes = DatumGetArrayTypeP(row.values[15]);
+  int count = ArrayGetNItems(ARR_NDIM(hashes), ARR_DIMS(hashes));
+  ArrayType* ranking = DatumGetArrayTypeP(row.values[5]);
+  ArrayType* probabilities = DatumGetArrayTypeP(row.values[6]);
+  ArrayType* scores = DatumGetArrayTypeP(row.values[7]);
+  int ranks = ArrayGetNItems(ARR_NDIM(ranking), ARR_DIMS(ranking));
+  if (ArrayGetNItems(ARR_NDIM(probabilities), ARR_DIMS(probabilities)) != ranks ||
+      ArrayGetNItems(ARR_NDIM(scores), ARR_DIMS(scores)) != ranks || ARR_HASNULL(ranking) ||
+      ARR_HASNULL(probabilities) || ARR_HASNULL(scores))
+    elog(ERROR, "pz: an event row's ranking, probabilities and scores do not align");
+  size_t capacity = encoded_candidates_bound(count, ranks);
+  bytea* encoded = static_cast<bytea*>(palloc(VARHDRSZ + capacity));
+  const char* error = nullptr;
+  size_t size = encode_candidates_into(numbers, count, reinterpret_cast<const int32*>(ARR_DATA_PTR(ranking)), ranks,
+                                       reinterpret_cast<const double*>(ARR_DATA_PTR(probabilities)),
+                                       reinterpret_cast<const double*>(ARR_DATA_PTR(scores)), VARDATA(encoded),
+                                       capacity, &error);
+  if (size == 0) elog(ERROR, "pz: encoding an event's candidates failed: %s", error);
+  SET_VARSIZE(encoded, VARHDRSZ + size);
+  values[kCandidatesParam] = PointerGetDatum(encoded);
 }
 
 SPIPlanPtr prepare_statement(const char* query) {
@@ -165,6 +204,7 @@ SPIPlanPtr prepare_statement(const char* query) {
   memcpy(types, column_types, sizeof column_types);
   types[kEventColumns] = INT8ARRAYOID;
   types[kEventColumns + 1] = JSONBARRAYOID;
+  types[kCandidatesParam] = BYTEAOID;
   return prepare_kept_plan(query, kStatementParams, types);
 }
 
@@ -185,6 +225,12 @@ void prepare_direct_plans() {
       prepare_statement(psprintf("INSERT INTO pz.event_state (%s) VALUES (%s)", kStateColumns, kStateValues));
 }
 
+int64* candidate_numbers(const EventRow& row) {
+  ArrayType* hashes = DatumGetArrayTypeP(row.values[15]);
+  int count = ArrayGetNItems(ARR_NDIM(hashes), ARR_DIMS(hashes));
+  return static_cast<int64*>(palloc0(sizeof(int64) * (count > 0 ? count : 1)));
+}
+
 void insert_row(const EventRow& row) {
   connect_spi();
   prepare_direct_plans();
@@ -193,8 +239,11 @@ void insert_row(const EventRow& row) {
   Datum values[kStatementParams];
   char nulls[kStatementParams];
   int misses = 0;
-  statement_params(loop_id, row, values, nulls, &misses);
-  store_new_documents(loop_id, values, misses);
+  int64* numbers = candidate_numbers(row);
+  statement_params(loop_id, row, values, nulls, numbers, &misses);
+  if (!resolve_numbers(loop_id, row, values, numbers, misses))
+    elog(ERROR, "pz: the loop of the event does not exist");
+  encode_candidates_param(row, numbers, values);
   if (SPI_execute_plan(insert_plan, values, nulls, false, 0) != SPI_OK_INSERT ||
       SPI_execute_plan(state_plan, values, nulls, false, 0) != SPI_OK_INSERT)
     elog(ERROR, "pz: inserting into pz.decisions failed");
@@ -429,13 +478,20 @@ QueuedWrite write_queued_row(const EventRow& row) {
   Datum values[kStatementParams];
   char nulls[kStatementParams];
   int misses = 0;
-  statement_params(loop_id, row, values, nulls, &misses);
+  int64* numbers = candidate_numbers(row);
+  statement_params(loop_id, row, values, nulls, numbers, &misses);
   QueuedWrite result = QueuedWrite::kWritten;
-  if (SPI_execute_plan(queued_insert_plan, values, nulls, false, 0) != SPI_OK_INSERT)
-    elog(ERROR, "pz: inserting into pz.decisions failed");
-  if (SPI_processed > 0) {
-    // Written: its documents and state with it, as insert_row() writes them.
-    store_new_documents(loop_id, values, misses);
+  // The documents first: the decision references them by number. Those of
+  // an event not written after all (its id taken, its subject forgotten)
+  // are left to the next collection (pz.collect_actions).
+  bool loop_exists = resolve_numbers(loop_id, row, values, numbers, misses);
+  if (loop_exists) {
+    encode_candidates_param(row, numbers, values);
+    if (SPI_execute_plan(queued_insert_plan, values, nulls, false, 0) != SPI_OK_INSERT)
+      elog(ERROR, "pz: inserting into pz.decisions failed");
+  }
+  if (loop_exists && SPI_processed > 0) {
+    // Written: its state with it, as insert_row() writes it.
     if (SPI_execute_plan(state_plan, values, nulls, false, 0) != SPI_OK_INSERT)
       elog(ERROR, "pz: inserting into pz.event_state failed");
   } else {

@@ -15,6 +15,7 @@
 #include "pg/featurize.hpp"
 #include "pg/guard.hpp"
 #include "pg/limits.hpp"
+#include "pg/logged_candidates.hpp"
 #include "pg/model_store.hpp"
 #include "pg/reward_query.hpp"
 #include "pg/shared_state.hpp"
@@ -50,7 +51,7 @@ struct LoopForTraining {
 struct DueEvent {
   ItemPointerData tid;  // the row version read: marked joined by its address, not its key
   JsonTokens context;
-  int64 chosen_hash;  // the chosen action's document (pz.actions.action_hash)
+  int64 chosen_number;  // the chosen action's document (pz.actions.action_number)
   bool has_chosen;    // false: the chosen action is not among the candidates
   int32 candidates;
   char* chosen_action;
@@ -68,8 +69,8 @@ struct DueEvent {
   // slots_logged: how many the event logged beyond slot 1.
   bool slotted;  // ranked with options.slots (even one)
   int slots_logged;
-  int64* slot_hashes;  // pz.actions.action_hash of each
-  bool* slot_has_hash;
+  int64* slot_numbers;  // pz.actions.action_number of each
+  bool* slot_has_number;
   double* slot_probabilities;
   double* slot_rewards;
   bool* slot_has_reward;
@@ -190,10 +191,11 @@ Portal open_due_events(const char* query, const LoopForTraining* loop, Timestamp
   return portal;
 }
 
-// Columns 13 to 15 of a due event: its slots beyond the first.
+// Columns 12 and 13 of a due event: its slots beyond the first (their
+// numbers come with the candidates, read by read_candidates).
 void read_slots(HeapTuple tuple, TupleDesc desc, DueEvent* event) {
   bool is_null;
-  Datum probabilities = SPI_getbinval(tuple, desc, 14, &is_null);
+  Datum probabilities = SPI_getbinval(tuple, desc, 12, &is_null);
   if (is_null) return;
   ArrayType* logged = DatumGetArrayTypePCopy(probabilities);
   Datum* values;
@@ -208,24 +210,46 @@ void read_slots(HeapTuple tuple, TupleDesc desc, DueEvent* event) {
   event->slot_has_reward = static_cast<bool*>(palloc0(sizeof(bool) * event->slots_logged));
   for (int i = 0; i < event->slots_logged; ++i)
     event->slot_probabilities[i] = nulls[i + 1] ? 0.0 : DatumGetFloat8(values[i + 1]);
-  event->slot_hashes = static_cast<int64*>(palloc0(sizeof(int64) * event->slots_logged));
-  event->slot_has_hash = static_cast<bool*>(palloc0(sizeof(bool) * event->slots_logged));
-  Datum hashes = SPI_getbinval(tuple, desc, 13, &is_null);
-  if (!is_null) {
-    deconstruct_array(DatumGetArrayTypePCopy(hashes), INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
-                      &values, &nulls, &count);
-    for (int i = 0; i < count && i < event->slots_logged; ++i) {
-      event->slot_has_hash[i] = !nulls[i];
-      event->slot_hashes[i] = nulls[i] ? 0 : DatumGetInt64(values[i]);
-    }
-  }
-  Datum rewards = SPI_getbinval(tuple, desc, 15, &is_null);
+  Datum rewards = SPI_getbinval(tuple, desc, 13, &is_null);
   if (!is_null) {
     deconstruct_array(DatumGetArrayTypePCopy(rewards), FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
                       &values, &nulls, &count);
     for (int i = 0; i < count && i < event->slots_logged; ++i) {
       event->slot_has_reward[i] = !nulls[i];
       event->slot_rewards[i] = nulls[i] ? 0.0 : DatumGetFloat8(values[i]);
+    }
+  }
+}
+
+// Column 5 (pz.decisions.candidates), decoded here rather than by SQL array
+// expressions: the candidates' count, rank 1's probability and action, and
+// the actions of the slots. Column 3: the chosen action's number when the
+// ranking is kept as ids (NULL when it is not among the candidates).
+void read_candidates(HeapTuple tuple, TupleDesc desc, DueEvent* event) {
+  bool is_null;
+  bytea* value = DatumGetByteaPP(SPI_getbinval(tuple, desc, 5, &is_null));
+  const int slots = event->slots_logged > 0 ? event->slots_logged : 0;
+  int64* numbers = static_cast<int64*>(palloc0(sizeof(int64) * (1 + slots)));
+  TrainingCandidates read;
+  const char* error = nullptr;
+  if (!read_training_candidates(value, slots, &read, numbers, &error))
+    ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED), errmsg("%s", error), errdetail("Event %s.", event->event_id)));
+  event->candidates = read.count;
+  event->probability = read.probability;  // 0 (quarantined) without ranks
+  if (read.ranked) {
+    event->has_chosen = read.ranks > 0;
+    event->chosen_number = numbers[0];
+  } else {
+    Datum chosen = SPI_getbinval(tuple, desc, 3, &is_null);
+    event->has_chosen = !is_null;
+    event->chosen_number = is_null ? 0 : DatumGetInt64(chosen);
+  }
+  if (slots > 0) {
+    event->slot_numbers = static_cast<int64*>(palloc0(sizeof(int64) * slots));
+    event->slot_has_number = static_cast<bool*>(palloc0(sizeof(bool) * slots));
+    for (int i = 0; i < slots; ++i) {
+      event->slot_has_number[i] = read.ranked && i + 1 < read.ranks;
+      event->slot_numbers[i] = event->slot_has_number[i] ? numbers[i + 1] : 0;
     }
   }
 }
@@ -244,12 +268,7 @@ void fetch_due_events(Portal portal, MemoryContext batch_context, EventBatch* ba
     bool is_null;
     event->tid = *reinterpret_cast<ItemPointer>(DatumGetPointer(SPI_getbinval(tuple, desc, 1, &is_null)));
     read_jsonb_tokens(DatumGetJsonbPCopy(SPI_getbinval(tuple, desc, 2, &is_null)), &event->context);
-    Datum chosen = SPI_getbinval(tuple, desc, 3, &is_null);
-    event->chosen_hash = is_null ? 0 : DatumGetInt64(chosen);
-    event->has_chosen = !is_null;
     event->chosen_action = TextDatumGetCString(SPI_getbinval(tuple, desc, 4, &is_null));
-    Datum probability = SPI_getbinval(tuple, desc, 5, &is_null);
-    event->probability = is_null ? 0.0 : DatumGetFloat8(probability);  // 0: quarantined
     event->active = DatumGetBool(SPI_getbinval(tuple, desc, 6, &is_null));
     Datum reward = SPI_getbinval(tuple, desc, 7, &is_null);
     event->has_reward = !is_null;
@@ -258,9 +277,9 @@ void fetch_due_events(Portal portal, MemoryContext batch_context, EventBatch* ba
     event->counted_rewards = DatumGetInt64(SPI_getbinval(tuple, desc, 9, &is_null));
     event->event_id = SPI_getvalue(tuple, desc, 10);
     event->created_at = DatumGetTimestampTz(SPI_getbinval(tuple, desc, 11, &is_null));
-    event->candidates = DatumGetInt32(SPI_getbinval(tuple, desc, 12, &is_null));
     read_slots(tuple, desc, event);
-    event->signal_rewards = SPI_getvalue(tuple, desc, 16);
+    read_candidates(tuple, desc, event);
+    event->signal_rewards = SPI_getvalue(tuple, desc, 14);
   }
   MemoryContextSwitchTo(spi);
   SPI_freetuptable(SPI_tuptable);
@@ -333,27 +352,21 @@ WrittenOutcomes write_outcomes(const Outcome* outcomes, int count, TimestampTz n
   return written;
 }
 
-// The columns a step reads of each event: the chosen action's document alone
-// (as a one-element array, the form featurizing takes), found by its content
-// hash through the ranking's first position, and the number of candidates.
-// NULL when the chosen action is not among the candidates (quarantined).
-// With slots, the content hashes of the actions shown in slots 2 and beyond
-// (through the ranking's positions), their logged probabilities and
+// The columns a step reads of each event: its candidates as stored (decoded
+// by read_candidates) and, for a ranking kept as ids, the chosen action's
+// number found by its id among them (NULL when it is not among the
+// candidates: quarantined). With slots, their logged probabilities and
 // `slot_rewards`. With an objective, also each event's rewards per signal (see
 // reward_query.hpp).
 std::string event_columns_read(const char* active, const char* rewards, const std::string& slot_rewards,
                                const std::string& signal_rewards) {
   return std::string("SELECT s.ctid, d.context, ") +
-         "       CASE WHEN d.ranking IS NOT NULL THEN d.action_hashes[d.ranking[1]] "
-         "            ELSE (SELECT a.action_hash FROM pz.actions a WHERE a.loop_id = d.loop_id "
-         "                     AND a.action_id = d.chosen_action AND a.action_hash = ANY (d.action_hashes) "
-         "                   LIMIT 1) END, "
-         "       d.chosen_action, d.probabilities[1], " + active + ", " + rewards +
-         ", d.event_id, d.created_at, cardinality(d.action_hashes), "
-         "       CASE WHEN cardinality(d.slot_probabilities) > 1 THEN "
-         "            ARRAY(SELECT d.action_hashes[d.ranking[j]] "
-         "                    FROM generate_series(2, cardinality(d.slot_probabilities)) AS j ORDER BY j) END, "
-         "       d.slot_probabilities, " + slot_rewards + ", " + signal_rewards +
+         "       CASE WHEN d.ranking_ids IS NOT NULL THEN "
+         "            (SELECT a.action_number FROM pz.actions a WHERE a.loop_id = d.loop_id "
+         "                AND a.action_id = d.chosen_action "
+         "                AND a.action_number = ANY (pz.candidate_numbers(d.candidates)) LIMIT 1) END, "
+         "       d.chosen_action, d.candidates, " + active + ", " + rewards +
+         ", d.event_id, d.created_at, d.slot_probabilities, " + slot_rewards + ", " + signal_rewards +
          "  FROM pz.event_state s JOIN pz.decisions d ON d.event_id = s.event_id ";
 }
 
@@ -418,10 +431,10 @@ using ActionFeatures = std::unordered_map<int64, FeaturizedAction>;
 
 // PostgreSQL side: the document of an action, as a one-element array (the
 // form featurizing takes); false if it is missing.
-bool read_action_document(int32 loop_id, int64 hash, JsonTokens* tokens) {
+bool read_action_document(int32 loop_id, int64 number, JsonTokens* tokens) {
   Oid types[2] = {INT4OID, INT8OID};
-  Datum args[2] = {Int32GetDatum(loop_id), Int64GetDatum(hash)};
-  if (SPI_execute_with_args("SELECT jsonb_build_array(action) FROM pz.actions WHERE loop_id = $1 AND action_hash = $2",
+  Datum args[2] = {Int32GetDatum(loop_id), Int64GetDatum(number)};
+  if (SPI_execute_with_args("SELECT jsonb_build_array(action) FROM pz.actions WHERE loop_id = $1 AND action_number = $2",
                             2, types, args, nullptr, true, 1) != SPI_OK_SELECT)
     elog(ERROR, "pz: reading an action document failed");
   bool found = SPI_processed == 1;
@@ -434,13 +447,13 @@ bool read_action_document(int32 loop_id, int64 hash, JsonTokens* tokens) {
   return found;
 }
 
-const FeaturizedAction& chosen_features(ActionFeatures& cache, int32 loop_id, int64 hash) {
-  auto [entry, added] = cache.try_emplace(hash);
+const FeaturizedAction& chosen_features(ActionFeatures& cache, int32 loop_id, int64 number) {
+  auto [entry, added] = cache.try_emplace(number);
   FeaturizedAction& action = entry->second;
   if (!added) return action;
   JsonTokens tokens;
   bool found = false;
-  pg_call([&] { found = read_action_document(loop_id, hash, &tokens); });
+  pg_call([&] { found = read_action_document(loop_id, number, &tokens); });
   if (!found) {
     action.error = "the chosen action of a logged event is not among its actions";
     return action;
@@ -468,7 +481,7 @@ Outcome learn_event(Model& model, const DueEvent& event, double default_reward, 
   outcome.label = event.has_reward ? "rewarded" : "defaulted";
   if (!event.has_chosen)
     throw SqlError(ERRCODE_DATA_CORRUPTED, "the chosen action of a logged event is not among its actions");
-  const FeaturizedAction& chosen = chosen_features(actions, loop_id, event.chosen_hash);
+  const FeaturizedAction& chosen = chosen_features(actions, loop_id, event.chosen_number);
   if (!chosen.error.empty()) throw pz::InputError(chosen.error);
   if (chosen.id != event.chosen_action)
     throw SqlError(ERRCODE_DATA_CORRUPTED, "the chosen action of a logged event is not among its actions");
@@ -478,11 +491,11 @@ Outcome learn_event(Model& model, const DueEvent& event, double default_reward, 
   if (event.slots_logged > 0) {
     // Checked before the model changes: an event is learned whole or not at all.
     for (int i = 0; i < event.slots_logged; ++i) {
-      if (!event.slot_has_hash[i])
+      if (!event.slot_has_number[i])
         throw SqlError(ERRCODE_DATA_CORRUPTED, "an action shown in a slot of a logged event is not among its actions");
       if (!(event.slot_probabilities[i] > 0.0 && event.slot_probabilities[i] <= 1.0))
         throw SqlError(ERRCODE_DATA_CORRUPTED, "the logged probability of a slot is not in (0, 1]");
-      const FeaturizedAction& shown = chosen_features(actions, loop_id, event.slot_hashes[i]);
+      const FeaturizedAction& shown = chosen_features(actions, loop_id, event.slot_numbers[i]);
       if (!shown.error.empty()) throw pz::InputError(shown.error);
       slots.push_back(&shown);
     }

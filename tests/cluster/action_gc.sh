@@ -34,8 +34,8 @@ SELECT count(*) FROM pz_rank('$loop', '{}',
 SQL
 done
 
-dangling="SELECT count(*) FROM pz.decisions AS d, unnest(d.action_hashes) AS h
-           WHERE NOT EXISTS (SELECT FROM pz.actions AS a WHERE a.loop_id = d.loop_id AND a.action_hash = h)"
+dangling="SELECT count(*) FROM pz.decisions AS d, unnest(pz.candidate_numbers(d.candidates)) AS h
+           WHERE NOT EXISTS (SELECT FROM pz.actions AS a WHERE a.loop_id = d.loop_id AND a.action_number = h)"
 sample() {
   while :; do
     q -d $db -c "$dangling" || true

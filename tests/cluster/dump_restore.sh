@@ -52,6 +52,11 @@ expect_equal "ranking with a fixed event id after restore" "$before_ranking" "$(
 # The restored database keeps working: sequences continue, training resumes.
 q -d pz_dump_target -c "SELECT pz_reward(md5('dump1')::uuid, 1)" >/dev/null
 q -d pz_dump_target -c "SELECT pz_create_loop('after_restore')" >/dev/null
+# Action numbers continue too (pz.action_numbers is dumped): a new document
+# gets a number no restored one has.
+q -d pz_dump_target -c "SELECT count(*) FROM pz_rank('shop', '{}', '[\"new_after_restore\", \"a\"]')" >/dev/null
+expect_equal "distinct action numbers after a new document" "t" \
+  "$(q -d pz_dump_target -c "SELECT count(DISTINCT action_number) = count(*) AND count(*) FILTER (WHERE action_id = 'new_after_restore') = 1 FROM pz.actions")"
 expect_equal "model version after restore" "1" "$(q -d pz_dump_target -c "SELECT model_version FROM pz.loops WHERE name = 'shop'")"
 q -d postgres -c "DROP DATABASE pz_dump_source WITH (FORCE)"
 q -d postgres -c "DROP DATABASE pz_dump_target WITH (FORCE)"
