@@ -579,12 +579,12 @@ source "$PZ_ROOT/bench/dsjson_import.sh"
 
 # --------------------------------------------- i. primary + two hot standbys
 log "i. rank throughput on one node and on a primary with two hot standbys (bench/replicas.sh)"
-PZ_BENCH_SKIP_BUILD=1 PZ_BENCH_SECONDS=$seconds bash "$(dirname "$0")/replicas.sh" | tee "$work/replicas.out"
+PZ_BENCH_SKIP_BUILD=1 PZ_BENCH_SECONDS=$seconds bash "$PZ_ROOT/bench/replicas.sh" | tee "$work/replicas.out"
 read -r result[replicas_one] result[replicas_three] < <(
   sed -n 's/^replicas: \([0-9]*\) tps on one node, \([0-9]*\) tps on three.*/\1 \2/p' "$work/replicas.out")
 # ------------------------------------------------------------------ j. slots
 log "j. pz_rank with slots = 3 against one position (bench/slots.sh: its own cluster, about a minute)"
-PZ_BENCH_SKIP_BUILD=1 bash "$(dirname "$0")/slots.sh" | tee "$work/slots.out"
+PZ_BENCH_SKIP_BUILD=1 bash "$PZ_ROOT/bench/slots.sh" | tee "$work/slots.out"
 
 # -------------------------------------------------------------------- report
 

@@ -302,6 +302,10 @@ AS $$
 DECLARE
     dropped pz.loops := pz.loop_row(name, true);
 BEGIN
+    -- The events first, in event order, as pz_forget, retention and training
+    -- lock them: taking the decisions first deadlocked with pz_forget.
+    PERFORM FROM pz.event_state AS s WHERE s.loop_id = dropped.loop_id
+      ORDER BY s.created_at, s.event_id FOR UPDATE;
     DELETE FROM pz.rewards AS r
      WHERE r.event_id = ANY (ARRAY(SELECT d.event_id FROM pz.decisions AS d WHERE d.loop_id = dropped.loop_id));
     DELETE FROM pz.decisions AS d WHERE d.loop_id = dropped.loop_id;

@@ -1,6 +1,7 @@
 #include "pg/action_store.hpp"
 
 #include "pg/guard.hpp"
+#include "pg/kept_plan.hpp"
 
 extern "C" {
 #include "access/xact.h"
@@ -125,6 +126,27 @@ void remember_action(int32 loop_id, int64 hash) {
   if (pending == nullptr) pending = new_table("pz actions of this transaction");
   ActionKey key = key_of(loop_id, hash);
   (void)hash_search(pending, &key, HASH_ENTER, nullptr);
+}
+
+void store_action_documents(int32 loop_id, ArrayType* hashes, ArrayType* documents) {
+  static SPIPlanPtr plan = nullptr;
+  if (plan == nullptr) {
+    Oid types[3] = {INT4OID, INT8ARRAYOID, JSONBARRAYOID};
+    plan = prepare_kept_plan(
+        "WITH given AS (SELECT u.hash, u.action FROM unnest($2, $3) AS u(hash, action)), "
+        "clash AS (SELECT pz.action_hash_collision($1, g.hash) FROM given g "
+        "           JOIN pz.actions a ON a.loop_id = $1 AND a.action_hash = g.hash WHERE a.action <> g.action) "
+        "INSERT INTO pz.actions (loop_id, action_hash, action_id, action) "
+        "SELECT $1, g.hash, pz.action_id(g.action), g.action FROM given g WHERE NOT EXISTS (SELECT FROM clash) "
+        "ON CONFLICT (loop_id, action_hash) DO NOTHING",
+        3, types);
+  }
+  Datum args[3] = {Int32GetDatum(loop_id), PointerGetDatum(hashes), PointerGetDatum(documents)};
+  if (SPI_execute_plan(plan, args, nullptr, false, 0) != SPI_OK_INSERT)
+    elog(ERROR, "pz: storing action documents failed");
+  int count = ArrayGetNItems(ARR_NDIM(hashes), ARR_DIMS(hashes));
+  const int64* hash = reinterpret_cast<const int64*>(ARR_DATA_PTR(hashes));
+  for (int i = 0; i < count; ++i) remember_action(loop_id, hash[i]);
 }
 
 }  // namespace pz::pg

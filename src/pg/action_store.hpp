@@ -40,4 +40,9 @@ bool action_known(int32 loop_id, int64 hash);
 // transaction commits.
 void remember_action(int32 loop_id, int64 hash);
 
+// Stores documents of a loop (int8[] hashes, jsonb[] documents: distinct
+// hashes) and remembers them; raises pz.action_hash_collision's error when
+// a hash is stored with other content. Connected to SPI, the store locked.
+void store_action_documents(int32 loop_id, ArrayType* hashes, ArrayType* documents);
+
 }  // namespace pz::pg

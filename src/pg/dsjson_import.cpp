@@ -18,6 +18,7 @@
 #include "core/dsjson.hpp"
 #include "core/model_format.hpp"
 #include "core/settings.hpp"
+#include "pg/action_store.hpp"
 #include "pg/array_text.hpp"
 #include "pg/guard.hpp"
 #include "pg/model_store.hpp"
@@ -33,7 +34,7 @@ namespace pz::pg {
 namespace {
 
 constexpr size_t kBatchLines = 1000;
-constexpr int kRowColumns = 11;  // pz.dsjson_event
+constexpr int kRowColumns = 13;  // pz.dsjson_event
 // Microseconds from the Unix epoch to PostgreSQL's (2000-01-01).
 constexpr int64_t kPostgresEpochUs = 946684800LL * 1000000LL;
 
@@ -68,6 +69,7 @@ struct PendingLine {
   std::vector<uint32_t> actions_sizes;
   Jsonb* context;
   Jsonb* actions;
+  std::vector<int64_t> action_hashes;  // pz.action_hash of each of `actions`
 };
 
 [[noreturn]] void bad_line(int64_t line, const std::string& field, const std::string& message) {
@@ -247,18 +249,25 @@ const char* outcome_label(DsjsonOutcome outcome) {
   }
 }
 
-// A pz.dsjson_event row (see sql/update/60_dsjson.sql).
-Datum event_row(TupleDesc desc, PendingLine& pending, double default_reward) {
+// A pz.dsjson_event row (see sql/update/60_dsjson.sql and 62_dsjson_import_hashes.sql).
+// The actions document only `with_actions` (to compare with a logged event):
+// the insert takes the hashes.
+Datum event_row(TupleDesc desc, PendingLine& pending, double default_reward, bool with_actions) {
   const DsjsonDecision& d = pending.decision;
   Datum values[kRowColumns];
   bool nulls[kRowColumns] = {};
   size_t n = d.ranking.size();
   Datum* ids = static_cast<Datum*>(palloc(sizeof(Datum) * n));
   Datum* probabilities = static_cast<Datum*>(palloc(sizeof(Datum) * n));
+  Datum* positions = static_cast<Datum*>(palloc(sizeof(Datum) * n));
   for (size_t i = 0; i < n; ++i) {
     ids[i] = text_datum(d.action_ids[d.ranking[i]]);
     probabilities[i] = Float8GetDatum(d.probabilities[i]);
+    positions[i] = Int32GetDatum(static_cast<int32>(d.ranking[i] + 1));
   }
+  size_t candidates = pending.action_hashes.size();
+  Datum* hashes = static_cast<Datum*>(palloc(sizeof(Datum) * candidates));
+  for (size_t i = 0; i < candidates; ++i) hashes[i] = Int64GetDatum(pending.action_hashes[i]);
   pg_uuid_t* uuid = static_cast<pg_uuid_t*>(palloc(sizeof(pg_uuid_t)));
   memcpy(uuid->data, d.event_id.data(), UUID_LEN);
   values[0] = Int64GetDatum(pending.line_number);
@@ -266,7 +275,8 @@ Datum event_row(TupleDesc desc, PendingLine& pending, double default_reward) {
   values[2] = TimestampTzGetDatum(d.timestamp_us - kPostgresEpochUs);
   nulls[2] = !d.has_timestamp;
   values[3] = JsonbPGetDatum(pending.context);
-  values[4] = JsonbPGetDatum(pending.actions);
+  values[4] = with_actions ? JsonbPGetDatum(pending.actions) : 0;
+  nulls[4] = !with_actions;
   values[5] =
       PointerGetDatum(construct_array(ids, static_cast<int>(n), TEXTOID, -1, false, TYPALIGN_INT));
   values[6] = PointerGetDatum(construct_array(probabilities, static_cast<int>(n), FLOAT8OID,
@@ -277,6 +287,10 @@ Datum event_row(TupleDesc desc, PendingLine& pending, double default_reward) {
   values[9] = Float8GetDatum(d.reward ? *d.reward : default_reward);
   nulls[9] = d.outcome == DsjsonOutcome::kSkipped;
   values[10] = CStringGetTextDatum(outcome_label(d.outcome));
+  values[11] = PointerGetDatum(construct_array(hashes, static_cast<int>(candidates), INT8OID,
+                                               sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+  values[12] = PointerGetDatum(construct_array(positions, static_cast<int>(n), INT4OID,
+                                               sizeof(int32), true, TYPALIGN_INT));
   return HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
 }
 
@@ -314,36 +328,20 @@ void prepare_plans(Oid row_type, ImportPlans* plans) {
   }
   Oid event_types[2] = {get_array_type(row_type), INT4OID};
   // Explicit columns: columns added later (nullable) take their defaults. An
-  // id already logged is left alone here and compared afterwards.
-  // The decision log's tables (see sql/update/90_lean_log.sql): each distinct
-  // action document once, the decision, its (joined) state.
+  // id already logged is left alone here and compared afterwards; the rows
+  // have distinct ids (Importer::add_line skips repeats). The decision log's
+  // tables (see sql/update/90_lean_log.sql): the decision, its (joined)
+  // state; the candidates' documents are stored before (Importer::store_new_documents).
   plans->insert_events = keep(prepare_generic(
-      "WITH given AS (SELECT DISTINCT ON (u.event_id) u.*, coalesce(u.created_at, now()) AS at "
-      "                 FROM unnest($1) u ORDER BY u.event_id, u.line), "
-      "clash AS (SELECT pz.action_hash_collision($2, a.action_hash) "
-      "            FROM given g, jsonb_array_elements(g.actions) d(action) "
-      "            JOIN pz.actions a ON a.loop_id = $2 AND a.action_hash = pz.action_hash(d.action) "
-      "           WHERE a.action <> d.action), "
-      "stored AS (INSERT INTO pz.actions (loop_id, action_hash, action_id, action) "
-      "           SELECT DISTINCT ON (pz.action_hash(a.action)) $2, pz.action_hash(a.action), "
-      "                  pz.action_id(a.action), a.action "
-      "             FROM given g, jsonb_array_elements(g.actions) a(action) "
-      "           ON CONFLICT (loop_id, action_hash) DO NOTHING), "
+      "WITH given AS (SELECT u.*, coalesce(u.created_at, now()) AS at FROM unnest($1) u), "
       "decided AS (INSERT INTO pz.decisions (event_id, loop_id, created_at, context, action_hashes, "
       "                                      ranking, ranking_ids, probabilities, scores, chosen_action, "
       "                                      model_version, baseline) "
-      "            SELECT g.event_id, $2, g.at, g.context, c.hashes, "
-      "                   CASE WHEN p.mapped THEN p.positions END, CASE WHEN NOT p.mapped THEN g.ranking END, "
+      "            SELECT g.event_id, $2, g.at, g.context, g.action_hashes, "
+      "                   g.positions, NULL, "
       "                   g.probabilities, array_fill(NULL::float8, ARRAY[cardinality(g.ranking)]), "
       "                   g.ranking[1], 0, g.baseline "
-      "              FROM given g, "
-      "                   LATERAL (SELECT array_agg(pz.action_hash(a.action) ORDER BY a.n) AS hashes, "
-      "                                   array_agg(pz.action_id(a.action) ORDER BY a.n) AS ids "
-      "                              FROM jsonb_array_elements(g.actions) WITH ORDINALITY a(action, n)) c, "
-      "                   LATERAL (SELECT array_agg(array_position(c.ids, r.id) ORDER BY r.k) AS positions, "
-      "                                   count(*) FILTER (WHERE array_position(c.ids, r.id) IS NULL) = 0 AS mapped "
-      "                              FROM unnest(g.ranking) WITH ORDINALITY r(id, k)) p "
-      "             WHERE NOT EXISTS (SELECT FROM clash) "
+      "              FROM given g "
       "            ON CONFLICT (event_id) DO NOTHING RETURNING event_id) "
       "INSERT INTO pz.event_state (event_id, loop_id, created_at, active, activated_at, joined_at, reward, outcome) "
       "SELECT g.event_id, $2, g.at, g.active, CASE WHEN g.active THEN g.at END, now(), g.reward, g.outcome "
@@ -530,6 +528,7 @@ class Importer {
 
  private:
   void learn(const PendingLine& pending);
+  void store_new_documents(size_t size);
 
   const ImportLoop& loop_;
   Oid row_type_;
@@ -545,6 +544,10 @@ class Importer {
   ImportCounts counts_;
   FeatureSet context_features_;
   FeatureSet action_features_;
+  // The documents of a batch to store (see store_new_documents).
+  std::vector<Datum> new_hashes_;
+  std::vector<Datum> new_documents_;
+  std::unordered_set<int64_t> batch_new_;
 };
 
 void Importer::add_line(int64_t line_number, std::string_view text) {
@@ -591,6 +594,38 @@ void Importer::learn(const PendingLine& pending) {
   ++counts_.learned;
 }
 
+// The hashes of each line's candidates; the documents this backend does not
+// know to be stored (see pg/action_store.hpp) are stored now, once each.
+// PostgreSQL side, in the batch's memory context (its containers are members:
+// an error raised here skips this frame).
+void Importer::store_new_documents(size_t size) {
+  std::vector<Datum>& hashes = new_hashes_;
+  std::vector<Datum>& documents = new_documents_;
+  std::unordered_set<int64_t>& batch_new = batch_new_;
+  hashes.clear();
+  documents.clear();
+  batch_new.clear();
+  for (size_t i = 0; i < size; ++i) {
+    PendingLine& pending = batch_[i];
+    uint32 count = JsonContainerSize(&pending.actions->root);
+    pending.action_hashes.resize(count);
+    for (uint32 k = 0; k < count; ++k) {
+      int64 hash = element_action_hash(pending.actions, k);
+      pending.action_hashes[k] = hash;
+      if (action_known(loop_.loop_id, hash) || !batch_new.insert(hash).second) continue;
+      hashes.push_back(Int64GetDatum(hash));
+      documents.push_back(JsonbPGetDatum(
+          JsonbValueToJsonb(getIthJsonbValueFromContainer(&pending.actions->root, k))));
+    }
+  }
+  if (hashes.empty()) return;
+  int n = static_cast<int>(hashes.size());
+  store_action_documents(
+      loop_.loop_id,
+      construct_array(hashes.data(), n, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE),
+      construct_array(documents.data(), n, JSONBOID, -1, false, TYPALIGN_INT));
+}
+
 void Importer::flush() {
   if (batch_size_ == 0) return;
   size_t size = batch_size_;
@@ -604,8 +639,10 @@ void Importer::flush() {
     for (size_t i = 0; i < size; ++i) {
       batch_[i].context = jsonb_from_tokens(batch_[i].decision.context, batch_[i].context_sizes);
       batch_[i].actions = jsonb_from_tokens(batch_[i].decision.actions, batch_[i].actions_sizes);
-      rows[i] = event_row(row_desc_, batch_[i], loop_.default_reward);
     }
+    store_new_documents(size);
+    for (size_t i = 0; i < size; ++i)
+      rows[i] = event_row(row_desc_, batch_[i], loop_.default_reward, false);
     inserted = insert_events(
         plans_,
         construct_array(rows.data(), static_cast<int>(size), row_type_, -1, false, TYPALIGN_DOUBLE),
@@ -620,10 +657,12 @@ void Importer::flush() {
     for (size_t i = 0; i < size; ++i) {
       std::string id(reinterpret_cast<const char*>(batch_[i].decision.event_id.data()), UUID_LEN);
       batch_[i].duplicate = fresh.count(id) == 0;
-      if (batch_[i].duplicate) logged.push_back(rows[i]);
     }
     int64 conflict = 0;
     pg_call([&] {
+      for (size_t i = 0; i < size; ++i)
+        if (batch_[i].duplicate)
+          logged.push_back(event_row(row_desc_, batch_[i], loop_.default_reward, true));
       conflict = first_different(construct_array(logged.data(), static_cast<int>(logged.size()),
                                                  row_type_, -1, false, TYPALIGN_DOUBLE),
                                  loop_.loop_id);
@@ -733,6 +772,7 @@ PZ_SQL_FUNCTION(pz_import_dsjson) {
     row_type = DatumGetObjectId(DirectFunctionCall1(regtypein, CStringGetDatum("pz.dsjson_event")));
     row_desc = lookup_rowtype_tupdesc_copy(row_type, -1);
     prepare_plans(row_type, &plans);
+    lock_action_store();
     // Blocks of at most 256 kB: malloc keeps them for the next batch instead
     // of unmapping them (and faulting the pages in again).
     batch_context =

@@ -32,15 +32,6 @@ Oid column_types[kEventColumns] = {UUIDOID,        INT4OID,        TIMESTAMPTZOI
 // `clash` fails the write when a hash is stored with other content (see
 // pz.action_hash_collision): the documents' insert reads it.
 constexpr int kStatementParams = kEventColumns + 2;
-constexpr const char* kFindClash =
-    "given AS (SELECT u.hash, u.action FROM unnest($18::int8[], $19::jsonb[]) AS u(hash, action)), "
-    "clash AS (SELECT pz.action_hash_collision($2, g.hash) FROM given g "
-    "           JOIN pz.actions a ON a.loop_id = $2 AND a.action_hash = g.hash WHERE a.action <> g.action)";
-// After kFindClash: the documents' insert.
-constexpr const char* kStoreActions =
-    "INSERT INTO pz.actions (loop_id, action_hash, action_id, action) "
-    "SELECT $2, g.hash, pz.action_id(g.action), g.action FROM given g WHERE NOT EXISTS (SELECT FROM clash) "
-    "ON CONFLICT (loop_id, action_hash) DO NOTHING";
 constexpr const char* kDecisionColumns =
     "event_id, loop_id, created_at, context, action_hashes, ranking, probabilities, scores, "
     "chosen_action, model_version, baseline, subject_hash, explored, slot_probabilities";
@@ -161,12 +152,12 @@ void statement_params(int32 loop_id, const EventRow& row, Datum* values, char* n
   *misses = n;
 }
 
-// Once the row is written, its documents are stored (or were already).
-void remember_params(int32 loop_id, const Datum* values, int misses) {
+// The documents of the row not known to be stored (statement_params), stored
+// and remembered as the import stores its own (pg/action_store.hpp).
+void store_new_documents(int32 loop_id, const Datum* values, int misses) {
   if (misses == 0) return;
-  ArrayType* hashes = DatumGetArrayTypeP(values[kEventColumns]);
-  const int64* hash = reinterpret_cast<const int64*>(ARR_DATA_PTR(hashes));
-  for (int i = 0; i < misses; ++i) remember_action(loop_id, hash[i]);
+  store_action_documents(loop_id, DatumGetArrayTypeP(values[kEventColumns]),
+                         DatumGetArrayTypeP(values[kEventColumns + 1]));
 }
 
 SPIPlanPtr prepare_statement(const char* query) {
@@ -184,12 +175,10 @@ void connect_spi() {
 // Plain statements (in the caller's transaction, and the logger's), the documents' only
 // when some are not known to be stored (a statement with data-modifying CTEs
 // costs several times more to start than these).
-SPIPlanPtr store_plan = nullptr;
 SPIPlanPtr state_plan = nullptr;
 
 void prepare_direct_plans() {
   if (insert_plan != nullptr) return;
-  store_plan = prepare_statement(psprintf("WITH %s %s", kFindClash, kStoreActions));
   insert_plan =
       prepare_statement(psprintf("INSERT INTO pz.decisions (%s) VALUES (%s)", kDecisionColumns, kDecisionValues));
   state_plan =
@@ -205,12 +194,10 @@ void insert_row(const EventRow& row) {
   char nulls[kStatementParams];
   int misses = 0;
   statement_params(loop_id, row, values, nulls, &misses);
-  if (misses > 0 && SPI_execute_plan(store_plan, values, nulls, false, 0) != SPI_OK_INSERT)
-    elog(ERROR, "pz: storing action documents failed");
+  store_new_documents(loop_id, values, misses);
   if (SPI_execute_plan(insert_plan, values, nulls, false, 0) != SPI_OK_INSERT ||
       SPI_execute_plan(state_plan, values, nulls, false, 0) != SPI_OK_INSERT)
     elog(ERROR, "pz: inserting into pz.decisions failed");
-  remember_params(loop_id, values, misses);
   SPI_finish();
 }
 
@@ -448,10 +435,9 @@ QueuedWrite write_queued_row(const EventRow& row) {
     elog(ERROR, "pz: inserting into pz.decisions failed");
   if (SPI_processed > 0) {
     // Written: its documents and state with it, as insert_row() writes them.
-    if ((misses > 0 && SPI_execute_plan(store_plan, values, nulls, false, 0) != SPI_OK_INSERT) ||
-        SPI_execute_plan(state_plan, values, nulls, false, 0) != SPI_OK_INSERT)
+    store_new_documents(loop_id, values, misses);
+    if (SPI_execute_plan(state_plan, values, nulls, false, 0) != SPI_OK_INSERT)
       elog(ERROR, "pz: inserting into pz.event_state failed");
-    remember_params(loop_id, values, misses);
   } else {
     if (SPI_execute_plan(existing_plan, const_cast<Datum*>(row.values), row.nulls, false, 1) != SPI_OK_SELECT)
       elog(ERROR, "pz: reading pz.decisions failed");
