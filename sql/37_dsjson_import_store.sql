@@ -15,7 +15,7 @@ SELECT a.action_id, a.action, a.action_hash = pz.action_hash(a.action) AS hashed
 -- The events read back through the view: candidates in line order, ranking by id.
 SELECT e.chosen_action, e.ranking, e.actions, d.ranking AS positions
   FROM pz.events e JOIN pz.decisions d USING (event_id) JOIN pz.loops l ON l.loop_id = e.loop_id
- WHERE l.name = 'dsjson_store' ORDER BY e.created_at, e.chosen_action;
+ WHERE l.name = 'dsjson_store' ORDER BY e.created_at, e.chosen_action, e.ranking;
 -- A document whose hash is taken by other content (forged here): 22000, nothing imported.
 SELECT name FROM pz_create_loop('dsjson_clash');
 INSERT INTO pz.actions (loop_id, action_hash, action_id, action)
