@@ -147,7 +147,7 @@ WITH bts AS (
            count(*) OVER (PARTITION BY c.campaign, p.position) AS rows_at,
            count(*) OVER (PARTITION BY c.campaign, p.position, e.chosen_action) AS shown,
            cardinality(e.ranking) AS items
-      FROM unnest(ARRAY['men', 'women']) AS c(campaign), generate_series(1, 3) AS p(position)
+      FROM unnest(ARRAY['men', 'women']) AS c(campaign) CROSS JOIN generate_series(1, 3) AS p(position)
       JOIN pz.loops l ON l.name = format('obd_%s_bts_p%s', c.campaign, p.position)
       JOIN pz.events e ON e.loop_id = l.loop_id),
 rare AS (
@@ -155,7 +155,7 @@ rare AS (
 random_log AS (
     SELECT c.campaign, p.position, e.chosen_action AS item, e.reward,
            count(*) OVER (PARTITION BY c.campaign, p.position) AS rows_at
-      FROM unnest(ARRAY['men', 'women']) AS c(campaign), generate_series(1, 3) AS p(position)
+      FROM unnest(ARRAY['men', 'women']) AS c(campaign) CROSS JOIN generate_series(1, 3) AS p(position)
       JOIN pz.loops l ON l.name = format('obd_%s_random_p%s', c.campaign, p.position)
       JOIN pz.events e ON e.loop_id = l.loop_id),
 items_seen AS (
