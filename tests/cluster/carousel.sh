@@ -45,11 +45,7 @@ expect_equal "score-filled: no slots, rewards for the top position only" "0 0" \
                            WHERE f.loop_id = l.loop_id AND r.slot IS NOT NULL)
                     FROM pz.events e JOIN pz.loops l USING (loop_id) WHERE l.name = 'carousel_filled' GROUP BY l.loop_id")"
 # Each slot one example, learned once (the model's examples count them all).
-wait_for 30 $db "SELECT m.examples = (SELECT sum(coalesce(cardinality(e.slot_probabilities), 1))
-                                        FROM pz.events e WHERE e.loop_id = l.loop_id
-                                         AND e.outcome IN ('rewarded', 'defaulted'))
-                   FROM pz.loops l JOIN pz.models m ON m.loop_id = l.loop_id AND m.version = l.model_version
-                  WHERE l.name = 'carousel'"
+wait_learned_once $db 30 carousel
 echo "ok: every slot learned exactly once"
 q -d $db -c "SELECT pz_drop_loop(name) FROM pz.loops WHERE name IN ('carousel', 'carousel_filled')" >/dev/null
 q -d $db -c "DROP TABLE catalog"
