@@ -75,6 +75,12 @@ SELECT l::jsonb ->> 'EventId' AS event_id, l::jsonb -> 'a' AS a, l::jsonb -> 'p'
        l::jsonb -> '_skipLearn' AS skip, jsonb_path_query_array(l::jsonb, '$.o[*].v') AS o,
        l::jsonb -> '_ba' AS ba, l::jsonb ->> 'Timestamp' AS timestamp
   FROM pz_export_dsjson('dsjson_shop') AS l;
+-- The sample's conditional-bandit line (two slots) goes out as one, without
+-- a, p and the labels: per slot its action (0-based), probability, cost and rewards.
+SELECT o ->> '_id' AS slot, o -> '_a' AS a, o -> '_p' AS p, o -> '_label_cost' AS cost,
+       jsonb_path_query_array(o, '$._o[*].v') AS o
+  FROM pz_export_dsjson('dsjson_shop') AS l, jsonb_array_elements(l::jsonb -> '_outcomes') AS o
+ WHERE l::jsonb ->> 'EventId' = 'cc9f9bbc-bd39-81ce-af83-fd508c44eb51';
 SELECT pz_export_dsjson('dsjson_shop', since => '2026-03-01 08:00:06', until => '2026-03-01 08:00:07');
 SELECT count(*) FROM pz_export_dsjson('dsjson_shop', until => '2026-03-01 08:00:00');
 SELECT error_of($$SELECT pz_export_dsjson('dsjson_shop', '2026-03-02', '2026-03-01')$$),

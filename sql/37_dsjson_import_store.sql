@@ -17,7 +17,7 @@ SELECT e.chosen_action, e.ranking, e.actions,
        ARRAY(SELECT array_position(pz.candidate_numbers(d.candidates), r.number)
                FROM unnest(pz.ranked_numbers(d.candidates)) WITH ORDINALITY AS r(number, k) ORDER BY r.k) AS positions
   FROM pz.events e JOIN pz.decisions d USING (event_id) JOIN pz.loops l ON l.loop_id = e.loop_id
- WHERE l.name = 'dsjson_store' ORDER BY e.created_at, e.chosen_action;
+ WHERE l.name = 'dsjson_store' ORDER BY e.created_at, e.chosen_action, e.ranking;
 -- A document whose hash is taken by other content (forged here): 22000, nothing imported.
 SELECT name FROM pz_create_loop('dsjson_clash');
 INSERT INTO pz.actions (loop_id, action_hash, action_id, action)

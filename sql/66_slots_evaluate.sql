@@ -1,5 +1,5 @@
 -- pz_evaluate per slot and per page: rows "<policy>:slot<j>" and
--- "<policy>:page" over the events ranked with slots.
+-- "<policy>:page" over the events ranked with slots, for the fixed policies and the candidates.
 SELECT name FROM pz_create_loop('carousel_eval', '{"reward_wait": "0 seconds"}');
 
 -- 300 pages of three slots from a uniform policy (exploration 1), rewards
@@ -30,5 +30,32 @@ SELECT abs((SELECT value FROM slot_rows WHERE policy = 'online:page')
 -- No event ranked with slots in the window: no such rows.
 SELECT count(*) AS slot_rows_without_slots
   FROM pz_evaluate('carousel_eval', until => (SELECT min(created_at) FROM pz.events)) WHERE policy LIKE '%:%';
+
+-- The candidates get the same rows, "<candidate>:slot<j>" and "<candidate>:page".
+CREATE TEMP TABLE candidate_rows AS
+SELECT * FROM pz_evaluate('carousel_eval',
+                          candidates => '{"uniform": {"exploration": 1}, "greedy": {"exploration": 0}}');
+SELECT policy, estimator, events FROM candidate_rows
+ WHERE policy LIKE 'uniform:%' OR policy LIKE 'greedy:%' ORDER BY policy, estimator;
+
+-- A candidate that explores uniformly is the random policy, slot by slot:
+-- the same estimates and intervals.
+SELECT c.policy, c.estimator,
+       abs(c.value - r.value) < 1e-12 AND abs(c.ci_low - r.ci_low) < 1e-12 AND abs(c.ci_high - r.ci_high) < 1e-12 AS same_as_random
+  FROM candidate_rows c JOIN candidate_rows r ON r.policy = replace(c.policy, 'uniform', 'random') AND r.estimator = c.estimator
+ WHERE c.policy LIKE 'uniform:%' ORDER BY c.policy, c.estimator;
+
+-- The greedy candidate learns, as it replays the log, to put "a" first: its
+-- page is worth more than the random page, and each estimate lies in its interval.
+SELECT (SELECT value FROM candidate_rows WHERE policy = 'greedy:page') >
+       (SELECT value FROM candidate_rows WHERE policy = 'random:page') + 0.2 AS greedy_page_beats_random,
+       (SELECT value FROM candidate_rows WHERE policy = 'greedy:slot1' AND estimator = 'snips') > 0.6 AS greedy_slot1_mostly_a,
+       (SELECT bool_and(ci_low <= value AND value <= ci_high) FROM candidate_rows
+         WHERE policy LIKE 'greedy:%' OR policy LIKE 'uniform:%') AS in_intervals;
+
+-- pz_optimize names its candidates by position and reads no slot rows: it
+-- replays a log with slots as any other.
+SELECT count(*) AS optimize_rows
+  FROM pz_optimize('carousel_eval', grid => '[{"exploration": 0}, {"exploration": 1}]');
 
 SELECT pz_drop_loop('carousel_eval');

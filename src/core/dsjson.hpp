@@ -54,6 +54,11 @@ struct DsjsonDecision {
   std::optional<double> reward;  // -cost; unset for a skipped line, or a line without a label
   std::vector<DsjsonReward> rewards;
   std::optional<uint32_t> baseline;  // index into action_ids
+  // A conditional-bandit line ("_outcomes"): how many slots, the first ranks;
+  // and each slot's reward (none: the loop's default), in slot order (empty
+  // for a skipped line).
+  size_t slots = 0;
+  std::vector<std::optional<double>> slot_rewards;
 };
 
 // Parses one line (without its newline). Throws DsjsonError. The decision's
@@ -61,10 +66,11 @@ struct DsjsonDecision {
 void read_dsjson_line(std::string_view line, DsjsonDecision& out);
 
 // The features of a decision and of its chosen action (rank 1), as the
-// trainer builds them from the stored event. Throws InputError for a
-// non-finite number.
+// trainer builds them from the stored event; for a slot after the first (rank
+// > 0 of a conditional-bandit line), those of the action shown there, with
+// the slot in the context. Throws InputError for a non-finite number.
 void featurize_decision(const DsjsonDecision& decision, FeatureSet& context,
-                        FeatureSet& chosen_action);
+                        FeatureSet& chosen_action, size_t rank = 0);
 
 // The event id of a line: its EventId when that is a uuid (32 hex digits, with
 // or without dashes), otherwise a name-based uuid (version 8) of the EventId
@@ -89,6 +95,11 @@ struct LoggedEvent {
   bool deferred = false;  // activated after it was ranked
   std::vector<DsjsonReward> rewards;
   std::optional<std::string> baseline;
+  // Ranked with slots: each slot's logged probability and, once joined, the
+  // reward it was learned with (empty when not joined per slot). The line is
+  // then a conditional-bandit one: slot j took the action at rank j.
+  std::vector<double> slot_probabilities;
+  std::vector<double> slot_rewards;
 };
 
 // One DSJSON line (no newline). Throws InputError if the event is inconsistent

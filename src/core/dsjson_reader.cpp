@@ -372,6 +372,7 @@ void LineReader::settle(const std::string& cost_field, size_t cost, bool has_out
   // Without an outcome list, the label's cost is the one reward known.
   if (!has_outcome_list && cost != kAbsent && out_.outcome != DsjsonOutcome::kSkipped)
     out_.rewards.push_back({*reward, slot});
+  if (slot > 0 && out_.outcome != DsjsonOutcome::kSkipped) out_.slot_rewards.push_back(reward);
   if (!set_outcome || out_.outcome == DsjsonOutcome::kSkipped) return;
   out_.reward = reward;
   out_.outcome = (has_values || (!has_outcome_list && cost != kAbsent)) ? DsjsonOutcome::kRewarded
@@ -385,6 +386,7 @@ void LineReader::read_slots() {
   std::vector<bool> placed(n, false);
   size_t count = count_elements(slot_outcomes_);
   if (count == 0) fail("_outcomes", "must hold one outcome per slot");
+  out_.slots = count;
   if (slots_ != kAbsent && count_elements(slots_) != count)
     fail("c._slots", "must have as many slots as \"_outcomes\" (" + std::to_string(count) + ")");
   for_each_element(slot_outcomes_, [&](size_t position, size_t element) {
@@ -541,6 +543,8 @@ void read_dsjson_line(std::string_view line, DsjsonDecision& out) {
   out.rewards.clear();
   out.baseline.reset();
   out.action_features.clear();
+  out.slots = 0;
+  out.slot_rewards.clear();
   thread_local TokenList parsed;
   thread_local TokenList unordered;
   try {
@@ -570,11 +574,12 @@ void read_dsjson_line(std::string_view line, DsjsonDecision& out) {
 }
 
 void featurize_decision(const DsjsonDecision& decision, FeatureSet& context,
-                        FeatureSet& chosen_action) {
+                        FeatureSet& chosen_action, size_t rank) {
   context.clear();
   FeatureBuilder context_builder(context);
   decision.context.replay(0, decision.context.size(), context_builder);
-  uint32_t chosen = decision.ranking[0];
+  if (rank > 0) add_slot(context, rank + 1);
+  uint32_t chosen = decision.ranking[rank];
   chosen_action.clear();
   auto [begin, end] = decision.action_features[chosen];
   if (begin != end) {

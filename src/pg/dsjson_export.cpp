@@ -54,7 +54,8 @@ Portal open_events(FunctionCallInfo fcinfo) {
       "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "
       "       e.context::text, e.actions::text, e.ranking, e.probabilities, e.outcome, e.reward, "
       "       coalesce(e.activated_at > e.created_at, false), e.baseline, "
-      "       coalesce(w.rewards, '{}'), coalesce(w.slots, '{}') "
+      "       coalesce(w.rewards, '{}'), coalesce(w.slots, '{}'), "
+      "       coalesce(e.slot_probabilities, '{}'), coalesce(e.slot_rewards, '{}') "
       "  FROM pz.events e "
       "  JOIN pz.loops l ON l.loop_id = e.loop_id AND l.name = $1 "
       "  LEFT JOIN LATERAL (SELECT array_agg(r.value ORDER BY r.received_at, r.reward_id) AS "
@@ -97,6 +98,8 @@ void read_event(HeapTuple tuple, TupleDesc desc, LoggedEvent* event) {
   event->rewards.clear();
   for (size_t i = 0; i < values.size() && i < static_cast<size_t>(count); ++i)
     event->rewards.push_back({values[i], DatumGetInt32(slots[i])});
+  event->slot_probabilities = float_elements(SPI_getbinval(tuple, desc, 13, &is_null));
+  event->slot_rewards = float_elements(SPI_getbinval(tuple, desc, 14, &is_null));
 }
 
 }  // namespace

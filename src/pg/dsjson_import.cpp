@@ -4,6 +4,7 @@
 // learning; PostgreSQL side: the jsonb documents and the batched statements.
 #include <malloc.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <memory>
@@ -18,6 +19,7 @@
 #include "core/model_format.hpp"
 #include "core/settings.hpp"
 #include "pg/action_store.hpp"
+#include "pg/array_text.hpp"
 #include "pg/guard.hpp"
 #include "pg/logged_candidates.hpp"
 #include "pg/model_store.hpp"
@@ -434,6 +436,49 @@ void insert_rewards(const ImportPlans& plans, const std::vector<PendingLine>& ba
     elog(ERROR, "pz: inserting the imported rewards failed");
 }
 
+// Conditional-bandit lines: the imported events' slot probabilities (their
+// first ranks) and the rewards their slots were joined with (a slot without
+// one takes the loop's default; none for a skipped line), as pz_rank and the
+// trainer would have written them. Apart from the batch's insert, which they
+// rarely need; arrays as text literals, since their lengths differ.
+void store_slots(const std::vector<PendingLine>& batch, size_t size, double default_reward) {
+  std::vector<Datum> ids, probabilities, rewards;
+  std::vector<bool> reward_nulls;
+  for (size_t i = 0; i < size; ++i) {
+    const PendingLine& pending = batch[i];
+    const DsjsonDecision& d = pending.decision;
+    if (pending.duplicate || d.slots == 0) continue;
+    pg_uuid_t* uuid = static_cast<pg_uuid_t*>(palloc(sizeof(pg_uuid_t)));
+    memcpy(uuid->data, d.event_id.data(), UUID_LEN);
+    ids.push_back(UUIDPGetDatum(uuid));
+    probabilities.push_back(float8_array_literal(
+        std::vector<double>(d.probabilities.begin(), d.probabilities.begin() + static_cast<std::ptrdiff_t>(d.slots))));
+    std::vector<double> slot_rewards;
+    for (const std::optional<double>& reward : d.slot_rewards) slot_rewards.push_back(reward.value_or(default_reward));
+    rewards.push_back(slot_rewards.empty() ? Datum(0) : float8_array_literal(slot_rewards));
+    reward_nulls.push_back(slot_rewards.empty());
+  }
+  if (ids.empty()) return;
+  const int count = static_cast<int>(ids.size());
+  int dims[1] = {count};
+  int lbs[1] = {1};
+  bool* nulls = static_cast<bool*>(palloc(sizeof(bool) * count));
+  for (int i = 0; i < count; ++i) nulls[i] = reward_nulls[i];
+  Oid types[3] = {UUIDARRAYOID, TEXTARRAYOID, TEXTARRAYOID};
+  Datum args[3] = {
+      PointerGetDatum(construct_array(ids.data(), count, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR)),
+      PointerGetDatum(construct_array(probabilities.data(), count, TEXTOID, -1, false, TYPALIGN_INT)),
+      PointerGetDatum(construct_md_array(rewards.data(), nulls, 1, dims, lbs, TEXTOID, -1, false, TYPALIGN_INT))};
+  if (SPI_execute_with_args(
+          "WITH u AS (SELECT * FROM unnest($1, $2, $3) AS u(event_id, probabilities, rewards)), "
+          "decided AS (UPDATE pz.decisions d SET slot_probabilities = u.probabilities::float8[] "
+          "              FROM u WHERE d.event_id = u.event_id) "
+          "UPDATE pz.event_state s SET slot_rewards = u.rewards::float8[] "
+          "  FROM u WHERE s.event_id = u.event_id AND u.rewards IS NOT NULL",
+          3, types, args, nullptr, false, 0) != SPI_OK_UPDATE)
+    elog(ERROR, "pz: storing the imported slots failed");
+}
+
 // Adds the imported (already joined) events to the loop's counters, as a
 // training step adds what it joined: pz.loop_status reads them.
 void count_imported(const ImportLoop& loop, int64 rewarded, int64 defaulted, int64 skipped) {
@@ -536,13 +581,17 @@ void Importer::add_line(int64_t line_number, std::string_view text) {
 
 void Importer::learn(const PendingLine& pending) {
   const DsjsonDecision& d = pending.decision;
-  try {
-    featurize_decision(d, context_features_, action_features_);
-  } catch (const InputError& error) {
-    bad_line(pending.line_number, "c", error.what());
+  // A conditional-bandit line: each slot is an example, as the trainer learns it.
+  for (size_t rank = 0; rank < std::max<size_t>(d.slots, 1); ++rank) {
+    try {
+      featurize_decision(d, context_features_, action_features_, rank);
+    } catch (const InputError& error) {
+      bad_line(pending.line_number, "c", error.what());
+    }
+    const std::optional<double> reward = rank == 0 ? d.reward : d.slot_rewards[rank];
+    model_->learn(context_features_, action_features_, reward.value_or(loop_.default_reward), d.probabilities[rank],
+                  d.action_ids.size() - rank);
   }
-  model_->learn(context_features_, action_features_, d.reward ? *d.reward : loop_.default_reward,
-                d.probabilities[0], d.action_ids.size());
   ++counts_.learned;
 }
 
@@ -654,6 +703,7 @@ void Importer::flush() {
       ++counts_.skipped;
   }
   pg_call([&] { insert_rewards(plans_, batch_, size); });
+  pg_call([&] { store_slots(batch_, size, loop_.default_reward); });
   // In line order, as the trainer learns in event order.
   for (size_t i = 0; i < size; ++i)
     if (!batch_[i].duplicate && batch_[i].decision.outcome != DsjsonOutcome::kSkipped)

@@ -15,6 +15,7 @@
 #include "core/model_format.hpp"
 #include "core/policy.hpp"
 #include "pg/ablation.hpp"
+#include "pg/array_text.hpp"
 #include "pg/featurize.hpp"
 #include "pg/guard.hpp"
 #include "pg/jsonb_tokens.hpp"
@@ -57,6 +58,7 @@ struct LoggedEvent {
   char** slot_ids;
   double* slot_probabilities;
   double* slot_rewards;
+  char** slot_signal_rewards;  // re-scoring: each slot's rewards per signal (JSON); NULL: none named
 };
 
 struct EventBatch {
@@ -72,11 +74,15 @@ std::string logged_events_query(const EvaluationRequest* request) {
       request->rescore ? signal_rewards_subquery(request->loop_settings.rewards.aggregation,
                                                  "e.event_id", "e.joined_at")
                        : "NULL::text";
+  const std::string slot_signal_rewards =
+      request->rescore ? slot_signal_rewards_array(request->loop_settings.rewards.aggregation, "e.event_id",
+                                                   "e.joined_at", "e.slot_probabilities", 1)
+                       : "NULL::text[]";
   return "SELECT e.context, e.actions, e.chosen_action, e.baseline, e.probabilities[1], "
          "       e.reward, e.slot_probabilities, e.slot_rewards, "
          "       CASE WHEN e.slot_probabilities IS NOT NULL THEN e.ranking[1:cardinality(e.slot_probabilities)] END, " +
          signal_rewards +
-         ", e.context #>> $4 "
+         ", e.context #>> $4, " + slot_signal_rewards +
          "  FROM pz.events e "
          " WHERE e.loop_id = $1 AND e.outcome IN ('rewarded', 'defaulted') "
          "   AND e.reward IS NOT NULL "
@@ -144,6 +150,14 @@ void read_slots(HeapTuple tuple, TupleDesc desc, LoggedEvent* event) {
   }
 }
 
+// Column 12 (re-scoring an event with slots): each slot's rewards per signal.
+void read_slot_signal_rewards(HeapTuple tuple, TupleDesc desc, LoggedEvent* event) {
+  bool is_null;
+  Datum column = SPI_getbinval(tuple, desc, 12, &is_null);
+  if (is_null || event->slots == 0) return;
+  event->slot_signal_rewards = text_array_strings(column, event->slots);
+}
+
 void fetch_logged_events(Portal portal, MemoryContext batch_context, EventBatch* batch) {
   CHECK_FOR_INTERRUPTS();
   SPI_cursor_fetch(portal, true, kFetchBatch);
@@ -168,6 +182,7 @@ void fetch_logged_events(Portal portal, MemoryContext batch_context, EventBatch*
     event->signal_rewards = SPI_getvalue(tuple, desc, 10);
     Datum segment = SPI_getbinval(tuple, desc, 11, &is_null);
     event->segment = is_null ? nullptr : TextDatumGetCString(segment);
+    read_slot_signal_rewards(tuple, desc, event);
   }
   MemoryContextSwitchTo(spi);
   SPI_freetuptable(SPI_tuptable);
@@ -188,6 +203,46 @@ struct ArmFeatures {
   std::vector<FeatureSet> own_actions;
 };
 
+// Per-slot and page estimates of a target policy over the events ranked with
+// slots. Slot j's weight is the product of the target's and the logging
+// policy's probabilities of the slots 1..j as logged (each conditional on the
+// slots above it): exact for a slot's reward that depends on what is shown in
+// it and above it. The page's value is the sum of its slots'.
+struct SlotPolicy {
+  std::vector<OffPolicyEstimator> slots;
+  RunningMean page;
+
+  // target(j, above): the target's probability of the action logged in slot
+  // j, given the actions placed above it.
+  template <typename Target>
+  void add(const LoggedEvent& event, const std::vector<uint32_t>& placed, const EstimatorSettings& settings,
+           Target target) {
+    while (slots.size() < placed.size()) slots.emplace_back(settings);
+    double logged = 1.0, weight = 1.0, page_value = 0.0;
+    for (size_t j = 0; j < placed.size(); ++j) {
+      const std::vector<uint32_t> above(placed.begin(), placed.begin() + static_cast<std::ptrdiff_t>(j));
+      const double reward = event.slot_rewards[j];
+      logged *= event.slot_probabilities[j];
+      weight *= target(j, above);
+      slots[j].add({reward, logged, weight, 0.0, 0.0});
+      page_value += std::min(weight / logged, settings.max_weight) * reward;
+    }
+    page.add(page_value);
+  }
+
+  // "<policy>:slot<j>" (IPS and SNIPS; no direct method: no model scores a
+  // position) and "<policy>:page" (IPS).
+  void add_rows(const std::string& policy, double z, std::vector<EvaluationRow>& rows) const {
+    if (page.count() == 0) return;
+    for (size_t j = 0; j < slots.size(); ++j) {
+      const std::string slot = policy + ":slot" + std::to_string(j + 1);
+      rows.push_back({slot, "ips", slots[j].ips()});
+      rows.push_back({slot, "snips", slots[j].snips()});
+    }
+    rows.push_back({policy + ":page", "ips", page.estimate(z)});
+  }
+};
+
 struct ArmState {
   const ReplayArm* arm;
   std::unique_ptr<Model> model;
@@ -196,6 +251,7 @@ struct ArmState {
   RunningMean improvement;  // this arm's DR term minus the logged reward
   ArmFeatures features;
   std::vector<double> scores;
+  SlotPolicy slots;  // with pz_evaluate's fixed policies only (pz_optimize reads arm rows by position)
 };
 
 ArmFeatures features_for(const ReplayArm& arm) {
@@ -254,29 +310,15 @@ struct SegmentState {
   OffPolicyEstimator current;
 };
 
-// Everything one pass accumulates.
-// Per-slot and page estimates of the fixed policies over the events ranked
-// with slots. Slot j's weight is the product of the target's and the logging
-// policy's probabilities of the slots 1..j as logged (each conditional on the
-// slots above it): exact for a slot's reward that depends on what is shown in
-// it and above it. The page's value is the sum of its slots'.
+// The fixed policies' per-slot and page estimates.
 struct SlotEstimates {
   std::vector<RunningMean> online;
-  std::vector<OffPolicyEstimator> random;
-  std::vector<OffPolicyEstimator> current;
   RunningMean online_page;
-  RunningMean random_page;
-  RunningMean current_page;
-
-  void reserve(size_t slots, const EstimatorSettings& settings) {
-    while (online.size() < slots) {
-      online.emplace_back();
-      random.emplace_back(settings);
-      current.emplace_back(settings);
-    }
-  }
+  SlotPolicy random;
+  SlotPolicy current;
 };
 
+// Everything one pass accumulates.
 class Replay {
  public:
   explicit Replay(const EvaluationRequest& request);
@@ -288,6 +330,8 @@ class Replay {
   void add_fixed(const LoggedEvent& event, const std::vector<Candidate>& candidates, size_t chosen);
   void add_segment(const LoggedEvent& event, const LoggedOutcome& random,
                    const LoggedOutcome& current);
+  // The actions shown in the event's slots, as indices into its candidates.
+  void place_slots(const LoggedEvent& event, const std::vector<Candidate>& candidates);
   void add_slots(const LoggedEvent& event, const std::vector<Candidate>& candidates);
   // Returns the arm's doubly robust term for the event.
   double add_arm(ArmState& state, const LoggedEvent& event,
@@ -310,6 +354,7 @@ class Replay {
   std::vector<double> current_scores_;
   RewardRange range_;
   SlotEstimates slots_;
+  std::vector<uint32_t> placed_;  // the event's slots; empty without slots
 };
 
 Replay::Replay(const EvaluationRequest& request)
@@ -350,6 +395,7 @@ Replay::Replay(const EvaluationRequest& request)
                              RunningMean{},
                              RunningMean{},
                              features_for(arm),
+                             {},
                              {}});
   }
 }
@@ -372,6 +418,8 @@ void Replay::add(const LoggedEvent& event) {
   for (size_t i = 0; i < candidates.size(); ++i)
     featurize_action(event.actions, candidates[i], actions_[i]);
   actions_.resize(candidates.size());
+  placed_.clear();
+  if (request_.fixed_policies) place_slots(event, candidates);
 
   if (request_.fixed_policies) add_fixed(event, candidates, chosen);
   double first_term = 0.0;
@@ -411,7 +459,7 @@ void Replay::add_fixed(const LoggedEvent& event, const std::vector<Candidate>& c
   current_estimator_.add(current);
 
   if (request_.segment_path) add_segment(event, random, current);
-  if (event.slots > 0) add_slots(event, candidates);
+  if (!placed_.empty()) add_slots(event, candidates);
 
   reference_->learn(context_, actions_[chosen], event.reward, event.probability, actions_.size());
 }
@@ -439,10 +487,8 @@ void Replay::add_segment(const LoggedEvent& event, const LoggedOutcome& random,
   found->second.current.add(current);
 }
 
-void Replay::add_slots(const LoggedEvent& event, const std::vector<Candidate>& candidates) {
-  const size_t slots = static_cast<size_t>(event.slots);
-  std::vector<uint32_t> placed;
-  for (size_t j = 0; j < slots; ++j) {
+void Replay::place_slots(const LoggedEvent& event, const std::vector<Candidate>& candidates) {
+  for (size_t j = 0; j < static_cast<size_t>(event.slots); ++j) {
     size_t index = candidates.size();
     for (size_t i = 0; i < candidates.size(); ++i)
       if (candidates[i].id == event.slot_ids[j]) index = i;
@@ -450,28 +496,24 @@ void Replay::add_slots(const LoggedEvent& event, const std::vector<Candidate>& c
       throw SqlError(ERRCODE_DATA_CORRUPTED, "an action shown in a slot of a logged event is not among its actions");
     if (!(event.slot_probabilities[j] > 0.0 && event.slot_probabilities[j] <= 1.0))
       throw SqlError(ERRCODE_DATA_CORRUPTED, "a logged event has no probability in (0, 1] for a slot");
-    placed.push_back(static_cast<uint32_t>(index));
+    placed_.push_back(static_cast<uint32_t>(index));
   }
-  slots_.reserve(slots, request_.estimator);
-  const double max_weight = request_.estimator.max_weight;
-  double logged = 1.0, random = 1.0, current = 1.0;
-  double online_page = 0.0, random_page = 0.0, current_page = 0.0;
-  for (size_t j = 0; j < slots; ++j) {
-    const std::vector<uint32_t> above(placed.begin(), placed.begin() + static_cast<std::ptrdiff_t>(j));
-    const double reward = event.slot_rewards[j];
-    logged *= event.slot_probabilities[j];
-    random *= 1.0 / static_cast<double>(candidates.size() - j);
-    current *= remaining_probabilities(greedy_, current_scores_, above, current_->examples())[placed[j]];
-    slots_.online[j].add(reward);
-    slots_.random[j].add({reward, logged, random, 0.0, 0.0});
-    slots_.current[j].add({reward, logged, current, 0.0, 0.0});
-    online_page += reward;
-    random_page += std::min(random / logged, max_weight) * reward;
-    current_page += std::min(current / logged, max_weight) * reward;
+}
+
+void Replay::add_slots(const LoggedEvent& event, const std::vector<Candidate>& candidates) {
+  while (slots_.online.size() < placed_.size()) slots_.online.emplace_back();
+  double online_page = 0.0;
+  for (size_t j = 0; j < placed_.size(); ++j) {
+    slots_.online[j].add(event.slot_rewards[j]);
+    online_page += event.slot_rewards[j];
   }
   slots_.online_page.add(online_page);
-  slots_.random_page.add(random_page);
-  slots_.current_page.add(current_page);
+  const double n = static_cast<double>(candidates.size());
+  slots_.random.add(event, placed_, request_.estimator,
+                    [n](size_t j, const std::vector<uint32_t>&) { return 1.0 / (n - static_cast<double>(j)); });
+  slots_.current.add(event, placed_, request_.estimator, [&](size_t j, const std::vector<uint32_t>& above) {
+    return remaining_probabilities(greedy_, current_scores_, above, current_->examples())[placed_[j]];
+  });
 }
 
 double Replay::add_arm(ArmState& state, const LoggedEvent& event,
@@ -496,6 +538,11 @@ double Replay::add_arm(ArmState& state, const LoggedEvent& event,
                         expected_prediction(range_, probabilities, state.scores),
                         range_.cut(state.scores[chosen])};
   state.estimator.add(outcome);
+  if (!placed_.empty()) {
+    state.slots.add(event, placed_, request_.estimator, [&](size_t j, const std::vector<uint32_t>& above) {
+      return remaining_probabilities(state.arm->settings.exploration, state.scores, above, model.examples())[placed_[j]];
+    });
+  }
   const double term = doubly_robust_term(outcome, request_.estimator.max_weight);
   if (state.arm->compare_to_first) state.difference.add(first_term - term);
   if (state.arm->compare_to_online) state.improvement.add(term - event.reward);
@@ -516,22 +563,13 @@ std::vector<EvaluationRow> Replay::rows() const {
     if (baseline_.events() > 0) add_all("baseline", baseline_);
     add_all("random", random_);
     add_all("current", current_estimator_);
-    // Per slot ("random:slot2") and per page ("random:page"): IPS and SNIPS
-    // (no direct method: the reference model scores no position).
-    for (size_t j = 0; j < slots_.online.size(); ++j) {
-      const std::string slot = ":slot" + std::to_string(j + 1);
-      rows.push_back({"online" + slot, "average", slots_.online[j].estimate(z)});
-      for (const auto& [policy, estimator] : {std::pair{"random", &slots_.random[j]},
-                                              std::pair{"current", &slots_.current[j]}}) {
-        rows.push_back({policy + slot, "ips", estimator->ips()});
-        rows.push_back({policy + slot, "snips", estimator->snips()});
-      }
-    }
-    if (slots_.online_page.count() > 0) {
+    // Per slot ("random:slot2") and per page ("random:page").
+    for (size_t j = 0; j < slots_.online.size(); ++j)
+      rows.push_back({"online:slot" + std::to_string(j + 1), "average", slots_.online[j].estimate(z)});
+    if (slots_.online_page.count() > 0)
       rows.push_back({"online:page", "average", slots_.online_page.estimate(z)});
-      rows.push_back({"random:page", "ips", slots_.random_page.estimate(z)});
-      rows.push_back({"current:page", "ips", slots_.current_page.estimate(z)});
-    }
+    slots_.random.add_rows("random", z, rows);
+    slots_.current.add_rows("current", z, rows);
   }
   for (const ArmState& state : arms_) {
     add_all(state.arm->name, state.estimator);
@@ -539,6 +577,7 @@ std::vector<EvaluationRow> Replay::rows() const {
       rows.push_back({state.arm->name, "dr_difference", state.difference.estimate(z)});
     if (state.arm->compare_to_online)
       rows.push_back({state.arm->name, "dr_improvement", state.improvement.estimate(z)});
+    state.slots.add_rows(state.arm->name, z, rows);
   }
   return rows;
 }
@@ -586,9 +625,15 @@ void replay_log(const EvaluationRequest& request, Replay& replay) {
     for (int i = 0; i < batch.count; ++i) {
       LoggedEvent& event = batch.events[i];
       if (request.rescore) {
+        const double default_reward = request.loop_settings.rewards.default_reward;
         event.reward = objective_reward(*request.rescore,
                                         event.signal_rewards != nullptr ? event.signal_rewards : "")
-                           .value_or(request.loop_settings.rewards.default_reward);
+                           .value_or(default_reward);
+        for (int j = 0; j < event.slots; ++j) {
+          const char* signals = event.slot_signal_rewards != nullptr ? event.slot_signal_rewards[j] : nullptr;
+          event.slot_rewards[j] =
+              objective_reward(*request.rescore, signals != nullptr ? signals : "").value_or(default_reward);
+        }
       }
       replay.add(event);
     }

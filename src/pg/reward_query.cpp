@@ -18,14 +18,24 @@ std::string reward_expression(std::string_view aggregation, std::string_view onl
 }
 
 std::string signal_rewards_subquery(std::string_view aggregation, std::string_view event_id,
-                                    std::string_view through) {
+                                    std::string_view through, std::string_view slot) {
   return "(SELECT jsonb_object_agg(s.signal, s.reward)::text FROM ("
          "   SELECT r.signal, " +
          reward_expression(aggregation) +
          " AS reward FROM pz.rewards r "
          "    WHERE r.event_id = " +
          std::string(event_id) + " AND r.received_at <= " + std::string(through) +
-         "      AND r.signal IS NOT NULL AND coalesce(r.slot, 1) = 1 GROUP BY r.signal) s)";
+         "      AND r.signal IS NOT NULL AND coalesce(r.slot, 1) = " +
+         std::string(slot) + " GROUP BY r.signal) s)";
+}
+
+std::string slot_signal_rewards_array(std::string_view aggregation, std::string_view event_id,
+                                      std::string_view through, std::string_view slot_probabilities,
+                                      int first_slot) {
+  const std::string slots = "cardinality(" + std::string(slot_probabilities) + ")";
+  return "CASE WHEN " + slots + " >= " + std::to_string(first_slot) + " THEN ARRAY(SELECT " +
+         signal_rewards_subquery(aggregation, event_id, through, "j.slot") + " FROM generate_series(" +
+         std::to_string(first_slot) + ", " + slots + ") AS j(slot) ORDER BY j.slot) END";
 }
 
 }  // namespace pz::pg

@@ -16,9 +16,17 @@ std::string reward_expression(std::string_view aggregation, std::string_view onl
 // combined by `aggregation`, over the named rewards of the event whose id is
 // the SQL expression `event_id` received by the SQL expression `through`;
 // NULL when it has no named reward. Unnamed rewards have no place in an
-// objective and are left out. Only rewards of the first slot count (those
-// naming no slot, or slot 1): slots 2 and beyond learn their plain rewards.
+// objective and are left out. Only rewards of the slot given by the SQL
+// expression `slot` count (for slot 1 also those naming no slot).
 std::string signal_rewards_subquery(std::string_view aggregation, std::string_view event_id,
-                                    std::string_view through);
+                                    std::string_view through, std::string_view slot = "1");
+
+// An array expression: signal_rewards_subquery for each slot from
+// `first_slot` to the last one the event showed (the cardinality of the SQL
+// expression `slot_probabilities`), in slot order, so that an objective
+// weighs each slot's signals; NULL when the event showed fewer slots.
+std::string slot_signal_rewards_array(std::string_view aggregation, std::string_view event_id,
+                                      std::string_view through, std::string_view slot_probabilities,
+                                      int first_slot);
 
 }  // namespace pz::pg

@@ -13,6 +13,7 @@
 #include "core/objective.hpp"
 #include "core/settings.hpp"
 #include "pg/featurize.hpp"
+#include "pg/array_text.hpp"
 #include "pg/guard.hpp"
 #include "pg/limits.hpp"
 #include "pg/logged_candidates.hpp"
@@ -64,6 +65,7 @@ struct DueEvent {
   char* event_id;
   TimestampTz created_at;
   char* signal_rewards;  // with an objective: its rewards per signal (JSON), NULL when none named
+  char** slot_signal_rewards;  // with an objective and slots: as signal_rewards, for slots 2 and beyond
   // Slots 2 and beyond (options.slots), in slot order: each shown action's
   // document, its logged probability and its reward (if one came).
   // slots_logged: how many the event logged beyond slot 1.
@@ -254,6 +256,14 @@ void read_candidates(HeapTuple tuple, TupleDesc desc, DueEvent* event) {
   }
 }
 
+// Column 15 (with an objective): each further slot's rewards per signal.
+void read_slot_signal_rewards(HeapTuple tuple, TupleDesc desc, DueEvent* event) {
+  bool is_null;
+  Datum column = SPI_getbinval(tuple, desc, 15, &is_null);
+  if (is_null || event->slots_logged <= 0) return;
+  event->slot_signal_rewards = text_array_strings(column, event->slots_logged);
+}
+
 // Fetches the next batch into `batch_context` (reset by the caller between batches).
 void fetch_due_events(Portal portal, MemoryContext batch_context, EventBatch* batch) {
   SPI_cursor_fetch(portal, true, kFetchBatch);
@@ -280,6 +290,7 @@ void fetch_due_events(Portal portal, MemoryContext batch_context, EventBatch* ba
     read_slots(tuple, desc, event);
     read_candidates(tuple, desc, event);
     event->signal_rewards = SPI_getvalue(tuple, desc, 14);
+    read_slot_signal_rewards(tuple, desc, event);
   }
   MemoryContextSwitchTo(spi);
   SPI_freetuptable(SPI_tuptable);
@@ -308,16 +319,8 @@ WrittenOutcomes write_outcomes(const Outcome* outcomes, int count, TimestampTz n
     rewards[i] = Float8GetDatum(outcomes[i].reward);
     reward_nulls[i] = !outcomes[i].learned;
     labels[i] = CStringGetTextDatum(outcomes[i].label);
-    const std::vector<double>& slots = outcomes[i].slot_rewards;
-    slot_nulls[i] = slots.empty();
-    if (slots.empty()) continue;
-    StringInfoData literal;
-    initStringInfo(&literal);
-    appendStringInfoChar(&literal, '{');
-    for (size_t j = 0; j < slots.size(); ++j)
-      appendStringInfo(&literal, "%s%.17g", j == 0 ? "" : ",", slots[j]);
-    appendStringInfoChar(&literal, '}');
-    slot_rewards[i] = CStringGetTextDatum(literal.data);
+    slot_nulls[i] = outcomes[i].slot_rewards.empty();
+    if (!slot_nulls[i]) slot_rewards[i] = float8_array_literal(outcomes[i].slot_rewards);
   }
   int dims[1] = {count};
   int lbs[1] = {1};
@@ -359,14 +362,14 @@ WrittenOutcomes write_outcomes(const Outcome* outcomes, int count, TimestampTz n
 // `slot_rewards`. With an objective, also each event's rewards per signal (see
 // reward_query.hpp).
 std::string event_columns_read(const char* active, const char* rewards, const std::string& slot_rewards,
-                               const std::string& signal_rewards) {
+                               const std::string& signal_rewards, const std::string& slot_signal_rewards) {
   return std::string("SELECT s.ctid, d.context, ") +
          "       CASE WHEN d.ranking_ids IS NOT NULL THEN "
          "            (SELECT a.action_number FROM pz.actions a WHERE a.loop_id = d.loop_id "
          "                AND a.action_id = d.chosen_action "
          "                AND a.action_number = ANY (pz.candidate_numbers(d.candidates)) LIMIT 1) END, "
          "       d.chosen_action, d.candidates, " + active + ", " + rewards +
-         ", d.event_id, d.created_at, d.slot_probabilities, " + slot_rewards + ", " + signal_rewards +
+         ", d.event_id, d.created_at, d.slot_probabilities, " + slot_rewards + ", " + signal_rewards + ", " + slot_signal_rewards +
          "  FROM pz.event_state s JOIN pz.decisions d ON d.event_id = s.event_id ";
 }
 
@@ -383,7 +386,10 @@ std::string due_events_query(std::string_view aggregation, bool by_signal) {
       "   FROM generate_series(2, cardinality(d.slot_probabilities)) AS j(slot)) END ";
   return event_columns_read("s.active", "w.reward, w.rewards, w.counted", slot_rewards,
                             by_signal ? signal_rewards_subquery(aggregation, "s.event_id", "$3")
-                                      : std::string("NULL::text")) +
+                                      : std::string("NULL::text"),
+                            by_signal ? slot_signal_rewards_array(aggregation, "s.event_id", "$3",
+                                                                  "d.slot_probabilities", 2)
+                                      : std::string("NULL::text[]")) +
          "  LEFT JOIN LATERAL (SELECT " + reward_expression(aggregation, "coalesce(r.slot, 1) = 1") + " AS reward, "
          "         count(*) AS rewards, count(*) FILTER (WHERE r.reward_id <= $5) AS counted "
          "    FROM pz.rewards r WHERE r.event_id = s.event_id AND r.received_at <= $3) w ON true "
@@ -397,7 +403,8 @@ std::string due_events_query(std::string_view aggregation, bool by_signal) {
 // The kept events a retraining learns ($6: since), in event order, each with
 // the reward it was joined with (has_reward is true for every one).
 std::string kept_events_query() {
-  return event_columns_read("true", "s.reward, 0::int8, 0::int8", "s.slot_rewards[2:] ", "NULL::text") +
+  return event_columns_read("true", "s.reward, 0::int8, 0::int8", "s.slot_rewards[2:] ", "NULL::text",
+                            "NULL::text[]") +
          " WHERE s.loop_id = $1 AND s.outcome IN ('rewarded', 'defaulted') AND s.created_at >= $6 "
          " ORDER BY s.created_at, s.event_id "
          " LIMIT $4";
@@ -518,12 +525,18 @@ Outcome learn_event(Model& model, const DueEvent& event, double default_reward, 
 
 // Under an objective, an event's reward is its objective's weighted sum of
 // its signals' rewards; with none of them it is defaulted like an event
-// without rewards.
+// without rewards. So is each further slot's, from that slot's signals.
 void weigh_signals(const Objective& objective, DueEvent& event) {
   std::optional<double> reward =
       objective_reward(objective, event.signal_rewards != nullptr ? event.signal_rewards : "");
   event.has_reward = reward.has_value();
   event.reward = reward.value_or(0.0);
+  for (int i = 0; i < event.slots_logged; ++i) {
+    const char* signals = event.slot_signal_rewards != nullptr ? event.slot_signal_rewards[i] : nullptr;
+    std::optional<double> slot_reward = objective_reward(objective, signals != nullptr ? signals : "");
+    event.slot_has_reward[i] = slot_reward.has_value();
+    event.slot_rewards[i] = slot_reward.value_or(0.0);
+  }
 }
 
 void warn_quarantined(const char* loop, const char* event_id, const char* reason) {

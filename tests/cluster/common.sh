@@ -23,6 +23,17 @@ wait_for() {
   fail "timed out after ${seconds}s waiting for: $query"
 }
 
+# Waits up to $2 seconds (database $1) until the current model of every loop
+# whose name is LIKE $3 has learned each of its joined events once, and each
+# shown slot of an event ranked with slots once: its examples count them all.
+wait_learned_once() {
+  wait_for "$2" "$1" "SELECT bool_and(m.examples = (SELECT sum(coalesce(cardinality(e.slot_probabilities), 1))
+                                                    FROM pz.events e WHERE e.loop_id = l.loop_id
+                                                     AND e.outcome IN ('rewarded', 'defaulted')))
+                        FROM pz.loops l JOIN pz.models m ON m.loop_id = l.loop_id AND m.version = l.model_version
+                       WHERE l.name LIKE '$3'"
+}
+
 fresh_database() {
   q -d postgres -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)"
   q -d postgres -c "CREATE DATABASE $1"

@@ -63,11 +63,7 @@ rank_only=$((processed - rank_and_reward))
 
 # The worker catches up: nothing pending, and each model learned each joined event once.
 wait_for 60 $db "SELECT count(*) = 0 FROM pz.events WHERE loop_id IN $in_loops AND joined_at IS NULL"
-wait_for 30 $db "SELECT bool_and(m.examples = (SELECT sum(coalesce(cardinality(e.slot_probabilities), 1))
-                                                 FROM pz.events e WHERE e.loop_id = l.loop_id
-                                                 AND e.outcome IN ('rewarded', 'defaulted')))
-                   FROM pz.loops l JOIN pz.models m ON m.loop_id = l.loop_id AND m.version = l.model_version
-                  WHERE l.name LIKE 'concurrent\_%'"
+wait_learned_once $db 30 'concurrent\_%'
 expect_equal "slot rewards joined per slot" 0 \
   "$(q -d $db -c "SELECT count(*) FROM pz.events e WHERE e.loop_id IN $in_loops AND e.context ? 'user'
                     AND e.slot_rewards[cardinality(e.slot_probabilities)] IS DISTINCT FROM

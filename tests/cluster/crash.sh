@@ -103,9 +103,5 @@ expect_equal "events with more than one reward" 0 \
 q -d $db -c "ANALYZE pz.decisions, pz.event_state, pz.rewards" >/dev/null
 wait_for 60 $db "SELECT count(*) = 0 FROM pz.events WHERE loop_id = (SELECT loop_id FROM pz.loops WHERE name = 'crash')
                                                    AND joined_at IS NULL"
-wait_for 30 $db "SELECT m.examples = (SELECT sum(coalesce(cardinality(e.slot_probabilities), 1))
-                                        FROM pz.events e WHERE e.loop_id = l.loop_id
-                                        AND e.outcome IN ('rewarded', 'defaulted'))
-                   FROM pz.loops l JOIN pz.models m ON m.loop_id = l.loop_id AND m.version = l.model_version
-                  WHERE l.name = 'crash'"
+wait_learned_once $db 30 crash
 echo "crash ($logging logging): ok (a killed backend, an immediate shutdown with $acknowledged acknowledged events; all present once, training resumed)"

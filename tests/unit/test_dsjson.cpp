@@ -178,6 +178,10 @@ TEST(Dsjson, ConditionalBanditSlotsBecomeRanksAndSlotRewards) {
   EXPECT_DOUBLE_EQ(d.rewards[1].value, 0.4);
   ASSERT_TRUE(d.baseline.has_value());
   EXPECT_EQ(*d.baseline, 1u);
+  EXPECT_EQ(d.slots, 2u);
+  ASSERT_EQ(d.slot_rewards.size(), 2u);
+  EXPECT_EQ(*d.slot_rewards[0], 0.6);
+  EXPECT_DOUBLE_EQ(*d.slot_rewards[1], 0.4);
 }
 
 TEST(Dsjson, OrdersMembersAsJsonbDoes) {
@@ -339,6 +343,52 @@ TEST(Dsjson, WritesALineThatReadsBackToTheSameDecision) {
   ASSERT_EQ(d.rewards.size(), 2u);
   EXPECT_EQ(d.rewards[1].value, 1.0);
   EXPECT_EQ(*d.baseline, 1u);
+}
+
+// An event ranked with slots is written as a conditional-bandit line, each
+// slot's rewards under its own outcome, and reads back with the same slots.
+TEST(Dsjson, WritesSlotsAsAConditionalBanditLineThatReadsBack) {
+  LoggedEvent event;
+  event.event_id = "0190a0b2-0000-7000-8000-00000000002c";
+  event.timestamp = "2026-01-02T03:04:05.000000Z";
+  event.context = R"({"user":{"segment":"budget"}})";
+  event.actions = R"(["x","y","z","w"])";
+  event.ranking = {"z", "x", "w", "y"};
+  event.probabilities = {0.7, 0.1, 0.1, 0.1};
+  event.slot_probabilities = {0.7, 0.5, 0.75};
+  event.outcome = DsjsonOutcome::kRewarded;
+  event.reward = 0.5;
+  event.slot_rewards = {0.5, 0.0, 1.0};
+  event.rewards = {{0.5, 0}, {1.0, 3}};
+  std::string line = write_dsjson_line(event);
+  nlohmann::json json = nlohmann::json::parse(line);
+  EXPECT_FALSE(json.contains("_label_cost"));
+  EXPECT_FALSE(json.contains("a"));
+  EXPECT_EQ(json["o"], nlohmann::json::array());
+  ASSERT_EQ(json["_outcomes"].size(), 3u);
+  EXPECT_EQ(json["c"]["_slots"].size(), 3u);
+  EXPECT_EQ(json["_outcomes"][0]["_a"], nlohmann::json::parse("[2]"));
+  EXPECT_EQ(json["_outcomes"][2]["_a"], nlohmann::json::parse("[3]"));
+  EXPECT_EQ(json["_outcomes"][1]["_p"], nlohmann::json::parse("[0.5]"));
+  EXPECT_EQ(json["_outcomes"][2]["_label_cost"], -1.0);
+  EXPECT_EQ(json["_outcomes"][0]["_o"].size(), 1u);
+  EXPECT_EQ(json["_outcomes"][1]["_o"].size(), 0u);
+
+  DsjsonDecision d;
+  read_dsjson_line(line, d);
+  EXPECT_EQ(d.slots, 3u);
+  EXPECT_EQ(d.ranking, (std::vector<uint32_t>{2, 0, 3, 1}));
+  EXPECT_EQ(std::vector<double>(d.probabilities.begin(), d.probabilities.begin() + 3), event.slot_probabilities);
+  EXPECT_EQ(*d.reward, 0.5);
+  EXPECT_EQ(d.outcome, DsjsonOutcome::kRewarded);
+  ASSERT_EQ(d.slot_rewards.size(), 3u);
+  EXPECT_EQ(*d.slot_rewards[1], 0.0);
+  EXPECT_EQ(*d.slot_rewards[2], 1.0);
+  ASSERT_EQ(d.rewards.size(), 2u);
+  EXPECT_EQ(d.rewards[0].slot, 1);  // named none: slot 1
+  EXPECT_EQ(d.rewards[1].slot, 3);
+  EXPECT_EQ(d.rewards[1].value, 1.0);
+  EXPECT_EQ(nlohmann::json::parse(json_of(d.context)), nlohmann::json::parse(event.context));
 }
 
 TEST(Dsjson, WritesSkippedDeferredAndDefaultedEvents) {

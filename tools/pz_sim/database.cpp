@@ -7,7 +7,8 @@ namespace pz_sim {
 namespace {
 
 // The query of DESIGN.md: the catalog filter is ordinary SQL, the features
-// are built from the columns, and pz_rank orders what the filter lets through.
+// are built from the columns, and pz_rank orders what the filter lets through;
+// $4 its options (slots for a carousel), $5 how many ranks are shown.
 const char* const kRankQuery = R"SQL(
 SELECT r.event_id, r.action_id, c.title, c.price
   FROM pz_rank($1, $2::jsonb,
@@ -20,10 +21,10 @@ SELECT r.event_id, r.action_id, c.title, c.price
                                 ELSE 'bulk' END,
                    'rating', rating)))
             FROM catalog
-           WHERE stock > 0 AND region IN ($3, 'all'))) AS r
+           WHERE stock > 0 AND region IN ($3, 'all')), $4::jsonb) AS r
   JOIN catalog c ON c.sku = r.action_id
  ORDER BY r.rank
- LIMIT 1)SQL";
+ LIMIT $5)SQL";
 
 }  // namespace
 
@@ -82,22 +83,34 @@ long model_version(pqxx::connection& connection, const std::string& loop) {
 
 void prepare_visit_statements(pqxx::connection& connection) {
   connection.prepare("rank", kRankQuery);
-  connection.prepare("reward", "SELECT pz_reward($1::uuid, $2::float8)");
+  // Slot 0: none (the top position, as for an event ranked without slots).
+  connection.prepare("reward", "SELECT pz_reward($1::uuid, $2::float8, NULL, nullif($3::int, 0))");
 }
 
 bool rank(pqxx::connection& connection, const std::string& loop, const std::string& context,
           const std::string& region, Shown& shown) {
-  pqxx::nontransaction tx(connection);
-  pqxx::result rows = tx.exec_prepared("rank", loop, context, region);
-  if (rows.empty()) return false;
-  shown.event_id = rows[0][0].as<std::string>();
-  shown.sku = rows[0][1].as<std::string>();
+  std::vector<std::string> skus;
+  if (!rank_page(connection, loop, context, region, 1, false, shown.event_id, skus)) return false;
+  shown.sku = skus[0];
   return true;
 }
 
-void reward(pqxx::connection& connection, const std::string& event_id, double value) {
+bool rank_page(pqxx::connection& connection, const std::string& loop, const std::string& context,
+               const std::string& region, int positions, bool slots, std::string& event_id,
+               std::vector<std::string>& skus) {
   pqxx::nontransaction tx(connection);
-  tx.exec_prepared("reward", event_id, value);
+  const std::string options = slots ? "{\"slots\": " + std::to_string(positions) + "}" : "{}";
+  pqxx::result rows = tx.exec_prepared("rank", loop, context, region, options, positions);
+  skus.clear();
+  if (rows.empty()) return false;
+  event_id = rows[0][0].as<std::string>();
+  for (const auto& row : rows) skus.push_back(row[1].as<std::string>());
+  return true;
+}
+
+void reward(pqxx::connection& connection, const std::string& event_id, double value, int slot) {
+  pqxx::nontransaction tx(connection);
+  tx.exec_prepared("reward", event_id, value, slot);
 }
 
 }  // namespace pz_sim

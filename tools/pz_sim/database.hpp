@@ -35,6 +35,12 @@ struct Shown {
 // item at rank 1 is shown. Returns false when no item is viable.
 bool rank(pqxx::connection& connection, const std::string& loop, const std::string& context,
           const std::string& region, Shown& shown);
-void reward(pqxx::connection& connection, const std::string& event_id, double value);
+// A page: the items at ranks 1..positions (fewer if fewer are viable), ranked
+// with options.slots = positions when `slots`, else by one slot and the scores.
+bool rank_page(pqxx::connection& connection, const std::string& loop, const std::string& context,
+               const std::string& region, int positions, bool slots, std::string& event_id,
+               std::vector<std::string>& skus);
+// slot 0: the reward names no slot.
+void reward(pqxx::connection& connection, const std::string& event_id, double value, int slot = 0);
 
 }  // namespace pz_sim

@@ -15,6 +15,7 @@ struct PendingReward {
   Clock::time_point due;
   std::string event_id;
   double value;
+  int slot = 0;  // 0: none
 };
 
 class DelayQueue {

@@ -8,6 +8,7 @@
 #include <random>
 #include <thread>
 
+#include "carousel.hpp"
 #include "chart.hpp"
 #include "database.hpp"
 #include "options.hpp"
@@ -50,6 +51,17 @@ int run(const Options& options) {
   pqxx::connection monitor(options.dsn);
   if (options.exploration >= 0) set_exploration(monitor, options.loop, options.exploration);
   const LoopSettings settings = read_loop(monitor, options.loop);
+  if (options.carousel > 0) {
+    // The two pages are compared under the same settings.
+    if (options.exploration >= 0) set_exploration(monitor, options.filled_loop, options.exploration);
+    const LoopSettings filled = read_loop(monitor, options.filled_loop);
+    if (filled.exploration != settings.exploration || filled.reward_wait_seconds != settings.reward_wait_seconds ||
+        filled.model_update_seconds != settings.model_update_seconds)
+      std::fprintf(stderr, "pz-sim: warning: loops \"%s\" and \"%s\" differ in exploration, reward_wait or model_update\n",
+                   options.loop.c_str(), options.filled_loop.c_str());
+    std::fprintf(stderr, "pz-sim: carousel of %d positions (attention %.2f): loop \"%s\" with slots, \"%s\" score-filled\n",
+                 options.carousel, options.attention, options.loop.c_str(), options.filled_loop.c_str());
+  }
   if (!worker_running(monitor))
     std::fprintf(stderr, "pz-sim: warning: no pz background worker is running: the model will not learn\n"
                          "        (preload pz with shared_preload_libraries and set pz.database)\n");
@@ -61,6 +73,7 @@ int run(const Options& options) {
                settings.reward_wait_seconds, settings.model_update_seconds);
 
   RunState state(options.visits);
+  if (options.carousel > 0) state.pages.resize(options.visits);
   const long first_version = model_version(monitor, options.loop);
   const auto start = std::chrono::steady_clock::now();
   std::thread visitors([&] { run_visits(options, shop, settings, state); });
@@ -84,7 +97,10 @@ int run(const Options& options) {
               options.visits, elapsed, options.visits / elapsed, state.rewards_sent.load(), first_version, version);
 
   const Summary summary = summarize(state.results, options.buckets, shop.personas.size());
+  if (options.carousel > 0)
+    std::printf("\n(carousel: the tables below are the slots loop's pages: clicks and expected clicks a page)\n");
   print_report(stdout, summary, shop.personas);
+  if (options.carousel > 0) print_carousel_report(stdout, state.pages, options.carousel, options.attention);
   if (!options.chart.empty() && write_chart(options.chart, summary, shop.personas, options.visits))
     std::printf("\nlearning curve: %s\n", options.chart.c_str());
   return 0;

@@ -28,7 +28,13 @@ const char* const kUsage =
     "  --loop NAME         pz loop to rank with (default shop; must exist)\n"
     "  --chart PATH        write the learning curve to this PNG (needs gnuplot)\n"
     "  --buckets N         time buckets of the report (default 10)\n"
-    "  --catalog-size N    items in the catalog (default 300)\n";
+    "  --catalog-size N    items in the catalog (default 300)\n"
+    "  --carousel K        show K items a visit (2..10): the visitor looks at position j\n"
+    "                      with probability attention^(j-1); the visits are ranked both\n"
+    "                      by --loop with options.slots = K (a reward per slot) and by\n"
+    "                      --filled-loop with one slot, positions 2..K by score\n"
+    "  --filled-loop NAME  the carousel's one-slot loop (default <loop>_filled; must exist)\n"
+    "  --attention A       the carousel's attention decay per position, 0..1 (default 0.6)\n";
 
 [[noreturn]] void usage_error(const std::string& message) {
   std::fprintf(stderr, "pz-sim: %s\n\n%s", message.c_str(), kUsage);
@@ -64,7 +70,7 @@ std::vector<std::pair<std::string, double>> parse_shares(const std::string& list
 
 Options parse_options(int argc, char** argv) {
   enum { kVisits = 1000, kConnections, kRate, kPersonas, kExploration, kSeed, kDsn, kLoop, kChart, kBuckets,
-         kCatalogSize, kHelp };
+         kCatalogSize, kCarousel, kFilledLoop, kAttention, kHelp };
   const option long_options[] = {
       {"visits", required_argument, nullptr, kVisits},
       {"connections", required_argument, nullptr, kConnections},
@@ -77,6 +83,9 @@ Options parse_options(int argc, char** argv) {
       {"chart", required_argument, nullptr, kChart},
       {"buckets", required_argument, nullptr, kBuckets},
       {"catalog-size", required_argument, nullptr, kCatalogSize},
+      {"carousel", required_argument, nullptr, kCarousel},
+      {"filled-loop", required_argument, nullptr, kFilledLoop},
+      {"attention", required_argument, nullptr, kAttention},
       {"help", no_argument, nullptr, kHelp},
       {nullptr, 0, nullptr, 0},
   };
@@ -95,11 +104,15 @@ Options parse_options(int argc, char** argv) {
       case kChart: options.chart = optarg; break;
       case kBuckets: options.buckets = static_cast<int>(number(optarg, "buckets", 1, 100)); break;
       case kCatalogSize: options.catalog_size = static_cast<int>(number(optarg, "catalog-size", 10, 100000)); break;
+      case kCarousel: options.carousel = static_cast<int>(number(optarg, "carousel", 2, 10)); break;
+      case kFilledLoop: options.filled_loop = optarg; break;
+      case kAttention: options.attention = number(optarg, "attention", 0, 1); break;
       case kHelp: std::fputs(kUsage, stdout); std::exit(0);
       default: usage_error("unknown option");
     }
   }
   if (optind < argc) usage_error(std::string("unexpected argument \"") + argv[optind] + "\"");
+  if (options.carousel > 0 && options.filled_loop.empty()) options.filled_loop = options.loop + "_filled";
   if (options.buckets > options.visits) options.buckets = static_cast<int>(options.visits);
   return options;
 }

@@ -19,6 +19,10 @@ struct Options {
   std::string chart;  // PNG path; empty: no chart
   int catalog_size = 300;
   int buckets = 10;
+  // Carousel mode: positions shown per visit (0: one item, the plain shop).
+  int carousel = 0;
+  std::string filled_loop;  // the loop ranking one slot, positions 2.. by score; empty: <loop>_filled
+  double attention = 0.6;   // P(the visitor looks at position j) = attention^(j-1)
 };
 
 // Parses argv; prints usage and exits on --help or a bad option.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <random>
 #include <thread>
 #include <unordered_map>
@@ -75,25 +76,18 @@ class VisitorThread {
 
     VisitResult result;
     result.persona = visitor.persona;
-    double sum = 0;
-    int viable_count = 0;
+    std::vector<double> viable_probabilities;
     for (const Item& item : shop_.items) {
       if (!viable(item, visitor)) continue;
       const double p = click_probability(persona, item);
-      sum += p;
+      viable_probabilities.push_back(p);
       result.best_probability = std::max(result.best_probability, p);
-      ++viable_count;
     }
-    Shown shown;
-    if (viable_count > 0 &&
-        rank(connection, options_.loop, context_json(visitor), kRegions[kCities[visitor.city].region], shown)) {
-      result.random_probability = sum / viable_count;
-      result.shown_probability = click_probability(persona, shop_.items.at(item_by_sku_.at(shown.sku)));
-      if (std::uniform_real_distribution<>(0, 1)(rng) < result.shown_probability) {
-        result.clicked = 1;
-        queue_.push({Clock::now() + click_delay(settings_.reward_wait_seconds, rng), shown.event_id, 1.0});
-        ++state_.rewards_pending;
-      }
+    if (!viable_probabilities.empty()) {
+      if (options_.carousel > 0)
+        show_page(connection, number, visitor, viable_probabilities, rng, result);
+      else
+        show_one(connection, visitor, viable_probabilities, rng, result);
     }
     result.done = true;
     {
@@ -103,8 +97,78 @@ class VisitorThread {
     ++state_.completed;
   }
 
+  void show_one(pqxx::connection& connection, const Visitor& visitor, const std::vector<double>& viable_probabilities,
+                std::mt19937_64& rng, VisitResult& result) {
+    const Persona& persona = shop_.personas[visitor.persona];
+    Shown shown;
+    if (!rank(connection, options_.loop, context_json(visitor), kRegions[kCities[visitor.city].region], shown)) return;
+    result.random_probability = mean(viable_probabilities);
+    result.shown_probability = click_probability(persona, item_of(shown.sku));
+    if (std::uniform_real_distribution<>(0, 1)(rng) < result.shown_probability) {
+      result.clicked = 1;
+      queue_.push({Clock::now() + click_delay(settings_.reward_wait_seconds, rng), shown.event_id, 1.0});
+      ++state_.rewards_pending;
+    }
+  }
+
+  // The carousel: the same visitor and the same chance of looking and
+  // clicking at each position, shown the page of each loop (in alternating
+  // order). The slots loop takes a reward per clicked slot; the score-filled
+  // one logs position 1 only, so only a click there can be reported.
+  void show_page(pqxx::connection& connection, long number, const Visitor& visitor,
+                 const std::vector<double>& viable_probabilities, std::mt19937_64& rng, VisitResult& result) {
+    const Persona& persona = shop_.personas[visitor.persona];
+    const int positions = options_.carousel;
+    const PageChance chance = draw_page_chance(positions, options_.attention, rng);
+    const std::string context = context_json(visitor);
+    PageResult page;
+    for (int step = 0; step < kPageArms; ++step) {
+      const int arm = static_cast<int>((number + step) % kPageArms);
+      const bool slots = arm == kSlotsArm;
+      std::string event_id;
+      std::vector<std::string> skus;
+      if (!rank_page(connection, slots ? options_.loop : options_.filled_loop, context,
+                     kRegions[kCities[visitor.city].region], positions, slots, event_id, skus))
+        continue;
+      std::vector<double> shown;
+      page.position_clicks[arm].assign(positions, 0.0);
+      for (size_t j = 0; j < skus.size(); ++j) {
+        shown.push_back(click_probability(persona, item_of(skus[j])));
+        if (!chance.looks[j] || chance.click_draw[j] >= shown.back()) continue;
+        page.clicks[arm] += 1;
+        page.position_clicks[arm][j] = 1;
+        if (!slots && j > 0) continue;
+        queue_.push({Clock::now() + click_delay(settings_.reward_wait_seconds, rng), event_id, 1.0,
+                     slots ? static_cast<int>(j) + 1 : 0});
+        ++state_.rewards_pending;
+      }
+      page.expected[arm] = expected_page_clicks(shown, options_.attention);
+    }
+    // A uniform page shows each position an average viable item.
+    std::vector<double> sorted = viable_probabilities;
+    std::sort(sorted.begin(), sorted.end(), std::greater<>());
+    sorted.resize(std::min(sorted.size(), static_cast<size_t>(positions)));
+    page.best = expected_page_clicks(sorted, options_.attention);
+    page.random = expected_page_clicks(std::vector<double>(sorted.size(), mean(viable_probabilities)), options_.attention);
+    page.done = true;
+    result.clicked = page.clicks[kSlotsArm];
+    result.shown_probability = page.expected[kSlotsArm];
+    result.random_probability = page.random;
+    result.best_probability = page.best;
+    std::lock_guard<std::mutex> lock(state_.mutex);
+    state_.pages[number] = std::move(page);
+  }
+
+  static double mean(const std::vector<double>& values) {
+    double sum = 0;
+    for (double v : values) sum += v;
+    return values.empty() ? 0 : sum / static_cast<double>(values.size());
+  }
+
+  const Item& item_of(const std::string& sku) const { return shop_.items.at(item_by_sku_.at(sku)); }
+
   void send(pqxx::connection& connection, const PendingReward& pending) {
-    reward(connection, pending.event_id, pending.value);
+    reward(connection, pending.event_id, pending.value, pending.slot);
     --state_.rewards_pending;
     ++state_.rewards_sent;
   }

@@ -7,12 +7,15 @@
 #include <string>
 #include <vector>
 
+#include "carousel.hpp"
 #include "database.hpp"
 #include "options.hpp"
 #include "shop.hpp"
 
 namespace pz_sim {
 
+// In carousel mode, for the loop ranking with slots: the page's clicks and
+// expected clicks (the page's random and best likewise).
 struct VisitResult {
   bool done = false;
   int persona = 0;
@@ -37,6 +40,7 @@ struct RunState {
   std::atomic<bool> failed{false};
   std::mutex mutex;  // guards results and error
   std::vector<VisitResult> results;  // by visit number
+  std::vector<PageResult> pages;     // carousel mode: by visit number
   std::string error;
 };
 
