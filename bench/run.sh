@@ -345,8 +345,9 @@ b_report() {
   done
 }
 a2_b_notes() {
-  echo "a2: the DESIGN.md rows statement (pz_rank_rows over ARRAY(SELECT c FROM catalog c WHERE ...), item"
-  echo "   returned, ORDER BY rank LIMIT 10), fsync on for both sides; 'learn false' logs nothing."
+  echo "a2: the DESIGN.md rows statement (pz_rank_rows(loop, \$1::jsonb, ARRAY(SELECT c FROM catalog c WHERE ...)),"
+  echo "   item returned, ORDER BY rank LIMIT 10; twenty users' contexts), fsync on for both sides; buffered in"
+  echo "   read-only sessions; 'learn false' logs nothing."
   echo "b: server-side, per call, in one session and one transaction, after subtracting a plpgsql loop"
   echo "   making a trivial call with the same context (${result[rank_overhead_50]} µs at 50 actions). {\"learn\": false}"
   echo "   is pz_rank alone; 'logged' includes inserting the event row (both judged against the target)."
