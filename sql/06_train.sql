@@ -95,3 +95,49 @@ SELECT q AS call, error_of(q) AS error FROM unnest(ARRAY[
 -- A version trained for another feature space cannot be made current.
 SELECT model_version FROM pz_configure_loop('learner', '{"bits": 12}');
 SELECT error_of($$SELECT pz_rollback_model('learner', 1)$$);
+
+-- The trainer's result on a fixed log of 2,500 events over 10 actions (more
+-- than one batch of the step): varied rewards, defaulted and skipped events.
+-- The weights' digest pins what is learned, so that a faster trainer must
+-- learn exactly the same model.
+SELECT name FROM pz_create_loop('pinned', '{"reward_wait": "0 seconds"}');
+INSERT INTO pz.actions (loop_id, action_hash, action_id, action)
+SELECT l.loop_id, pz.action_hash(a.action), pz.action_id(a.action), a.action
+  FROM pz.loops AS l,
+       (SELECT jsonb_build_object('id', 'item' || k, 'features', jsonb_build_object('kind', 'k' || (k % 3), 'price', 10 + k)) AS action
+          FROM generate_series(0, 9) AS k) AS a
+ WHERE l.name = 'pinned';
+WITH numbers AS (
+  SELECT array_agg(a.action_number ORDER BY a.action_id) AS numbers
+    FROM pz.actions AS a JOIN pz.loops AS l USING (loop_id) WHERE l.name = 'pinned'),
+made AS (
+INSERT INTO pz.decisions (event_id, loop_id, created_at, context, candidates, chosen_action, model_version)
+SELECT md5('pinned' || e.i)::uuid, l.loop_id, e.at,
+       jsonb_build_object('user', jsonb_build_object('segment', 's' || e.i % 5, 'tenure_days', e.i % 90),
+                          'device', CASE WHEN e.i % 3 = 0 THEN 'mobile' ELSE 'desktop' END),
+       pz.encode_candidates(n.numbers,
+           ARRAY(SELECT k + 1 FROM generate_series(0, 9) AS k ORDER BY k <> e.chosen, k),
+           ARRAY(SELECT CASE WHEN k = e.chosen THEN 0.82 ELSE 0.02 END::float8
+                   FROM generate_series(0, 9) AS k ORDER BY k <> e.chosen, k),
+           NULL),
+       'item' || e.chosen, 0
+  FROM pz.loops AS l, numbers AS n,
+       LATERAL (SELECT g.i, (g.i * 7) % 10 AS chosen,
+                       timestamptz '2026-01-01' + g.i * interval '1 second' AS at
+                  FROM generate_series(1, 2500) AS g(i)) AS e
+ WHERE l.name = 'pinned'
+RETURNING event_id, loop_id, created_at)
+INSERT INTO pz.event_state (event_id, loop_id, created_at, active, activated_at)
+SELECT event_id, loop_id, created_at, (hashtext(event_id::text) % 17 <> 0),
+       CASE WHEN hashtext(event_id::text) % 17 <> 0 THEN created_at END FROM made;
+INSERT INTO pz.rewards (event_id, received_at, value)
+SELECT d.event_id, d.created_at + interval '2 seconds', (abs(hashtext(d.event_id::text)) % 5) / 4.0
+  FROM pz.decisions AS d JOIN pz.loops AS l USING (loop_id)
+ WHERE l.name = 'pinned' AND abs(hashtext(d.event_id::text)) % 3 = 0;
+SELECT t->'learned' AS learned, t->'rewarded' AS rewarded, t->'defaulted' AS defaulted, t->'skipped' AS skipped
+  FROM pz_train('pinned') AS t;
+SELECT m.examples, md5(m.weights) AS weights
+  FROM pz.models AS m JOIN pz.loops AS l ON l.loop_id = m.loop_id AND l.model_version = m.version
+ WHERE l.name = 'pinned';
+SELECT outcome, count(*), sum(reward) FROM pz.events WHERE loop_id = (SELECT loop_id FROM pz.loops WHERE name = 'pinned')
+ GROUP BY outcome ORDER BY outcome;

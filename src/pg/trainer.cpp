@@ -296,6 +296,43 @@ void fetch_due_events(Portal portal, MemoryContext batch_context, EventBatch* ba
   SPI_freetuptable(SPI_tuptable);
 }
 
+// Events whose outcomes have the same values (label, reward, slot rewards):
+// one statement marks each such group joined. In a typical batch nearly every
+// event is in one of a few groups (defaulted, or rewarded 1), and a group's
+// addresses are read in one TID scan instead of one rescan an event (each of
+// which asks the kernel for the table's size).
+struct OutcomeGroups {
+  std::vector<std::vector<int>> same;  // indexes into the batch's outcomes
+  std::vector<int> mixed;              // the events of groups too small to be worth a statement
+};
+
+constexpr size_t kSameValuesMin = 16;
+
+OutcomeGroups group_outcomes(const std::vector<Outcome>& outcomes) {
+  // The key is the values' exact bits: events are grouped only if marking
+  // them together writes what marking each alone would.
+  // Groups in the order of their first event: rows are locked in event order, as before.
+  std::vector<std::vector<int>> by_values;
+  std::unordered_map<std::string, size_t> group_of;
+  std::string key;
+  for (size_t i = 0; i < outcomes.size(); ++i) {
+    const Outcome& outcome = outcomes[i];
+    key.assign(outcome.label);
+    key.push_back('\0');
+    if (outcome.learned) key.append(reinterpret_cast<const char*>(&outcome.reward), sizeof(double));
+    for (double reward : outcome.slot_rewards) key.append(reinterpret_cast<const char*>(&reward), sizeof(double));
+    auto [entry, added] = group_of.try_emplace(key, by_values.size());
+    if (added) by_values.emplace_back();
+    by_values[entry->second].push_back(static_cast<int>(i));
+  }
+  OutcomeGroups groups;
+  for (std::vector<int>& members : by_values) {
+    if (members.size() >= kSameValuesMin) groups.same.push_back(std::move(members));
+    else groups.mixed.insert(groups.mixed.end(), members.begin(), members.end());
+  }
+  return groups;
+}
+
 // Rows a batch marked joined, by outcome.
 struct WrittenOutcomes {
   uint64 learned;
@@ -303,10 +340,65 @@ struct WrittenOutcomes {
   uint64 quarantined;
 };
 
-// Marks a batch joined, each event by the address of the version the cursor
-// read (a lookup by key would cost a descent of the primary key per event). A
-// skipped event activated meanwhile is a new version and stays pending.
-WrittenOutcomes write_outcomes(const Outcome* outcomes, int count, TimestampTz now) {
+void count_written(const char* label, uint64 rows, WrittenOutcomes* written) {
+  if (strcmp(label, "skipped") == 0) written->skipped += rows;
+  else if (strcmp(label, "quarantined") == 0) written->quarantined += rows;
+  else written->learned += rows;
+}
+
+// The step's two statements marking events joined, prepared once a step.
+struct JoinPlans {
+  SPIPlanPtr same = nullptr;
+  SPIPlanPtr mixed = nullptr;
+};
+
+// Marks the events of one group joined (see write_outcomes).
+void write_same_outcomes(JoinPlans* plans, const Outcome* outcomes, const std::vector<int>& members,
+                         TimestampTz now, WrittenOutcomes* written) {
+  if (plans->same == nullptr) {
+    Oid types[5] = {TIDARRAYOID, TIMESTAMPTZOID, FLOAT8OID, TEXTOID, FLOAT8ARRAYOID};
+    plans->same = SPI_prepare(
+        "UPDATE pz.event_state SET joined_at = $2, reward = $3, outcome = $4, slot_rewards = $5 "
+        " WHERE ctid = ANY ($1) AND joined_at IS NULL AND active = ($4 <> 'skipped')",
+        5, types);
+    if (plans->same == nullptr) elog(ERROR, "pz: preparing the join of events failed");
+  }
+  const int count = static_cast<int>(members.size());
+  const Outcome& values = outcomes[members[0]];
+  Datum* tids = static_cast<Datum*>(palloc(sizeof(Datum) * count));
+  for (int i = 0; i < count; ++i) tids[i] = PointerGetDatum(&outcomes[members[i]].tid);
+  const int slots = static_cast<int>(values.slot_rewards.size());
+  Datum* slot_rewards = static_cast<Datum*>(palloc(sizeof(Datum) * (slots > 0 ? slots : 1)));
+  for (int i = 0; i < slots; ++i) slot_rewards[i] = Float8GetDatum(values.slot_rewards[i]);
+  Datum args[5] = {
+      PointerGetDatum(construct_array(tids, count, TIDOID, sizeof(ItemPointerData), false, TYPALIGN_SHORT)),
+      TimestampTzGetDatum(now), Float8GetDatum(values.reward), CStringGetTextDatum(values.label),
+      slots > 0 ? PointerGetDatum(construct_array(slot_rewards, slots, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL,
+                                                  TYPALIGN_DOUBLE))
+                : Datum(0)};
+  const char nulls[5] = {' ', ' ', values.learned ? ' ' : 'n', ' ', slots > 0 ? ' ' : 'n'};
+  if (SPI_execute_plan(plans->same, args, nulls, false, 0) != SPI_OK_UPDATE)
+    elog(ERROR, "pz: marking events joined failed");
+  count_written(values.label, SPI_processed, written);
+}
+
+// Marks events of different outcomes joined, each by the address of the
+// version the cursor read (see write_outcomes).
+void write_mixed_outcomes(JoinPlans* plans, const Outcome* outcomes, const std::vector<int>& members,
+                          TimestampTz now, WrittenOutcomes* written) {
+  if (plans->mixed == nullptr) {
+    Oid types[5] = {TIDARRAYOID, FLOAT8ARRAYOID, TEXTARRAYOID, TIMESTAMPTZOID, TEXTARRAYOID};
+    plans->mixed = SPI_prepare(
+        "UPDATE pz.event_state AS e SET joined_at = $4, reward = u.reward, outcome = u.outcome, "
+        "       slot_rewards = u.slot_rewards::float8[] "
+        "  FROM unnest($1, $2, $3, $5) AS u(tid, reward, outcome, slot_rewards) "
+        " WHERE e.ctid = u.tid AND e.joined_at IS NULL "
+        "   AND e.active = (u.outcome <> 'skipped') "
+        "RETURNING u.outcome",
+        5, types);
+    if (plans->mixed == nullptr) elog(ERROR, "pz: preparing the join of events failed");
+  }
+  const int count = static_cast<int>(members.size());
   Datum* tids = static_cast<Datum*>(palloc(sizeof(Datum) * count));
   Datum* rewards = static_cast<Datum*>(palloc(sizeof(Datum) * count));
   bool* reward_nulls = static_cast<bool*>(palloc(sizeof(bool) * count));
@@ -315,16 +407,16 @@ WrittenOutcomes write_outcomes(const Outcome* outcomes, int count, TimestampTz n
   Datum* slot_rewards = static_cast<Datum*>(palloc(sizeof(Datum) * count));
   bool* slot_nulls = static_cast<bool*>(palloc(sizeof(bool) * count));
   for (int i = 0; i < count; ++i) {
-    tids[i] = PointerGetDatum(&outcomes[i].tid);
-    rewards[i] = Float8GetDatum(outcomes[i].reward);
-    reward_nulls[i] = !outcomes[i].learned;
-    labels[i] = CStringGetTextDatum(outcomes[i].label);
-    slot_nulls[i] = outcomes[i].slot_rewards.empty();
-    if (!slot_nulls[i]) slot_rewards[i] = float8_array_literal(outcomes[i].slot_rewards);
+    const Outcome& outcome = outcomes[members[i]];
+    tids[i] = PointerGetDatum(&outcome.tid);
+    rewards[i] = Float8GetDatum(outcome.reward);
+    reward_nulls[i] = !outcome.learned;
+    labels[i] = CStringGetTextDatum(outcome.label);
+    slot_nulls[i] = outcome.slot_rewards.empty();
+    if (!slot_nulls[i]) slot_rewards[i] = float8_array_literal(outcome.slot_rewards);
   }
   int dims[1] = {count};
   int lbs[1] = {1};
-  Oid types[5] = {TIDARRAYOID, FLOAT8ARRAYOID, TEXTARRAYOID, TIMESTAMPTZOID, TEXTARRAYOID};
   Datum args[5] = {
       PointerGetDatum(construct_array(tids, count, TIDOID, sizeof(ItemPointerData), false, TYPALIGN_SHORT)),
       PointerGetDatum(construct_md_array(rewards, reward_nulls, 1, dims, lbs, FLOAT8OID, sizeof(float8),
@@ -332,26 +424,23 @@ WrittenOutcomes write_outcomes(const Outcome* outcomes, int count, TimestampTz n
       PointerGetDatum(construct_array(labels, count, TEXTOID, -1, false, TYPALIGN_INT)),
       TimestampTzGetDatum(now),
       PointerGetDatum(construct_md_array(slot_rewards, slot_nulls, 1, dims, lbs, TEXTOID, -1, false, TYPALIGN_INT))};
-  int status = SPI_execute_with_args(
-      "UPDATE pz.event_state AS e SET joined_at = $4, reward = u.reward, outcome = u.outcome, "
-      "       slot_rewards = u.slot_rewards::float8[] "
-      "  FROM unnest($1, $2, $3, $5) AS u(tid, reward, outcome, slot_rewards) "
-      " WHERE e.ctid = u.tid AND e.joined_at IS NULL "
-      "   AND e.active = (u.outcome <> 'skipped') "
-      "RETURNING u.outcome = 'skipped', u.outcome = 'quarantined'",
-      5, types, args, nullptr, false, 0);
-  if (status != SPI_OK_UPDATE_RETURNING) elog(ERROR, "pz: marking events joined failed");
-  WrittenOutcomes written{0, 0, 0};
+  if (SPI_execute_plan(plans->mixed, args, nullptr, false, 0) != SPI_OK_UPDATE_RETURNING)
+    elog(ERROR, "pz: marking events joined failed");
   for (uint64 i = 0; i < SPI_processed; ++i) {
-    bool is_null;
-    if (DatumGetBool(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &is_null)))
-      ++written.skipped;
-    else if (DatumGetBool(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &is_null)))
-      ++written.quarantined;
-    else
-      ++written.learned;
+    char* label = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+    count_written(label, 1, written);
   }
   SPI_freetuptable(SPI_tuptable);
+}
+
+// Marks a batch joined, each event by the address of the version the cursor
+// read (a lookup by key would cost a descent of the primary key per event). A
+// skipped event activated meanwhile is a new version and stays pending.
+WrittenOutcomes write_outcomes(JoinPlans* plans, const Outcome* outcomes, const OutcomeGroups& groups,
+                               TimestampTz now) {
+  WrittenOutcomes written{0, 0, 0};
+  for (const std::vector<int>& members : groups.same) write_same_outcomes(plans, outcomes, members, now, &written);
+  if (!groups.mixed.empty()) write_mixed_outcomes(plans, outcomes, groups.mixed, now, &written);
   return written;
 }
 
@@ -651,6 +740,7 @@ TrainCounts run_training(const std::string& loop_name, int64_t max_events, const
   FeatureSet context;
   ActionFeatures actions;
   std::vector<Outcome> outcomes;
+  JoinPlans join_plans;
   int64_t fetched = 0;
   int64 late_at_join = 0;
   MinuteSums minute_sums;
@@ -685,7 +775,8 @@ TrainCounts run_training(const std::string& loop_name, int64_t max_events, const
     }
     if (source.retraining) continue;  // the events stay as they are
     WrittenOutcomes written{0, 0, 0};
-    pg_call([&] { written = write_outcomes(outcomes.data(), static_cast<int>(outcomes.size()), now); });
+    OutcomeGroups groups = group_outcomes(outcomes);
+    pg_call([&] { written = write_outcomes(&join_plans, outcomes.data(), groups, now); });
     // Exactly once: an event the model learned but could not mark joined would
     // be learned again by the next step. Undo this whole step instead.
     if (written.learned != learned || written.quarantined != quarantined)
