@@ -1,5 +1,6 @@
 #include "pg/trainer.hpp"
 
+#include <initializer_list>
 #include <limits>
 #include <map>
 #include <memory>
@@ -436,6 +437,13 @@ void write_mixed_outcomes(JoinPlans* plans, const Outcome* outcomes, const std::
 // Marks a batch joined, each event by the address of the version the cursor
 // read (a lookup by key would cost a descent of the primary key per event). A
 // skipped event activated meanwhile is a new version and stays pending.
+// Turns planner settings off until the enclosing GUC nest level ends (the
+// step's, or a statement's own).
+void turn_off(std::initializer_list<const char*> settings) {
+  for (const char* setting : settings)
+    (void)set_config_option(setting, "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+}
+
 WrittenOutcomes write_outcomes(JoinPlans* plans, const Outcome* outcomes, const OutcomeGroups& groups,
                                TimestampTz now) {
   // By address only (a TID scan). With the pending index usable, a planner
@@ -443,8 +451,7 @@ WrittenOutcomes write_outcomes(JoinPlans* plans, const Outcome* outcomes, const 
   // the whole backlog for every event of the batch: a step of 1,000 events
   // against 80,000 pending ran for minutes.
   const int guc_level = NewGUCNestLevel();
-  for (const char* setting : {"enable_indexscan", "enable_indexonlyscan", "enable_bitmapscan"})
-    (void)set_config_option(setting, "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+  turn_off({"enable_indexscan", "enable_indexonlyscan", "enable_bitmapscan"});
   WrittenOutcomes written{0, 0, 0};
   for (const std::vector<int>& members : groups.same) write_same_outcomes(plans, outcomes, members, now, &written);
   if (!groups.mixed.empty()) write_mixed_outcomes(plans, outcomes, groups.mixed, now, &written);
@@ -515,9 +522,7 @@ void plan_like_a_queue() {
   // Nested loops from the pending index whatever the statistics say: right
   // after a bulk load (no ANALYZE yet) a hash or merge join of the log's
   // tables was chosen and a step ran for minutes.
-  for (const char* setting :
-       {"jit", "enable_seqscan", "enable_sort", "enable_memoize", "enable_hashjoin", "enable_mergejoin"})
-    (void)set_config_option(setting, "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+  turn_off({"jit", "enable_seqscan", "enable_sort", "enable_memoize", "enable_hashjoin", "enable_mergejoin"});
   // A worker joining the two tables would send every row, context included,
   // through a Gather Merge: 20 times slower than one process reading them.
   (void)set_config_option("max_parallel_workers_per_gather", "0", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true,
