@@ -29,6 +29,12 @@ restart() {  # pg_ctl stop mode
   pg_ctl_as_postgres -l "$PZ_SERVER_LOG" -w start >/dev/null
   wait_for_server
 }
+crash_restart() {  # an immediate shutdown (what is queued is lost), then a start
+  pg_ctl_as_postgres -m immediate -w stop >/dev/null
+  sleep 1
+  pg_ctl_as_postgres -l "$PZ_SERVER_LOG" -w start >/dev/null
+  wait_for_server
+}
 flush_interval() {  # the logger's interval; it re-reads it at once
   q -d $db -c "ALTER SYSTEM SET pz.log_flush_interval = '$1'" -c "SELECT pg_reload_conf()" >/dev/null
   sleep 0.5
@@ -294,10 +300,7 @@ check_loss pmkill "kill -9 of the postmaster"
 # the README's bound.
 load immediate
 sleep 4
-pg_ctl_as_postgres -m immediate -w stop >/dev/null
-sleep 1
-pg_ctl_as_postgres -l "$PZ_SERVER_LOG" -w start >/dev/null
-wait_for_server
+crash_restart
 check_loss immediate "immediate shutdown"
 
 # 10. A logger slower than the rank calls (a trigger makes it sleep 1 ms on a
@@ -315,10 +318,7 @@ for ((i = 0; i < 16; i++)); do
   n=$(queued)
   ((n > max_queued)) && max_queued=$n
 done
-pg_ctl_as_postgres -m immediate -w stop >/dev/null
-sleep 1
-pg_ctl_as_postgres -l "$PZ_SERVER_LOG" -w start >/dev/null
-wait_for_server
+crash_restart
 echo "slow logger: at most $max_queued events queued"
 check_loss slow "immediate shutdown with a slow logger"
 q -d $db -c "DROP TRIGGER slow_logger ON pz.decisions" -c "DROP FUNCTION public.slow_logger()" >/dev/null
