@@ -6,6 +6,7 @@
 #include "pg/event_log.hpp"
 #include "pg/featurize.hpp"
 #include "pg/guard.hpp"
+#include "pg/scratch_context.hpp"
 #include "pg/subjects.hpp"
 
 namespace pz::pg {
@@ -135,6 +136,7 @@ RankOutcome decide_and_log(const RankInput& input,
 
   outcome.logged = options.learn;
   if (options.learn) {
+    ScratchScope scratch;
     LoggedActions logged = log_actions();
     EventRecord record{outcome.event_id,
                        loop.loop_id,
