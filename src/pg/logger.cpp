@@ -49,6 +49,11 @@ struct BatchCounts {
 };
 
 MemoryContext batch_context = nullptr;
+// One event's restored row and the garbage of writing it, emptied before the
+// next: its first block stays, so the logger does not grow and trim the heap
+// (and fault pages in) for every event of a batch.
+MemoryContext event_context = nullptr;
+constexpr Size kEventContextBytes = 1024 * 1024;
 QueuedEvent events[kBatch];
 
 void begin_transaction() {
@@ -89,9 +94,13 @@ void write_one(const QueuedEvent* event, bool installed, BatchCounts* counts) {
     }
     return;
   }
+  MemoryContextReset(event_context);
+  MemoryContext caller = MemoryContextSwitchTo(event_context);
   EventRow row;
   restore_event_row(event->row, &row);
-  switch (write_queued_row(row)) {
+  QueuedWrite written = write_queued_row(row);
+  MemoryContextSwitchTo(caller);
+  switch (written) {
     case QueuedWrite::kWritten:
     case QueuedWrite::kAlreadyWritten:
       ++counts->written;
@@ -250,6 +259,8 @@ void pz_logger_main(Datum) {
   SetConfigOption("default_transaction_isolation", "read committed", PGC_SUSET, PGC_S_OVERRIDE);
   pz::pg::batch_context =
       AllocSetContextCreate(TopMemoryContext, "pz logger batch", ALLOCSET_DEFAULT_SIZES);
+  pz::pg::event_context = AllocSetContextCreate(TopMemoryContext, "pz logger event", pz::pg::kEventContextBytes,
+                                                pz::pg::kEventContextBytes, ALLOCSET_DEFAULT_MAXSIZE);
   before_shmem_exit(pz::pg::on_exit_detach, 0);
   pz::pg::attach_logger(MyLatch);
   for (;;) {
