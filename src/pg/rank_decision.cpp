@@ -1,5 +1,6 @@
 #include "pg/rank_decision.hpp"
 
+#include <cstring>
 #include <string>
 
 #include "core/hashing.hpp"
@@ -12,6 +13,23 @@
 namespace pz::pg {
 
 namespace {
+
+// Strong random bytes fetched a page at a time: one pg_strong_random call
+// per event id cost a few percent of a rank call. Refilled in each process
+// that uses it (a forked child must not replay its parent's bytes).
+bool take_strong_random(uint8_t* out, size_t length) {
+  static uint8_t pool[4096];
+  static size_t used = sizeof(pool);
+  static int filled_by = 0;
+  if (filled_by != MyProcPid || used + length > sizeof(pool)) {
+    if (!pg_strong_random(pool, sizeof(pool))) return false;
+    used = 0;
+    filled_by = MyProcPid;
+  }
+  memcpy(out, pool + used, length);
+  used += length;
+  return true;
+}
 
 pg_uuid_t new_event_id(const RankOptions& options) {
   pg_uuid_t id;
@@ -30,7 +48,8 @@ pg_uuid_t new_event_id(const RankOptions& options) {
   bool random_ok = false;
   TimestampTz now = 0;
   pg_call([&] {
-    random_ok = pg_strong_random(id.data, UUID_LEN);
+    // The first 6 bytes are the time (below).
+    random_ok = take_strong_random(id.data + 6, UUID_LEN - 6);
     now = GetCurrentTimestamp();
   });
   if (!random_ok) throw SqlError(ERRCODE_INTERNAL_ERROR, "could not generate a random event id");
