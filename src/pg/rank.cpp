@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "core/features.hpp"
+#include "pg/freed_memory.hpp"
 #include "pg/guard.hpp"
 #include "pg/jsonb_tokens.hpp"
 #include "pg/limits.hpp"
@@ -36,6 +37,7 @@ void read_arguments(FunctionCallInfo fcinfo, RankArguments* args) {
 }  // namespace pz::pg
 
 PZ_SQL_FUNCTION(pz_rank) {
+  keep_freed_memory(kRankFreedMemory);
   RankArguments args;
   pg_call([&] { read_arguments(fcinfo, &args); });
   check_loop_and_context(args.loop, args.context);

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/features.hpp"
+#include "pg/freed_memory.hpp"
 #include "pg/guard.hpp"
 #include "pg/limits.hpp"
 #include "pg/jsonb_tokens.hpp"
@@ -70,6 +71,7 @@ class ColumnChoice {
 }  // namespace pz::pg
 
 PZ_SQL_FUNCTION(pz_rank_rows) {
+  keep_freed_memory(kRankFreedMemory);
   RankRowsArguments args;
   pg_call([&] { read_arguments(fcinfo, &args); });
   check_loop_and_context(args.loop, args.context);
