@@ -4,31 +4,33 @@
 # persona's probability). The same visits are ranked by a loop with
 # options.slots = 3 (a reward per slot) and by one with a single slot whose
 # positions 2-3 follow the scores (only position 1 is rewarded). The page of
-# the loop with slots must earn more, over the second half of the run, than
-# the score-filled page (paired over the same visits, the 95% interval above
-# 0; a failure with PZ_CAROUSEL_JUDGE=1, reported otherwise). Worker's database.
+# the loop with slots must earn more over the whole run (the cumulative
+# reward of a learning policy), paired over the same visits, the 95% interval
+# above 0 (a failure with PZ_CAROUSEL_JUDGE=1, reported otherwise). pz-sim
+# trains both loops itself after every 60 visits (pz_train, in a database the
+# worker does not serve), so that they learn from the same visits at the same
+# points however the machine's load interleaves visits and training steps.
 source "$(dirname "$0")/common.sh"
 root=$(cd "$(dirname "$0")/../.." && pwd)
-db=postgres
+db=pz_carousel
 visits=${PZ_CAROUSEL_VISITS:-3000}
-q -d $db -c "CREATE EXTENSION IF NOT EXISTS pz"
-q -d $db -c "SELECT pz_drop_loop(name) FROM pz.loops WHERE name IN ('carousel', 'carousel_filled')" >/dev/null
+seed=${PZ_CAROUSEL_SEED:-13}
+fresh_database $db
 for loop in carousel carousel_filled; do
-  q -d $db -c "SELECT pz_create_loop('$loop', '{\"reward_wait\": \"1 second\", \"model_update\": \"1 second\",
-                                              \"exploration\": 0.2}')" >/dev/null
+  q -d $db -c "SELECT pz_create_loop('$loop', '{\"reward_wait\": \"0.2 seconds\", \"exploration\": 0.2}')" >/dev/null
 done
 
-output=$("$root/build/tools/pz-sim" --carousel 3 --loop carousel --visits "$visits" --rate 60 --connections 2 \
-           --seed 13 --buckets 4 2>/dev/null) || fail "pz-sim failed"
+output=$("$root/build/tools/pz-sim" --dsn "dbname=$db" --carousel 3 --loop carousel --visits "$visits" --rate 0 \
+           --connections 2 --train-every 60 --seed "$seed" --buckets 4 2>/dev/null) || fail "pz-sim failed"
 echo "$output" | sed -n '/^Carousel/,$p'
 read -r _ _ slots _ filled _ gain _ low _ high _ pages <<<"$(echo "$output" | grep '^carousel:')"
 [[ -n "$gain" ]] || fail "pz-sim printed no carousel line"
-echo "second half: slots $slots, score-filled $filled, gain $gain [$low, $high] over $pages pages"
+echo "all visits: slots $slots, score-filled $filled, gain $gain [$low, $high] over $pages pages"
 # Beating it means the whole 95% interval of the paired gain is above 0. The
-# gain is a learning-quality figure that depends on how visits and training
-# steps interleave on the machine (its lower bound ranged from +0.001 to
-# +0.168 in runs at 3,000 visits): judged as a benchmark, with
-# PZ_CAROUSEL_JUDGE=1, not in every run of the test command. The checks
+# gain is learning speed (the loop with slots learns from every position) and
+# varies with each loop's learning path even with training at fixed visits:
+# 19 of 22 runs met it (README, Benchmarks), so it is judged as a benchmark,
+# with PZ_CAROUSEL_JUDGE=1, not in every run of the test command. The checks
 # below (slots logged, rewarded and learned per slot) always are.
 if awk -v l="$low" 'BEGIN { exit !(l > 0) }'; then
   echo "target met: the page with slots earns more than the score-filled page"
@@ -56,5 +58,4 @@ expect_equal "score-filled: no slots, rewards for the top position only" "0 0" \
 # Each slot one example, learned once (the model's examples count them all).
 wait_learned_once $db 30 carousel
 echo "ok: every slot learned exactly once"
-q -d $db -c "SELECT pz_drop_loop(name) FROM pz.loops WHERE name IN ('carousel', 'carousel_filled')" >/dev/null
-q -d $db -c "DROP TABLE catalog"
+q -d postgres -c "DROP DATABASE $db WITH (FORCE)"

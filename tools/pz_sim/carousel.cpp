@@ -95,12 +95,12 @@ void print_carousel_report(std::FILE* out, const std::vector<PageResult>& pages,
                  span->expected_gain.mean() + span->expected_gain.half_width(), span->clicks_gain.mean(),
                  span->clicks_gain.mean() - span->clicks_gain.half_width(),
                  span->clicks_gain.mean() + span->clicks_gain.half_width());
-  // For scripts: the second half's expected gain and its interval.
+  // For scripts: the expected gain over all visits (the cumulative reward of
+  // learning) and its interval.
   std::fprintf(out, "carousel: slots %.4f filled %.4f gain %.4f low %.4f high %.4f pages %ld\n",
-               second_half.expected[kSlotsArm].mean(), second_half.expected[kFilledArm].mean(),
-               second_half.expected_gain.mean(),
-               second_half.expected_gain.mean() - second_half.expected_gain.half_width(),
-               second_half.expected_gain.mean() + second_half.expected_gain.half_width(), second_half.expected_gain.n);
+               all.expected[kSlotsArm].mean(), all.expected[kFilledArm].mean(), all.expected_gain.mean(),
+               all.expected_gain.mean() - all.expected_gain.half_width(),
+               all.expected_gain.mean() + all.expected_gain.half_width(), all.expected_gain.n);
 }
 
 }  // namespace pz_sim

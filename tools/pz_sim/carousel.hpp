@@ -42,7 +42,7 @@ struct PageResult {
 
 // The comparison table: each arm's page reward over all visits and over the
 // second half, the paired difference slots - score-filled with its 95%
-// interval, and one line "carousel: ..." for scripts.
+// interval, and one line "carousel: ..." for scripts (over all visits).
 void print_carousel_report(std::FILE* out, const std::vector<PageResult>& pages, int positions,
                            double attention);
 

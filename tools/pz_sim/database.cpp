@@ -81,6 +81,11 @@ long model_version(pqxx::connection& connection, const std::string& loop) {
   return rows.empty() ? 0 : rows[0][0].as<long>();
 }
 
+void train(pqxx::connection& connection, const std::string& loop) {
+  pqxx::nontransaction tx(connection);
+  tx.exec_params("SELECT pz_train($1)", loop);
+}
+
 void prepare_visit_statements(pqxx::connection& connection) {
   connection.prepare("rank", kRankQuery);
   // Slot 0: none (the top position, as for an event ranked without slots).

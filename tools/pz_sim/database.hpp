@@ -23,6 +23,8 @@ LoopSettings read_loop(pqxx::connection& connection, const std::string& loop);
 void set_exploration(pqxx::connection& connection, const std::string& loop, double exploration);
 bool worker_running(pqxx::connection& connection);
 long model_version(pqxx::connection& connection, const std::string& loop);
+// Joins the loop's due events and trains its model on them now (pz_train).
+void train(pqxx::connection& connection, const std::string& loop);
 
 // Prepares the statements run by a visitor's connection.
 void prepare_visit_statements(pqxx::connection& connection);

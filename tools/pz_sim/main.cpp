@@ -10,6 +10,7 @@
 
 #include "carousel.hpp"
 #include "chart.hpp"
+#include "checkpoints.hpp"
 #include "database.hpp"
 #include "options.hpp"
 #include "progress.hpp"
@@ -62,7 +63,7 @@ int run(const Options& options) {
     std::fprintf(stderr, "pz-sim: carousel of %d positions (attention %.2f): loop \"%s\" with slots, \"%s\" score-filled\n",
                  options.carousel, options.attention, options.loop.c_str(), options.filled_loop.c_str());
   }
-  if (!worker_running(monitor))
+  if (options.train_every == 0 && !worker_running(monitor))
     std::fprintf(stderr, "pz-sim: warning: no pz background worker is running: the model will not learn\n"
                          "        (preload pz with shared_preload_libraries and set pz.database)\n");
   create_catalog(monitor, shop.items);
@@ -71,18 +72,34 @@ int run(const Options& options) {
                "model_update %.1f s\n",
                options.visits, options.connections, options.rate, options.loop.c_str(), settings.exploration,
                settings.reward_wait_seconds, settings.model_update_seconds);
+  if (options.train_every > 0)
+    std::fprintf(stderr, "pz-sim: training the loop(s) with pz_train after every %ld visits\n", options.train_every);
 
   RunState state(options.visits);
   if (options.carousel > 0) state.pages.resize(options.visits);
+  std::vector<std::string> trained_loops{options.loop};
+  if (options.carousel > 0) trained_loops.push_back(options.filled_loop);
+  Checkpoints checkpoints(options, trained_loops, settings.reward_wait_seconds);
+  checkpoints.start(state);
   const long first_version = model_version(monitor, options.loop);
   const auto start = std::chrono::steady_clock::now();
   std::thread visitors([&] { run_visits(options, shop, settings, state); });
   Progress progress(options.visits);
   long version = first_version;
-  int ticks = 0;
-  while (state.completed < options.visits && !state.failed) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(250));
-    if (++ticks % 4 == 0) version = model_version(monitor, options.loop);
+  auto next_draw = std::chrono::steady_clock::now();
+  int draws = 0;
+  while (!checkpoints.finished(state) && !state.failed) {
+    // Checkpoints are polled often, so that the visits wait little for them.
+    std::this_thread::sleep_for(std::chrono::milliseconds(options.train_every > 0 ? 10 : 250));
+    try {
+      checkpoints.poll(monitor, state);
+    } catch (const std::exception& error) {
+      std::lock_guard<std::mutex> lock(state.mutex);
+      if (!state.failed.exchange(true)) state.error = std::string("training: ") + error.what();
+    }
+    if (std::chrono::steady_clock::now() < next_draw) continue;
+    next_draw += std::chrono::milliseconds(250);
+    if (++draws % 4 == 0) version = model_version(monitor, options.loop);
     progress.draw(state, version);
   }
   visitors.join();

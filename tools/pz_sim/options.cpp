@@ -29,6 +29,10 @@ const char* const kUsage =
     "  --chart PATH        write the learning curve to this PNG (needs gnuplot)\n"
     "  --buckets N         time buckets of the report (default 10)\n"
     "  --catalog-size N    items in the catalog (default 300)\n"
+    "  --train-every N     after every N visits, pause, send their clicks, wait the\n"
+    "                      reward wait and train the loop(s) with pz_train, so that\n"
+    "                      the models learn at the same visits whatever the machine's\n"
+    "                      load (default 0: the background worker trains as it goes)\n"
     "  --carousel K        show K items a visit (2..10): the visitor looks at position j\n"
     "                      with probability attention^(j-1); the visits are ranked both\n"
     "                      by --loop with options.slots = K (a reward per slot) and by\n"
@@ -70,7 +74,7 @@ std::vector<std::pair<std::string, double>> parse_shares(const std::string& list
 
 Options parse_options(int argc, char** argv) {
   enum { kVisits = 1000, kConnections, kRate, kPersonas, kExploration, kSeed, kDsn, kLoop, kChart, kBuckets,
-         kCatalogSize, kCarousel, kFilledLoop, kAttention, kHelp };
+         kCatalogSize, kTrainEvery, kCarousel, kFilledLoop, kAttention, kHelp };
   const option long_options[] = {
       {"visits", required_argument, nullptr, kVisits},
       {"connections", required_argument, nullptr, kConnections},
@@ -83,6 +87,7 @@ Options parse_options(int argc, char** argv) {
       {"chart", required_argument, nullptr, kChart},
       {"buckets", required_argument, nullptr, kBuckets},
       {"catalog-size", required_argument, nullptr, kCatalogSize},
+      {"train-every", required_argument, nullptr, kTrainEvery},
       {"carousel", required_argument, nullptr, kCarousel},
       {"filled-loop", required_argument, nullptr, kFilledLoop},
       {"attention", required_argument, nullptr, kAttention},
@@ -104,6 +109,7 @@ Options parse_options(int argc, char** argv) {
       case kChart: options.chart = optarg; break;
       case kBuckets: options.buckets = static_cast<int>(number(optarg, "buckets", 1, 100)); break;
       case kCatalogSize: options.catalog_size = static_cast<int>(number(optarg, "catalog-size", 10, 100000)); break;
+      case kTrainEvery: options.train_every = static_cast<long>(number(optarg, "train-every", 0, 1e9)); break;
       case kCarousel: options.carousel = static_cast<int>(number(optarg, "carousel", 2, 10)); break;
       case kFilledLoop: options.filled_loop = optarg; break;
       case kAttention: options.attention = number(optarg, "attention", 0, 1); break;

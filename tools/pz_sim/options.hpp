@@ -19,6 +19,9 @@ struct Options {
   std::string chart;  // PNG path; empty: no chart
   int catalog_size = 300;
   int buckets = 10;
+  // > 0: pz-sim trains the loop(s) itself after every this many visits, once
+  // their clicks are in and the reward wait has passed (0: the worker trains).
+  long train_every = 0;
   // Carousel mode: positions shown per visit (0: one item, the plain shop).
   int carousel = 0;
   std::string filled_loop;  // the loop ranking one slot, positions 2.. by score; empty: <loop>_filled

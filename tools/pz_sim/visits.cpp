@@ -51,11 +51,20 @@ class VisitorThread {
         std::this_thread::sleep_until(queue_.empty() ? next_arrival : std::min(next_arrival, queue_.next_due()));
         continue;
       }
-      const long number = state_.next_visit++;
+      long number = state_.next_visit;
       if (number >= options_.visits) {
         visits_left = false;
         continue;
       }
+      if (number >= state_.open_until) {
+        // A checkpoint: keep sending the clicks due while the loops train;
+        // the arrivals resume from the end of the pause, not in a burst.
+        const Clock::time_point poll = now + std::chrono::milliseconds(5);
+        std::this_thread::sleep_until(queue_.empty() ? poll : std::min(poll, queue_.next_due()));
+        next_arrival = Clock::now();
+        continue;
+      }
+      if (!state_.next_visit.compare_exchange_weak(number, number + 1)) continue;
       visit(connection, number);
       // Poisson arrivals at this thread's share of the rate.
       if (rate > 0) next_arrival += seconds(std::exponential_distribution<>(rate)(timing_rng_));

@@ -32,8 +32,11 @@ struct Shop {
 
 // Shared by the visitor threads and the progress display.
 struct RunState {
-  explicit RunState(long visits) : results(visits) {}
+  explicit RunState(long visits) : open_until(visits), results(visits) {}
   std::atomic<long> next_visit{0};
+  // Visits numbered from here on wait (for the training at a --train-every
+  // checkpoint); the trainer moves it on.
+  std::atomic<long> open_until;
   std::atomic<long> completed{0};
   std::atomic<long> rewards_pending{0};
   std::atomic<long> rewards_sent{0};
