@@ -32,6 +32,8 @@ namespace pz::pg {
 namespace {
 
 constexpr long kFetchBatch = 1000;
+// Memory a batch of kFetchBatch events takes (their contexts, tokens and ids).
+constexpr Size kBatchMemory = 4 * 1024 * 1024;
 
 // The loop's row, locked for this step (PostgreSQL side fills it).
 struct LoopForTraining {
@@ -724,7 +726,11 @@ TrainCounts run_training(const std::string& loop_name, int64_t max_events, const
     connect_spi();
     now = GetCurrentTimestamp();
     lock_loop_for_training(loop_name.c_str(), &loop);
-    batch_context = AllocSetContextCreate(CurrentMemoryContext, "pz trainer batch", ALLOCSET_DEFAULT_SIZES);
+    // A first block that holds a whole batch and is kept when the context is
+    // reset: with the default 8 kB one, every batch malloc'ed its memory anew
+    // and faulted its pages in again.
+    batch_context = AllocSetContextCreate(CurrentMemoryContext, "pz trainer batch", 0, kBatchMemory,
+                                          ALLOCSET_DEFAULT_MAXSIZE);
   });
   if (!loop.found) {
     pg_call([&] {
