@@ -11,6 +11,7 @@
 #include "core/json_text.hpp"
 #include "core/model.hpp"
 #include "core/model_format.hpp"
+#include "core/policy.hpp"
 #include "core/random.hpp"
 
 namespace {
@@ -111,6 +112,18 @@ void BM_ScoreActionsBorrowed(benchmark::State& state) {
                 Model::over_weights(owner.space(), weights.data(), owner.examples()));
 }
 BENCHMARK(BM_ScoreActionsBorrowed)->Arg(50)->Arg(500)->Arg(5000);
+
+// Exploring and ranking scored actions (SquareCB, the costliest policy).
+void BM_DecideSquareCB(benchmark::State& state) {
+  Rng rng(4);
+  std::vector<double> scores(static_cast<size_t>(state.range(0)));
+  for (double& s : scores) s = rng.next_double();
+  ExplorationSettings settings;
+  settings.algorithm = Algorithm::kSquareCB;
+  uint64_t seed = 0;
+  for (auto _ : state) benchmark::DoNotOptimize(decide(settings, scores, 5000, ++seed));
+}
+BENCHMARK(BM_DecideSquareCB)->Arg(50)->Arg(5000)->Arg(100000);
 
 // Tokens of a document, replayed into a FeatureBuilder as src/pg's jsonb walk would.
 using Token = std::variant<char, std::pair<char, std::string>, double, bool>;
