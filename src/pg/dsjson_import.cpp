@@ -301,7 +301,8 @@ Datum event_row(TupleDesc desc, PendingLine& pending, double default_reward, boo
 
 // The batch statements, with generic plans.
 struct ImportPlans {
-  SPIPlanPtr insert_events;
+  SPIPlanPtr insert_decisions;
+  SPIPlanPtr insert_states;
   SPIPlanPtr insert_rewards;
 };
 
@@ -327,7 +328,8 @@ void prepare_plans(Oid row_type, ImportPlans* plans) {
     return;
   }
   if (kept_plans_type != InvalidOid) {
-    SPI_freeplan(kept_plans.insert_events);
+    SPI_freeplan(kept_plans.insert_decisions);
+    SPI_freeplan(kept_plans.insert_states);
     SPI_freeplan(kept_plans.insert_rewards);
     kept_plans_type = InvalidOid;
   }
@@ -335,19 +337,23 @@ void prepare_plans(Oid row_type, ImportPlans* plans) {
   // Explicit columns: columns added later (nullable) take their defaults. An
   // id already logged is left alone here and compared afterwards; the rows
   // have distinct ids (Importer::add_line skips repeats). The decision log's
-  // tables (see sql/update/90_lean_log.sql): the decision, its (joined)
-  // state; the candidates' documents are stored before (Importer::store_new_documents).
-  plans->insert_events = keep(prepare_generic(
-      "WITH given AS (SELECT u.*, coalesce(u.created_at, now()) AS at FROM unnest($1) u), "
-      "decided AS (INSERT INTO pz.decisions (event_id, loop_id, created_at, context, candidates, "
-      "                                      chosen_action, model_version, baseline) "
-      "            SELECT g.event_id, $2, g.at, g.context, g.candidates, g.ranking[1], 0, g.baseline "
-      "              FROM given g "
-      "            ON CONFLICT (event_id) DO NOTHING RETURNING event_id) "
+  // tables (see sql/update/90_lean_log.sql): the decision, then the (joined)
+  // state of each decision inserted (Importer::flush); the candidates'
+  // documents are stored before (Importer::store_new_documents). Two
+  // statements rather than one whose decisions' insert is a CTE joined to the
+  // rows again: that kept every row in a tuple store and hashed it.
+  plans->insert_decisions = keep(prepare_generic(
+      "INSERT INTO pz.decisions (event_id, loop_id, created_at, context, candidates, "
+      "                          chosen_action, model_version, baseline) "
+      "SELECT u.event_id, $2, coalesce(u.created_at, now()), u.context, u.candidates, u.ranking[1], 0, u.baseline "
+      "  FROM unnest($1) u "
+      "ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
+      2, event_types));
+  plans->insert_states = keep(prepare_generic(
       "INSERT INTO pz.event_state (event_id, loop_id, created_at, active, activated_at, joined_at, reward, outcome) "
-      "SELECT g.event_id, $2, g.at, g.active, CASE WHEN g.active THEN g.at END, now(), g.reward, g.outcome "
-      "  FROM given g JOIN decided d ON d.event_id = g.event_id "
-      "RETURNING event_id",
+      "SELECT u.event_id, $2, coalesce(u.created_at, now()), u.active, "
+      "       CASE WHEN u.active THEN coalesce(u.created_at, now()) END, now(), u.reward, u.outcome "
+      "  FROM unnest($1) u",
       2, event_types));
   Oid reward_types[4] = {UUIDARRAYOID, TIMESTAMPTZARRAYOID, FLOAT8ARRAYOID, INT4ARRAYOID};
   plans->insert_rewards =
@@ -358,12 +364,12 @@ void prepare_plans(Oid row_type, ImportPlans* plans) {
   kept_plans_type = row_type;
 }
 
-// Inserts the rows whose id is not logged yet; returns how many, and their
-// ids in `inserted` (allocated in the current memory context).
-uint64 insert_events(const ImportPlans& plans, ArrayType* rows, int32 loop_id,
-                     pg_uuid_t** inserted) {
+// Inserts the decisions whose id is not logged yet; returns how many, and
+// their ids in `inserted` (allocated in the current memory context).
+uint64 insert_decisions(const ImportPlans& plans, ArrayType* rows, int32 loop_id,
+                        pg_uuid_t** inserted) {
   Datum args[2] = {PointerGetDatum(rows), Int32GetDatum(loop_id)};
-  if (SPI_execute_plan(plans.insert_events, args, nullptr, false, 0) != SPI_OK_INSERT_RETURNING)
+  if (SPI_execute_plan(plans.insert_decisions, args, nullptr, false, 0) != SPI_OK_INSERT_RETURNING)
     elog(ERROR, "pz: inserting the imported events failed");
   uint64 count = SPI_processed;
   *inserted = static_cast<pg_uuid_t*>(palloc(sizeof(pg_uuid_t) * (count > 0 ? count : 1)));
@@ -374,6 +380,13 @@ uint64 insert_events(const ImportPlans& plans, ArrayType* rows, int32 loop_id,
   }
   SPI_freetuptable(SPI_tuptable);
   return count;
+}
+
+// The (joined) state of each row whose decision insert_decisions inserted.
+void insert_states(const ImportPlans& plans, ArrayType* rows, int32 loop_id) {
+  Datum args[2] = {PointerGetDatum(rows), Int32GetDatum(loop_id)};
+  if (SPI_execute_plan(plans.insert_states, args, nullptr, false, 0) != SPI_OK_INSERT)
+    elog(ERROR, "pz: inserting the imported events' state failed");
 }
 
 // For rows whose id was already logged: the line of the first one that
@@ -644,6 +657,7 @@ void Importer::flush() {
   batch_size_ = 0;
   std::vector<Datum> rows(size);
   pg_uuid_t* inserted_ids = nullptr;
+  ArrayType* row_array = nullptr;
   uint64 inserted = 0;
   MemoryContext caller = nullptr;
   pg_call([&] {
@@ -655,23 +669,30 @@ void Importer::flush() {
     store_new_documents(size);
     for (size_t i = 0; i < size; ++i)
       rows[i] = event_row(row_desc_, batch_[i], loop_.default_reward, false);
-    inserted = insert_events(
-        plans_,
-        construct_array(rows.data(), static_cast<int>(size), row_type_, -1, false, TYPALIGN_DOUBLE),
-        loop_.loop_id, &inserted_ids);
+    row_array = construct_array(rows.data(), static_cast<int>(size), row_type_, -1, false, TYPALIGN_DOUBLE);
+    inserted = insert_decisions(plans_, row_array, loop_.loop_id, &inserted_ids);
   });
-  if (inserted < size) {
+  if (inserted == size) {
+    pg_call([&] { insert_states(plans_, row_array, loop_.loop_id); });
+  } else {
     // Some ids were logged already: identical lines are skipped, others refused.
     std::unordered_set<std::string> fresh;
     for (uint64 i = 0; i < inserted; ++i)
       fresh.emplace(reinterpret_cast<const char*>(inserted_ids[i].data), UUID_LEN);
     std::vector<Datum> logged;
+    std::vector<Datum> fresh_rows;
     for (size_t i = 0; i < size; ++i) {
       std::string id(reinterpret_cast<const char*>(batch_[i].decision.event_id.data()), UUID_LEN);
       batch_[i].duplicate = fresh.count(id) == 0;
+      if (!batch_[i].duplicate) fresh_rows.push_back(rows[i]);
     }
     int64 conflict = 0;
     pg_call([&] {
+      if (!fresh_rows.empty())
+        insert_states(plans_,
+                      construct_array(fresh_rows.data(), static_cast<int>(fresh_rows.size()), row_type_, -1,
+                                      false, TYPALIGN_DOUBLE),
+                      loop_.loop_id);
       for (size_t i = 0; i < size; ++i)
         if (batch_[i].duplicate)
           logged.push_back(event_row(row_desc_, batch_[i], loop_.default_reward, true));

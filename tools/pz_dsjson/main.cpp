@@ -276,7 +276,7 @@ int main(int argc, char** argv) {
   std::string command = argv[1];
   try {
     if (command == "import")
-      return import_file(argv[2], argv[3], std::stol(option(argc, argv, "batch-lines", "50000")));
+      return import_file(argv[2], argv[3], std::stol(option(argc, argv, "batch-lines", "10000")));
     if (command == "export")
       return export_file(argv[2], argv[3], option(argc, argv, "since", ""),
                          option(argc, argv, "until", ""));
