@@ -38,9 +38,7 @@ struct BulkInsert {
   MemoryContext rows_context;  // the tuples formed by a flush, reset after it
 };
 
-namespace {
-
-void append_held(BulkInsert* insert) {
+void bulk_insert_flush(BulkInsert* insert) {
   if (insert->held == 0) return;
   MemoryContext caller = MemoryContextSwitchTo(insert->rows_context);
   table_multi_insert(insert->relation, insert->slots, insert->held, insert->command, 0,
@@ -57,8 +55,6 @@ void append_held(BulkInsert* insert) {
   MemoryContextSwitchTo(caller);
   MemoryContextReset(insert->rows_context);
 }
-
-}  // namespace
 
 BulkInsert* bulk_insert_begin(Oid relation_id, const char* const* columns, int ncolumns) {
   if (pg_class_aclcheck(relation_id, GetUserId(), ACL_INSERT) != ACLCHECK_OK)
@@ -130,11 +126,11 @@ void bulk_insert_row(BulkInsert* insert) {
     ExecConstraints(insert->result, slot, insert->estate);
     ResetExprContext(GetPerTupleExprContext(insert->estate));
   }
-  if (++insert->held == kBufferedRows) append_held(insert);
+  if (++insert->held == kBufferedRows) bulk_insert_flush(insert);
 }
 
 void bulk_insert_finish(BulkInsert* insert) {
-  append_held(insert);
+  bulk_insert_flush(insert);
   FreeBulkInsertState(insert->state);
   table_finish_bulk_insert(insert->relation, 0);
   ExecResetTupleTable(insert->estate->es_tupleTable, false);

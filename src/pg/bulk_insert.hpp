@@ -16,15 +16,20 @@ struct BulkInsert;
 // Opens `relation_id` for appending (RowExclusiveLock, held to the end of
 // the transaction); `columns` names the `ncolumns` columns each row gives,
 // in that order; the others are NULL. Allocates in the current memory
-// context, which must outlive bulk_insert_finish().
+// context, which must outlive bulk_insert_finish(); the values of the rows
+// held need to live until they are appended.
 BulkInsert* bulk_insert_begin(Oid relation_id, const char* const* columns, int ncolumns);
 
 // The next row's values and nulls (ncolumns each), to fill before bulk_insert_row().
 Datum* bulk_insert_values(BulkInsert* insert);
 bool* bulk_insert_nulls(BulkInsert* insert);
 
-// Takes the row filled in; appended with the next ones (at the latest by bulk_insert_finish).
+// Takes the row filled in; appended with the next ones (at the latest by
+// bulk_insert_flush or bulk_insert_finish).
 void bulk_insert_row(BulkInsert* insert);
+
+// Appends the rows still held: statements run after it see them.
+void bulk_insert_flush(BulkInsert* insert);
 
 // Appends the rows still held and closes the table.
 void bulk_insert_finish(BulkInsert* insert);

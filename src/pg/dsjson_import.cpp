@@ -369,22 +369,35 @@ size_t mark_logged(std::vector<PendingLine>& batch, size_t size) {
   return logged;
 }
 
-// The decision log's tables (see sql/update/90_lean_log.sql): each new line's
-// decision and its (joined) state, appended in bulk (pg/bulk_insert.hpp: an
-// INSERT ... SELECT FROM unnest(rows) took a third of an import's time in
-// the executor, and a WAL record and a buffer lookup a row). The columns
-// left out are NULL, as the INSERT left them; the candidates' documents are
-// stored before (Importer::store_new_documents).
-void insert_events(const std::vector<PendingLine>& batch, size_t size, int32 loop_id, double default_reward) {
+// The decision log's tables (see sql/update/90_lean_log.sql), appended in
+// bulk (pg/bulk_insert.hpp): an INSERT ... SELECT FROM unnest(rows) took a
+// third of an import's time in the executor, and a WAL record and a buffer
+// lookup a row. Open for the whole call (their tuple slots made once).
+struct EventTables {
+  BulkInsert* decisions;
+  BulkInsert* states;
+};
+
+void open_event_tables(EventTables* tables) {
   static const char* const kDecisionColumns[] = {"event_id",      "loop_id",       "created_at",
                                                  "context",       "candidates",    "chosen_action",
                                                  "model_version", "baseline"};
   static const char* const kStateColumns[] = {"event_id",     "loop_id",   "created_at", "active",
                                               "activated_at", "joined_at", "reward",     "outcome"};
-  const TimestampTz now = GetCurrentTransactionStartTimestamp();
   Oid decisions = DatumGetObjectId(DirectFunctionCall1(regclassin, CStringGetDatum("pz.decisions")));
   Oid states = DatumGetObjectId(DirectFunctionCall1(regclassin, CStringGetDatum("pz.event_state")));
-  BulkInsert* decision_rows = bulk_insert_begin(decisions, kDecisionColumns, lengthof(kDecisionColumns));
+  tables->decisions = bulk_insert_begin(decisions, kDecisionColumns, lengthof(kDecisionColumns));
+  tables->states = bulk_insert_begin(states, kStateColumns, lengthof(kStateColumns));
+}
+
+// Each new line's decision and its (joined) state; the columns left out are
+// NULL, as the INSERT left them; the candidates' documents are stored before
+// (Importer::store_new_documents). Appended before the batch's other
+// statements (store_slots updates the decisions).
+void insert_events(const EventTables& tables, const std::vector<PendingLine>& batch, size_t size, int32 loop_id,
+                   double default_reward) {
+  const TimestampTz now = GetCurrentTransactionStartTimestamp();
+  BulkInsert* decision_rows = tables.decisions;
   Datum* values = bulk_insert_values(decision_rows);
   bool* nulls = bulk_insert_nulls(decision_rows);
   Datum* ids = static_cast<Datum*>(palloc(sizeof(Datum) * (size > 0 ? size : 1)));
@@ -405,8 +418,7 @@ void insert_events(const std::vector<PendingLine>& batch, size_t size, int32 loo
     values[7] = d.baseline ? text_datum(d.action_ids[*d.baseline]) : Datum(0);
     bulk_insert_row(decision_rows);
   }
-  bulk_insert_finish(decision_rows);
-  BulkInsert* state_rows = bulk_insert_begin(states, kStateColumns, lengthof(kStateColumns));
+  BulkInsert* state_rows = tables.states;
   values = bulk_insert_values(state_rows);
   nulls = bulk_insert_nulls(state_rows);
   for (size_t i = 0; i < size; ++i) {
@@ -426,7 +438,8 @@ void insert_events(const std::vector<PendingLine>& batch, size_t size, int32 loo
     values[7] = CStringGetTextDatum(outcome_label(d.outcome));
     bulk_insert_row(state_rows);
   }
-  bulk_insert_finish(state_rows);
+  bulk_insert_flush(decision_rows);
+  bulk_insert_flush(state_rows);
 }
 
 // For rows whose id was already logged: the line of the first one that
@@ -565,6 +578,7 @@ class Importer {
         row_type_(row_type),
         row_desc_(row_desc),
         batch_context_(batch_context),
+        call_context_(MemoryContextGetParent(batch_context)),
         plans_(plans) {
     settings_ = parse_loop_settings(loop.settings_json);
     if (loop.weights != nullptr) {
@@ -588,6 +602,8 @@ class Importer {
   Oid row_type_;
   TupleDesc row_desc_;
   MemoryContext batch_context_;  // the jsonb and rows of one batch
+  MemoryContext call_context_;   // the call's (the event tables opened)
+  EventTables tables_ = {nullptr, nullptr};
   ImportPlans plans_;
   LoopSettings settings_;
   std::unique_ptr<Model> model_;
@@ -706,7 +722,14 @@ void Importer::flush() {
     store_new_documents(size);
     logged_count = mark_logged(batch_, size);
   });
-  pg_call([&] { insert_events(batch_, size, loop_.loop_id, loop_.default_reward); });
+  pg_call([&] {
+    if (tables_.decisions == nullptr) {
+      MemoryContext batch = MemoryContextSwitchTo(call_context_);
+      open_event_tables(&tables_);
+      MemoryContextSwitchTo(batch);
+    }
+    insert_events(tables_, batch_, size, loop_.loop_id, loop_.default_reward);
+  });
   if (logged_count > 0) {
     // Identical lines are skipped, others refused.
     std::vector<Datum> rows;
@@ -755,6 +778,11 @@ void Importer::flush() {
 
 ImportCounts Importer::finish() {
   flush();
+  if (tables_.decisions != nullptr)
+    pg_call([&] {
+      bulk_insert_finish(tables_.decisions);
+      bulk_insert_finish(tables_.states);
+    });
   pg_call([&] { count_imported(loop_, counts_.rewarded, counts_.defaulted, counts_.skipped); });
   counts_.model_version = loop_.model_version;
   if (counts_.learned > 0) {
