@@ -38,3 +38,15 @@ SELECT pz_import_dsjson('bulk_again', string_agg(replace(replace(line, 'bulk-', 
 ROLLBACK;
 SELECT count(*) AS decisions FROM pz.decisions d JOIN pz.loops l USING (loop_id) WHERE l.name = 'bulk_again';
 SELECT count(*) AS states FROM pz.event_state s JOIN pz.loops l USING (loop_id) WHERE l.name = 'bulk_again';
+
+-- More lines than a batch of the import (1,000) and than the bulk insert
+-- holds (1,000 rows): 2,500 in one call, then 3,000 of which 500 are new.
+SELECT name FROM pz_create_loop('bulk_many');
+SELECT pz_import_dsjson('bulk_many', string_agg(replace(line, 'bulk-7', 'many-' || i), E'\n' ORDER BY i))
+  FROM bulk_lines, generate_series(1, 2500) AS i WHERE n = 8;
+SELECT pz_import_dsjson('bulk_many', string_agg(replace(line, 'bulk-7', 'many-' || i), E'\n' ORDER BY i))
+  FROM bulk_lines, generate_series(1, 3000) AS i WHERE n = 8;
+SELECT count(*) AS decisions, count(s.event_id) AS with_state, count(DISTINCT d.candidates) AS candidates,
+       count(*) FILTER (WHERE s.reward = 0.2 AND s.outcome = 'defaulted') AS defaulted_at_02
+  FROM pz.decisions d JOIN pz.loops l USING (loop_id) LEFT JOIN pz.event_state s USING (event_id)
+ WHERE l.name = 'bulk_many';

@@ -112,7 +112,11 @@ bool* bulk_insert_nulls(BulkInsert* insert) { return insert->nulls; }
 
 void bulk_insert_row(BulkInsert* insert) {
   TupleTableSlot*& slot = insert->slots[insert->held];
-  if (slot == nullptr) slot = table_slot_create(insert->relation, &insert->estate->es_tupleTable);
+  if (slot == nullptr) {  // made once, kept as long as the executor state
+    MemoryContext caller = MemoryContextSwitchTo(insert->estate->es_query_cxt);
+    slot = table_slot_create(insert->relation, &insert->estate->es_tupleTable);
+    MemoryContextSwitchTo(caller);
+  }
   ExecClearTuple(slot);
   int natts = slot->tts_tupleDescriptor->natts;
   for (int i = 0; i < natts; ++i) slot->tts_isnull[i] = true;
