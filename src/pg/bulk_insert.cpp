@@ -41,6 +41,9 @@ struct BulkInsert {
 void bulk_insert_flush(BulkInsert* insert) {
   if (insert->held == 0) return;
   MemoryContext caller = MemoryContextSwitchTo(insert->rows_context);
+  // The rows belong to the command running now (statements may have run
+  // since the last flush).
+  insert->command = GetCurrentCommandId(true);
   table_multi_insert(insert->relation, insert->slots, insert->held, insert->command, 0,
                      insert->state);
   ExprContext* per_row = GetPerTupleExprContext(insert->estate);
@@ -97,7 +100,6 @@ BulkInsert* bulk_insert_begin(Oid relation_id, const char* const* columns, int n
   }
   ExecOpenIndices(insert->result, false);
   insert->state = GetBulkInsertState();
-  insert->command = GetCurrentCommandId(true);
   insert->values = static_cast<Datum*>(palloc0(sizeof(Datum) * ncolumns));
   insert->nulls = static_cast<bool*>(palloc0(sizeof(bool) * ncolumns));
   insert->slots = static_cast<TupleTableSlot**>(palloc0(sizeof(TupleTableSlot*) * kBufferedRows));
@@ -151,7 +153,8 @@ void primary_keys_present(Oid relation_id, const Datum* keys, int count, bool* p
     elog(ERROR, "pz: \"%s\" has no primary key", RelationGetRelationName(relation));
   Relation index = index_open(primary_key, AccessShareLock);
   if (IndexRelationGetNumberOfKeyAttributes(index) != 1)
-    elog(ERROR, "pz: the primary key of \"%s\" is not one column", RelationGetRelationName(relation));
+    elog(ERROR, "pz: the primary key of \"%s\" is not one column",
+         RelationGetRelationName(relation));
   Oid type = index->rd_opcintype[0];
   Oid equal = get_opfamily_member(index->rd_opfamily[0], type, type, BTEqualStrategyNumber);
   RegProcedure equal_proc = get_opcode(equal);

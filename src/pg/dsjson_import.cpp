@@ -354,7 +354,10 @@ void prepare_plans(Oid row_type, ImportPlans* plans) {
 }
 
 // Marks the lines whose event id is logged already (left alone, compared
-// with the logged event afterwards); returns how many.
+// with the logged event afterwards); returns how many. A batch's ids are
+// distinct (Importer::add_line skips repeats). An id logged by another
+// transaction between this look-up and the append fails the primary key
+// (23505), where the INSERT's ON CONFLICT would have skipped it.
 size_t mark_logged(std::vector<PendingLine>& batch, size_t size) {
   Oid decisions = DatumGetObjectId(DirectFunctionCall1(regclassin, CStringGetDatum("pz.decisions")));
   Datum* ids = static_cast<Datum*>(palloc(sizeof(Datum) * (size > 0 ? size : 1)));
