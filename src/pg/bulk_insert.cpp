@@ -5,11 +5,13 @@
 extern "C" {
 #include "access/genam.h"
 #include "access/heapam.h"
+#include "access/hio.h"
 #include "access/stratnum.h"
 #include "access/table.h"
 #include "access/tableam.h"
 #include "executor/executor.h"
 #include "nodes/makefuncs.h"
+#include "storage/bufmgr.h"
 #include "storage/lmgr.h"
 #include "utils/acl.h"
 #include "utils/lsyscache.h"
@@ -99,7 +101,13 @@ BulkInsert* bulk_insert_begin(Oid relation_id, const char* const* columns, int n
            NameStr(attribute->attname), RelationGetRelationName(relation));
   }
   ExecOpenIndices(insert->result, false);
+  // The target page kept pinned, but not COPY's ring of 16 MB of buffers:
+  // through it the backend wrote out every page it filled, and waited on the
+  // kernel for it; the rows stay in shared buffers, as an INSERT's do (and
+  // the trainer reads them next).
   insert->state = GetBulkInsertState();
+  FreeAccessStrategy(insert->state->strategy);
+  insert->state->strategy = nullptr;
   insert->values = static_cast<Datum*>(palloc0(sizeof(Datum) * ncolumns));
   insert->nulls = static_cast<bool*>(palloc0(sizeof(bool) * ncolumns));
   insert->slots = static_cast<TupleTableSlot**>(palloc0(sizeof(TupleTableSlot*) * kBufferedRows));

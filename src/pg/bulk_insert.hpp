@@ -1,6 +1,7 @@
 // Rows appended to a table in bulk, the way COPY FROM appends them: tuples
 // given to table_multi_insert with a bulk-insert state (the target page stays
-// pinned; one WAL record a page, not one a row), then their index entries;
+// pinned; one WAL record a page, not one a row; but no ring of buffers, so
+// the pages stay in shared buffers as an INSERT's do), then their index entries;
 // NOT NULL and CHECK constraints checked. For a table without triggers and
 // without defaults on the columns left out (refused: such a table needs
 // INSERT). No ON CONFLICT: a key already present fails its unique index (23505).
