@@ -6,9 +6,9 @@
 //   pz-dsjson generate LINES FILE [--actions N] [--seed S]   synthetic lines (benchmarks)
 //
 // import streams FILE in batches of lines (the next one read while the server
-// imports one), each one pz_import_dsjson call, all
-// in one transaction: a bad line anywhere rolls the whole file back, and the
-// error names its line in FILE. A progress bar goes to stderr.
+// imports one), each one pz_import_dsjson call, all in one transaction: a bad
+// line anywhere rolls the whole file back, and the error names its line in
+// FILE. A progress bar goes to stderr.
 #include <unistd.h>
 
 #include <chrono>
