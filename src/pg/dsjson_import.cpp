@@ -20,6 +20,7 @@
 #include "core/settings.hpp"
 #include "pg/action_store.hpp"
 #include "pg/array_text.hpp"
+#include "pg/bulk_insert.hpp"
 #include "pg/guard.hpp"
 #include "pg/logged_candidates.hpp"
 #include "pg/model_store.hpp"
@@ -251,40 +252,54 @@ const char* outcome_label(DsjsonOutcome outcome) {
   }
 }
 
-// A pz.dsjson_event row (see sql/update/60_dsjson.sql and 62_dsjson_import_hashes.sql).
-// The actions document only `with_actions` (to compare with a logged event):
-// the insert takes the candidates encoded as pz.decisions.candidates stores them.
-Datum event_row(TupleDesc desc, PendingLine& pending, double default_reward, bool with_actions) {
+// The line's candidates encoded as pz.decisions.candidates stores them (no
+// scores: a DSJSON line has none).
+bytea* encoded_candidates(const PendingLine& pending) {
+  const DsjsonDecision& d = pending.decision;
+  size_t n = d.ranking.size();
+  int32* positions = static_cast<int32*>(palloc(sizeof(int32) * (n > 0 ? n : 1)));
+  for (size_t i = 0; i < n; ++i) positions[i] = static_cast<int32>(d.ranking[i] + 1);
+  int count = static_cast<int>(pending.action_numbers.size());
+  size_t capacity = encoded_candidates_bound(count, static_cast<int>(n));
+  bytea* candidates = static_cast<bytea*>(palloc(VARHDRSZ + capacity));
+  const char* error = nullptr;
+  size_t size = encode_candidates_into(pending.action_numbers.data(), count, positions, static_cast<int>(n),
+                                       d.probabilities.data(), nullptr, VARDATA(candidates), capacity, &error);
+  if (size == 0) elog(ERROR, "pz: encoding the candidates of line %ld failed: %s", static_cast<long>(pending.line_number), error);
+  SET_VARSIZE(candidates, VARHDRSZ + size);
+  return candidates;
+}
+
+Datum event_id_datum(const DsjsonDecision& d) {
+  pg_uuid_t* uuid = static_cast<pg_uuid_t*>(palloc(sizeof(pg_uuid_t)));
+  memcpy(uuid->data, d.event_id.data(), UUID_LEN);
+  return UUIDPGetDatum(uuid);
+}
+
+// When the event was made: its Timestamp, else the import's (now()).
+TimestampTz created_at(const DsjsonDecision& d) {
+  return d.has_timestamp ? d.timestamp_us - kPostgresEpochUs : GetCurrentTransactionStartTimestamp();
+}
+
+// A pz.dsjson_event row (see sql/update/60_dsjson.sql and 62_dsjson_import_hashes.sql)
+// of a line whose id is logged already, to compare with the logged event.
+Datum event_row(TupleDesc desc, PendingLine& pending, double default_reward) {
   const DsjsonDecision& d = pending.decision;
   Datum values[kRowColumns];
   bool nulls[kRowColumns] = {};
   size_t n = d.ranking.size();
   Datum* ids = static_cast<Datum*>(palloc(sizeof(Datum) * n));
   Datum* probabilities = static_cast<Datum*>(palloc(sizeof(Datum) * n));
-  int32* positions = static_cast<int32*>(palloc(sizeof(int32) * (n > 0 ? n : 1)));
   for (size_t i = 0; i < n; ++i) {
     ids[i] = text_datum(d.action_ids[d.ranking[i]]);
     probabilities[i] = Float8GetDatum(d.probabilities[i]);
-    positions[i] = static_cast<int32>(d.ranking[i] + 1);
   }
-  int count = static_cast<int>(pending.action_numbers.size());
-  size_t capacity = encoded_candidates_bound(count, static_cast<int>(n));
-  bytea* candidates = static_cast<bytea*>(palloc(VARHDRSZ + capacity));
-  const char* error = nullptr;
-  // No scores: a DSJSON line has none.
-  size_t size = encode_candidates_into(pending.action_numbers.data(), count, positions, static_cast<int>(n),
-                                       d.probabilities.data(), nullptr, VARDATA(candidates), capacity, &error);
-  if (size == 0) elog(ERROR, "pz: encoding the candidates of line %ld failed: %s", static_cast<long>(pending.line_number), error);
-  SET_VARSIZE(candidates, VARHDRSZ + size);
-  pg_uuid_t* uuid = static_cast<pg_uuid_t*>(palloc(sizeof(pg_uuid_t)));
-  memcpy(uuid->data, d.event_id.data(), UUID_LEN);
   values[0] = Int64GetDatum(pending.line_number);
-  values[1] = UUIDPGetDatum(uuid);
+  values[1] = event_id_datum(d);
   values[2] = TimestampTzGetDatum(d.timestamp_us - kPostgresEpochUs);
   nulls[2] = !d.has_timestamp;
   values[3] = JsonbPGetDatum(pending.context);
-  values[4] = with_actions ? JsonbPGetDatum(pending.actions) : 0;
-  nulls[4] = !with_actions;
+  values[4] = JsonbPGetDatum(pending.actions);
   values[5] =
       PointerGetDatum(construct_array(ids, static_cast<int>(n), TEXTOID, -1, false, TYPALIGN_INT));
   values[6] = PointerGetDatum(construct_array(probabilities, static_cast<int>(n), FLOAT8OID,
@@ -295,13 +310,12 @@ Datum event_row(TupleDesc desc, PendingLine& pending, double default_reward, boo
   values[9] = Float8GetDatum(d.reward ? *d.reward : default_reward);
   nulls[9] = d.outcome == DsjsonOutcome::kSkipped;
   values[10] = CStringGetTextDatum(outcome_label(d.outcome));
-  values[11] = PointerGetDatum(candidates);
+  values[11] = PointerGetDatum(encoded_candidates(pending));
   return HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
 }
 
 // The batch statements, with generic plans.
 struct ImportPlans {
-  SPIPlanPtr insert_events;
   SPIPlanPtr insert_rewards;
 };
 
@@ -327,28 +341,9 @@ void prepare_plans(Oid row_type, ImportPlans* plans) {
     return;
   }
   if (kept_plans_type != InvalidOid) {
-    SPI_freeplan(kept_plans.insert_events);
     SPI_freeplan(kept_plans.insert_rewards);
     kept_plans_type = InvalidOid;
   }
-  Oid event_types[2] = {get_array_type(row_type), INT4OID};
-  // Explicit columns: columns added later (nullable) take their defaults. An
-  // id already logged is left alone here and compared afterwards; the rows
-  // have distinct ids (Importer::add_line skips repeats). The decision log's
-  // tables (see sql/update/90_lean_log.sql): the decision, its (joined)
-  // state; the candidates' documents are stored before (Importer::store_new_documents).
-  plans->insert_events = keep(prepare_generic(
-      "WITH given AS (SELECT u.*, coalesce(u.created_at, now()) AS at FROM unnest($1) u), "
-      "decided AS (INSERT INTO pz.decisions (event_id, loop_id, created_at, context, candidates, "
-      "                                      chosen_action, model_version, baseline) "
-      "            SELECT g.event_id, $2, g.at, g.context, g.candidates, g.ranking[1], 0, g.baseline "
-      "              FROM given g "
-      "            ON CONFLICT (event_id) DO NOTHING RETURNING event_id) "
-      "INSERT INTO pz.event_state (event_id, loop_id, created_at, active, activated_at, joined_at, reward, outcome) "
-      "SELECT g.event_id, $2, g.at, g.active, CASE WHEN g.active THEN g.at END, now(), g.reward, g.outcome "
-      "  FROM given g JOIN decided d ON d.event_id = g.event_id "
-      "RETURNING event_id",
-      2, event_types));
   Oid reward_types[4] = {UUIDARRAYOID, TIMESTAMPTZARRAYOID, FLOAT8ARRAYOID, INT4ARRAYOID};
   plans->insert_rewards =
       keep(prepare_generic("INSERT INTO pz.rewards (event_id, received_at, value, slot) SELECT * "
@@ -358,22 +353,96 @@ void prepare_plans(Oid row_type, ImportPlans* plans) {
   kept_plans_type = row_type;
 }
 
-// Inserts the rows whose id is not logged yet; returns how many, and their
-// ids in `inserted` (allocated in the current memory context).
-uint64 insert_events(const ImportPlans& plans, ArrayType* rows, int32 loop_id,
-                     pg_uuid_t** inserted) {
-  Datum args[2] = {PointerGetDatum(rows), Int32GetDatum(loop_id)};
-  if (SPI_execute_plan(plans.insert_events, args, nullptr, false, 0) != SPI_OK_INSERT_RETURNING)
-    elog(ERROR, "pz: inserting the imported events failed");
-  uint64 count = SPI_processed;
-  *inserted = static_cast<pg_uuid_t*>(palloc(sizeof(pg_uuid_t) * (count > 0 ? count : 1)));
-  for (uint64 i = 0; i < count; ++i) {
-    bool is_null;
-    (*inserted)[i] =
-        *DatumGetUUIDP(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &is_null));
+// Marks the lines whose event id is logged already (left alone, compared
+// with the logged event afterwards); returns how many. A batch's ids are
+// distinct (Importer::add_line skips repeats). An id logged by another
+// transaction between this look-up and the append fails the primary key
+// (23505), where the INSERT's ON CONFLICT would have skipped it.
+size_t mark_logged(std::vector<PendingLine>& batch, size_t size) {
+  Oid decisions = DatumGetObjectId(DirectFunctionCall1(regclassin, CStringGetDatum("pz.decisions")));
+  Datum* ids = static_cast<Datum*>(palloc(sizeof(Datum) * (size > 0 ? size : 1)));
+  bool* present = static_cast<bool*>(palloc(sizeof(bool) * (size > 0 ? size : 1)));
+  for (size_t i = 0; i < size; ++i) ids[i] = event_id_datum(batch[i].decision);
+  primary_keys_present(decisions, ids, static_cast<int>(size), present);
+  size_t logged = 0;
+  for (size_t i = 0; i < size; ++i) {
+    batch[i].duplicate = present[i];
+    logged += present[i] ? 1 : 0;
   }
-  SPI_freetuptable(SPI_tuptable);
-  return count;
+  return logged;
+}
+
+// The decision log's tables (see sql/update/90_lean_log.sql), appended in
+// bulk (pg/bulk_insert.hpp): an INSERT ... SELECT FROM unnest(rows) took a
+// third of an import's time in the executor, and a WAL record and a buffer
+// lookup a row. Open for the whole call (their tuple slots made once).
+struct EventTables {
+  BulkInsert* decisions;
+  BulkInsert* states;
+};
+
+void open_event_tables(EventTables* tables) {
+  static const char* const kDecisionColumns[] = {"event_id",      "loop_id",       "created_at",
+                                                 "context",       "candidates",    "chosen_action",
+                                                 "model_version", "baseline"};
+  static const char* const kStateColumns[] = {"event_id",     "loop_id",   "created_at", "active",
+                                              "activated_at", "joined_at", "reward",     "outcome"};
+  Oid decisions = DatumGetObjectId(DirectFunctionCall1(regclassin, CStringGetDatum("pz.decisions")));
+  Oid states = DatumGetObjectId(DirectFunctionCall1(regclassin, CStringGetDatum("pz.event_state")));
+  tables->decisions = bulk_insert_begin(decisions, kDecisionColumns, lengthof(kDecisionColumns));
+  tables->states = bulk_insert_begin(states, kStateColumns, lengthof(kStateColumns));
+}
+
+// Each new line's decision and its (joined) state; the columns left out are
+// NULL, as the INSERT left them; the candidates' documents are stored before
+// (Importer::store_new_documents). Appended before the batch's other
+// statements (store_slots updates the decisions).
+void insert_events(const EventTables& tables, const std::vector<PendingLine>& batch, size_t size, int32 loop_id,
+                   double default_reward) {
+  const TimestampTz now = GetCurrentTransactionStartTimestamp();
+  BulkInsert* decision_rows = tables.decisions;
+  Datum* values = bulk_insert_values(decision_rows);
+  bool* nulls = bulk_insert_nulls(decision_rows);
+  Datum* ids = static_cast<Datum*>(palloc(sizeof(Datum) * (size > 0 ? size : 1)));
+  for (size_t i = 0; i < size; ++i) {
+    const PendingLine& pending = batch[i];
+    if (pending.duplicate) continue;
+    const DsjsonDecision& d = pending.decision;
+    ids[i] = event_id_datum(d);
+    values[0] = ids[i];
+    values[1] = Int32GetDatum(loop_id);
+    values[2] = TimestampTzGetDatum(created_at(d));
+    values[3] = JsonbPGetDatum(pending.context);
+    values[4] = PointerGetDatum(encoded_candidates(pending));
+    nulls[5] = d.ranking.empty();
+    values[5] = nulls[5] ? Datum(0) : text_datum(d.action_ids[d.ranking[0]]);
+    values[6] = Int64GetDatum(0);
+    nulls[7] = !d.baseline;
+    values[7] = d.baseline ? text_datum(d.action_ids[*d.baseline]) : Datum(0);
+    bulk_insert_row(decision_rows);
+  }
+  BulkInsert* state_rows = tables.states;
+  values = bulk_insert_values(state_rows);
+  nulls = bulk_insert_nulls(state_rows);
+  for (size_t i = 0; i < size; ++i) {
+    const PendingLine& pending = batch[i];
+    if (pending.duplicate) continue;
+    const DsjsonDecision& d = pending.decision;
+    const bool active = d.outcome != DsjsonOutcome::kSkipped;
+    values[0] = ids[i];
+    values[1] = Int32GetDatum(loop_id);
+    values[2] = TimestampTzGetDatum(created_at(d));
+    values[3] = BoolGetDatum(active);
+    values[4] = values[2];
+    nulls[4] = !active;
+    values[5] = TimestampTzGetDatum(now);
+    nulls[6] = !active;
+    values[6] = Float8GetDatum(d.reward ? *d.reward : default_reward);
+    values[7] = CStringGetTextDatum(outcome_label(d.outcome));
+    bulk_insert_row(state_rows);
+  }
+  bulk_insert_flush(decision_rows);
+  bulk_insert_flush(state_rows);
 }
 
 // For rows whose id was already logged: the line of the first one that
@@ -512,6 +581,7 @@ class Importer {
         row_type_(row_type),
         row_desc_(row_desc),
         batch_context_(batch_context),
+        call_context_(MemoryContextGetParent(batch_context)),
         plans_(plans) {
     settings_ = parse_loop_settings(loop.settings_json);
     if (loop.weights != nullptr) {
@@ -535,6 +605,8 @@ class Importer {
   Oid row_type_;
   TupleDesc row_desc_;
   MemoryContext batch_context_;  // the jsonb and rows of one batch
+  MemoryContext call_context_;   // the call's (the event tables opened)
+  EventTables tables_ = {nullptr, nullptr};
   ImportPlans plans_;
   LoopSettings settings_;
   std::unique_ptr<Model> model_;
@@ -642,9 +714,7 @@ void Importer::flush() {
   if (batch_size_ == 0) return;
   size_t size = batch_size_;
   batch_size_ = 0;
-  std::vector<Datum> rows(size);
-  pg_uuid_t* inserted_ids = nullptr;
-  uint64 inserted = 0;
+  size_t logged_count = 0;
   MemoryContext caller = nullptr;
   pg_call([&] {
     caller = MemoryContextSwitchTo(batch_context_);
@@ -653,31 +723,26 @@ void Importer::flush() {
       batch_[i].actions = jsonb_from_tokens(batch_[i].decision.actions, batch_[i].actions_sizes);
     }
     store_new_documents(size);
-    for (size_t i = 0; i < size; ++i)
-      rows[i] = event_row(row_desc_, batch_[i], loop_.default_reward, false);
-    inserted = insert_events(
-        plans_,
-        construct_array(rows.data(), static_cast<int>(size), row_type_, -1, false, TYPALIGN_DOUBLE),
-        loop_.loop_id, &inserted_ids);
+    logged_count = mark_logged(batch_, size);
   });
-  if (inserted < size) {
-    // Some ids were logged already: identical lines are skipped, others refused.
-    std::unordered_set<std::string> fresh;
-    for (uint64 i = 0; i < inserted; ++i)
-      fresh.emplace(reinterpret_cast<const char*>(inserted_ids[i].data), UUID_LEN);
-    std::vector<Datum> logged;
-    for (size_t i = 0; i < size; ++i) {
-      std::string id(reinterpret_cast<const char*>(batch_[i].decision.event_id.data()), UUID_LEN);
-      batch_[i].duplicate = fresh.count(id) == 0;
+  pg_call([&] {
+    if (tables_.decisions == nullptr) {
+      MemoryContext batch = MemoryContextSwitchTo(call_context_);
+      open_event_tables(&tables_);
+      MemoryContextSwitchTo(batch);
     }
+    insert_events(tables_, batch_, size, loop_.loop_id, loop_.default_reward);
+  });
+  if (logged_count > 0) {
+    // Identical lines are skipped, others refused.
+    std::vector<Datum> rows;
     int64 conflict = 0;
     pg_call([&] {
       for (size_t i = 0; i < size; ++i)
-        if (batch_[i].duplicate)
-          logged.push_back(event_row(row_desc_, batch_[i], loop_.default_reward, true));
-      conflict = first_different(construct_array(logged.data(), static_cast<int>(logged.size()),
-                                                 row_type_, -1, false, TYPALIGN_DOUBLE),
-                                 loop_.loop_id);
+        if (batch_[i].duplicate) rows.push_back(event_row(row_desc_, batch_[i], loop_.default_reward));
+      conflict = first_different(
+          construct_array(rows.data(), static_cast<int>(rows.size()), row_type_, -1, false, TYPALIGN_DOUBLE),
+          loop_.loop_id);
     });
     for (size_t i = 0; i < size && conflict != 0; ++i)
       if (batch_[i].line_number == conflict)
@@ -716,6 +781,11 @@ void Importer::flush() {
 
 ImportCounts Importer::finish() {
   flush();
+  if (tables_.decisions != nullptr)
+    pg_call([&] {
+      bulk_insert_finish(tables_.decisions);
+      bulk_insert_finish(tables_.states);
+    });
   pg_call([&] { count_imported(loop_, counts_.rewarded, counts_.defaulted, counts_.skipped); });
   counts_.model_version = loop_.model_version;
   if (counts_.learned > 0) {

@@ -5,15 +5,17 @@
 //   pz-dsjson export LOOP FILE [--since T] [--until T]
 //   pz-dsjson generate LINES FILE [--actions N] [--seed S]   synthetic lines (benchmarks)
 //
-// import streams FILE in batches of lines, each one pz_import_dsjson call, all
-// in one transaction: a bad line anywhere rolls the whole file back, and the
-// error names its line in FILE. A progress bar goes to stderr.
+// import streams FILE in batches of lines (the next one read while the server
+// imports one), each one pz_import_dsjson call, all in one transaction: a bad
+// line anywhere rolls the whole file back, and the error names its line in
+// FILE. A progress bar goes to stderr.
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <future>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
@@ -124,12 +126,27 @@ int import_file(const std::string& loop, const std::string& path, long batch_lin
   tx.exec("SET LOCAL plan_cache_mode = force_generic_plan");
   Progress progress("importing", size);
   nlohmann::json totals = nlohmann::json::object();
-  std::string batch, line;
-  long long lines = 0, batch_start = 0, in_batch = 0;
-  auto send = [&] {
-    if (in_batch == 0) return;
+  struct Batch {
+    std::string text;
+    long long lines = 0;
+    long long read_to = 0;  // bytes of FILE read
+  };
+  // The next batch is read while the server imports the current one.
+  auto read_batch = [&in, batch_lines, size] {
+    Batch batch;
+    std::string line;
+    while (batch.lines < batch_lines && std::getline(in, line)) {
+      batch.text += line;
+      batch.text += '\n';
+      ++batch.lines;
+    }
+    batch.read_to = in.tellg() < 0 ? size : static_cast<long long>(in.tellg());
+    return batch;
+  };
+  long long lines = 0;
+  auto send = [&](const Batch& batch) {
     try {
-      pqxx::result result = tx.exec_prepared("import_batch", loop, batch);
+      pqxx::result result = tx.exec_prepared("import_batch", loop, batch.text);
       nlohmann::json counts = nlohmann::json::parse(result[0][0].c_str());
       for (auto& [key, value] : counts.items()) {
         if (key == "model_version")
@@ -139,24 +156,20 @@ int import_file(const std::string& loop, const std::string& path, long batch_lin
       }
     } catch (const pqxx::sql_error& error) {
       std::fprintf(stderr, "\n");
-      std::cerr << "pz-dsjson: " << file_line_numbers(error.what(), batch_start)
+      std::cerr << "pz-dsjson: " << file_line_numbers(error.what(), lines)
                 << "nothing was imported\n";
       std::exit(1);
     }
-    batch.clear();
-    batch_start = lines;
-    in_batch = 0;
+    lines += batch.lines;
   };
-  while (std::getline(in, line)) {
-    batch += line;
-    batch += '\n';
-    ++lines;
-    if (++in_batch == batch_lines) {
-      send();
-      progress.update(in.tellg() < 0 ? size : static_cast<long long>(in.tellg()), lines);
-    }
+  std::future<Batch> next = std::async(std::launch::async, read_batch);
+  for (;;) {
+    Batch batch = next.get();
+    if (batch.lines == 0) break;
+    next = std::async(std::launch::async, read_batch);
+    send(batch);
+    progress.update(batch.read_to, lines);
   }
-  send();
   tx.commit();
   progress.update(size, lines, true);
   std::fprintf(stderr, "\n");
@@ -276,7 +289,7 @@ int main(int argc, char** argv) {
   std::string command = argv[1];
   try {
     if (command == "import")
-      return import_file(argv[2], argv[3], std::stol(option(argc, argv, "batch-lines", "50000")));
+      return import_file(argv[2], argv[3], std::stol(option(argc, argv, "batch-lines", "10000")));
     if (command == "export")
       return export_file(argv[2], argv[3], option(argc, argv, "since", ""),
                          option(argc, argv, "until", ""));
