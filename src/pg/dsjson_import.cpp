@@ -2,7 +2,6 @@
 // log as joined events, with their rewards, learned by the loop's model (a
 // warm start), all in the caller's transaction. C++ side: reading lines and
 // learning; PostgreSQL side: the jsonb documents and the batched statements.
-#include <malloc.h>
 
 #include <algorithm>
 #include <array>
@@ -21,6 +20,7 @@
 #include "pg/action_store.hpp"
 #include "pg/array_text.hpp"
 #include "pg/bulk_insert.hpp"
+#include "pg/freed_memory.hpp"
 #include "pg/guard.hpp"
 #include "pg/logged_candidates.hpp"
 #include "pg/model_store.hpp"
@@ -816,17 +816,9 @@ std::string counts_json(const ImportCounts& counts) {
 }
 
 // An import's batches (the message with the text, the rows, the executor's
-// tuple store) take megabytes each and are freed after each batch: by
-// default malloc hands such memory back to the kernel and the next batch
-// faults every page in again, zeroed (a tenth of an import's time). From the
-// first import on, this backend keeps up to 256 MB of freed memory for reuse.
-void keep_freed_memory() {
-  static bool kept = false;
-  if (kept) return;
-  mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
-  mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024);
-  kept = true;
-}
+// tuple store) take megabytes each and are freed after each batch: kept for
+// the next one instead of faulted in again (a tenth of an import's time).
+constexpr size_t kImportFreedMemory = 256 * 1024 * 1024;
 
 }  // namespace
 }  // namespace pz::pg
@@ -841,7 +833,7 @@ PZ_SQL_FUNCTION(pz_import_dsjson) {
   if (loop_name == nullptr) throw SqlError(ERRCODE_NULL_VALUE_NOT_ALLOWED, "loop must not be null");
   if (dsjson == nullptr) throw SqlError(ERRCODE_NULL_VALUE_NOT_ALLOWED, "dsjson must not be null");
 
-  keep_freed_memory();
+  keep_freed_memory(kImportFreedMemory);
   ImportLoop loop;
   ImportPlans plans;
   Oid row_type = InvalidOid;
