@@ -27,10 +27,23 @@ SELECT total BETWEEN 1024 * 1024 AND 1024 * 1024 + 1024 AS one_block, used < 102
 SELECT count(*) AS logged, min(jsonb_array_length(actions)) AS fewest, max(jsonb_array_length(actions)) AS most
   FROM pz.events e JOIN pz.loops l USING (loop_id) WHERE l.name = 'memory_probe';
 
--- An error while logging (an event id already used) leaves it empty too.
+-- An error while logging, the glue's own (an event id already used) or
+-- PostgreSQL's (a trigger on pz.decisions refusing the row), is reported
+-- whole: what it leaves in the context is emptied by the next decision.
 SELECT count(*) FROM pz_rank('memory_probe', '{}', '["a"]', '{"event_id": "00000000-0000-4000-8000-000000000074"}');
 SELECT count(*) FROM pz_rank('memory_probe', '{}', '["a"]', '{"event_id": "00000000-0000-4000-8000-000000000074"}');
+CREATE FUNCTION refuse_decision() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'decision % refused by a trigger', NEW.event_id USING ERRCODE = 'P0074', HINT = 'Drop the trigger.';
+END
+$$;
+CREATE TRIGGER refuse_decision BEFORE INSERT ON pz.decisions FOR EACH ROW EXECUTE FUNCTION refuse_decision();
+SELECT count(*) FROM pz_rank('memory_probe', '{}', '["a", "b"]', '{"event_id": "00000000-0000-4000-8000-000000000075"}');
+DROP TRIGGER refuse_decision ON pz.decisions;
+DROP FUNCTION refuse_decision;
+SELECT count(*) FROM pz_rank('memory_probe', '{}', '["a", "b"]');
 SELECT used < 1024 AS emptied FROM scratch_bytes();
+SELECT count(*) AS logged FROM pz.events e JOIN pz.loops l USING (loop_id) WHERE l.name = 'memory_probe';
 
 DROP FUNCTION scratch_bytes;
 SELECT pz_drop_loop('memory_probe');

@@ -1,5 +1,7 @@
 #include "pg/scratch_context.hpp"
 
+#include <exception>
+
 #include "pg/guard.hpp"
 
 namespace pz::pg {
@@ -15,11 +17,13 @@ int open_scopes = 0;
 
 }  // namespace
 
-ScratchScope::ScratchScope() : outermost_(open_scopes == 0) {
+ScratchScope::ScratchScope() : outermost_(open_scopes == 0), exceptions_at_entry_(std::uncaught_exceptions()) {
   if (scratch == nullptr)
     pg_call([&] {
       scratch = AllocSetContextCreate(TopMemoryContext, "pz scratch", kKeptBytes, kKeptBytes, ALLOCSET_DEFAULT_MAXSIZE);
     });
+  // What a scope left by an error kept. Resetting frees memory only: it raises no error.
+  if (outermost_) MemoryContextReset(scratch);
   previous_ = MemoryContextSwitchTo(scratch);
   ++open_scopes;
 }
@@ -27,8 +31,7 @@ ScratchScope::ScratchScope() : outermost_(open_scopes == 0) {
 ScratchScope::~ScratchScope() {
   --open_scopes;
   MemoryContextSwitchTo(previous_);
-  // Resetting frees memory only: it raises no error.
-  if (outermost_) MemoryContextReset(scratch);
+  if (outermost_ && std::uncaught_exceptions() == exceptions_at_entry_) MemoryContextReset(scratch);
 }
 
 }  // namespace pz::pg

@@ -12,10 +12,12 @@
 namespace pz::pg {
 
 // While alive, allocations go to the backend's scratch context; it is emptied
-// (its first block kept) when the outermost scope ends, by return or
-// exception. Nothing allocated inside may be used after the scope. A scope
-// opened inside another (a trigger on pz's tables that ranks) shares the
-// outer one's context and leaves it as it is.
+// (its first block kept) when the outermost scope returns, and when the next
+// one opens. A scope left by an exception leaves it as it is: the error being
+// raised (pg_call copies PostgreSQL's errors into the context current at the
+// call) may live there until call_cpp reports it. Nothing allocated inside
+// may be used after the scope. A scope opened inside another (a trigger on
+// pz's tables that ranks) shares the outer one's context and leaves it as it is.
 class ScratchScope {
  public:
   ScratchScope();
@@ -26,6 +28,7 @@ class ScratchScope {
  private:
   MemoryContext previous_;
   bool outermost_;
+  int exceptions_at_entry_;
 };
 
 }  // namespace pz::pg
