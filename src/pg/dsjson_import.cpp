@@ -259,14 +259,11 @@ bytea* encoded_candidates(const PendingLine& pending) {
   size_t n = d.ranking.size();
   int32* positions = static_cast<int32*>(palloc(sizeof(int32) * (n > 0 ? n : 1)));
   for (size_t i = 0; i < n; ++i) positions[i] = static_cast<int32>(d.ranking[i] + 1);
-  int count = static_cast<int>(pending.action_numbers.size());
-  size_t capacity = encoded_candidates_bound(count, static_cast<int>(n));
-  bytea* candidates = static_cast<bytea*>(palloc(VARHDRSZ + capacity));
   const char* error = nullptr;
-  size_t size = encode_candidates_into(pending.action_numbers.data(), count, positions, static_cast<int>(n),
-                                       d.probabilities.data(), nullptr, VARDATA(candidates), capacity, &error);
-  if (size == 0) elog(ERROR, "pz: encoding the candidates of line %ld failed: %s", static_cast<long>(pending.line_number), error);
-  SET_VARSIZE(candidates, VARHDRSZ + size);
+  bytea* candidates = encode_candidates(pending.action_numbers.data(), static_cast<int>(pending.action_numbers.size()),
+                                        positions, static_cast<int>(n), d.probabilities.data(), nullptr, &error);
+  if (candidates == nullptr)
+    elog(ERROR, "pz: encoding the candidates of line %ld failed: %s", static_cast<long>(pending.line_number), error);
   return candidates;
 }
 

@@ -187,15 +187,11 @@ void encode_candidates_param(const EventRow& row, const int64* numbers, Datum* v
       ArrayGetNItems(ARR_NDIM(scores), ARR_DIMS(scores)) != ranks || ARR_HASNULL(ranking) ||
       ARR_HASNULL(probabilities) || ARR_HASNULL(scores))
     elog(ERROR, "pz: an event row's ranking, probabilities and scores do not align");
-  size_t capacity = encoded_candidates_bound(count, ranks);
-  bytea* encoded = static_cast<bytea*>(palloc(VARHDRSZ + capacity));
   const char* error = nullptr;
-  size_t size = encode_candidates_into(numbers, count, reinterpret_cast<const int32*>(ARR_DATA_PTR(ranking)), ranks,
-                                       reinterpret_cast<const double*>(ARR_DATA_PTR(probabilities)),
-                                       reinterpret_cast<const double*>(ARR_DATA_PTR(scores)), VARDATA(encoded),
-                                       capacity, &error);
-  if (size == 0) elog(ERROR, "pz: encoding an event's candidates failed: %s", error);
-  SET_VARSIZE(encoded, VARHDRSZ + size);
+  bytea* encoded = encode_candidates(numbers, count, reinterpret_cast<const int32*>(ARR_DATA_PTR(ranking)), ranks,
+                                     reinterpret_cast<const double*>(ARR_DATA_PTR(probabilities)),
+                                     reinterpret_cast<const double*>(ARR_DATA_PTR(scores)), &error);
+  if (encoded == nullptr) elog(ERROR, "pz: encoding an event's candidates failed: %s", error);
   values[kCandidatesParam] = PointerGetDatum(encoded);
 }
 

@@ -24,6 +24,8 @@ bytea* candidates_bytea(const std::string& encoded) {
   return value;
 }
 
+namespace {
+
 size_t encoded_candidates_bound(int count, int ranks) {
   // Header and counts; a varint per number and position; probabilities
   // raw at worst (a table is used only when smaller); float4 scores.
@@ -62,6 +64,19 @@ size_t encode_candidates_into(const int64* numbers, int count, const int32* rank
     *error = "the candidates do not align";
   }
   return 0;
+}
+
+}  // namespace
+
+bytea* encode_candidates(const int64* numbers, int count, const int32* ranking, int ranks,
+                         const double* probabilities, const double* scores, const char** error) {
+  size_t capacity = encoded_candidates_bound(count, ranks);
+  bytea* value = static_cast<bytea*>(palloc(VARHDRSZ + capacity));
+  size_t size = encode_candidates_into(numbers, count, ranking, ranks, probabilities, scores, VARDATA(value), capacity,
+                                       error);
+  if (size == 0) return nullptr;
+  SET_VARSIZE(value, VARHDRSZ + size);
+  return value;
 }
 
 bool read_training_candidates(const bytea* value, int slots, TrainingCandidates* out, int64* numbers,

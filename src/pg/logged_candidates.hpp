@@ -14,15 +14,12 @@ namespace pz::pg {
 // they are not an encoded value).
 LoggedCandidates decode_stored_candidates(const bytea* value);
 
-// For PostgreSQL-side code (no PostgreSQL call inside, no exception out):
-// the encoding of `count` candidate numbers and `ranks` ranks (`ranking`
-// 1-based positions, or null for a ranking kept as ids; `scores` null when
-// none is known) written to `buffer`; returns its size, or 0 with `*error`
-// set. `capacity` of encoded_candidates_bound() always suffices.
-size_t encoded_candidates_bound(int count, int ranks);
-size_t encode_candidates_into(const int64* numbers, int count, const int32* ranking, int ranks,
-                              const double* probabilities, const double* scores, char* buffer, size_t capacity,
-                              const char** error) noexcept;
+// PostgreSQL side (may ereport; no exception out): the value of `count`
+// candidate numbers and `ranks` ranks (`ranking` 1-based positions, or null
+// for a ranking kept as ids; `scores` null when none is known), palloc'ed; or
+// NULL with `*error` set when they cannot be encoded.
+bytea* encode_candidates(const int64* numbers, int count, const int32* ranking, int ranks,
+                         const double* probabilities, const double* scores, const char** error);
 
 // What a training step reads of an event's candidates (PostgreSQL-side
 // callers; no exception out): how many there are, the probability of rank 1,
