@@ -32,6 +32,7 @@
 #   PZ_BENCH_LOGGING_ONLY=1     measure g only (about 4 minutes)
 #   PZ_BENCH_TRAINER_ONLY=1     measure d only (about 3 minutes)
 #   PZ_BENCH_RANK_ONLY=1        measure a2, b and the bytes per event of e only (the decision path; about 6 minutes)
+#   PZ_BENCH_B_ONLY=1           measure b only (pz_rank and pz_rank_rows server time; about 2 minutes)
 #   PZ_BENCH_DSJSON_LINES=1000000  lines of the DSJSON import (h)
 set -euo pipefail
 source "$(dirname "$0")/../tools/lib.sh"
@@ -39,7 +40,8 @@ source "$(dirname "$0")/../tools/lib.sh"
 seconds=${PZ_BENCH_SECONDS:-15}
 train_events=${PZ_BENCH_TRAIN_EVENTS:-1000000}
 train_batch=${PZ_BENCH_TRAIN_BATCH:-1000000}
-rank_only=${PZ_BENCH_RANK_ONLY:-0}
+b_only=${PZ_BENCH_B_ONLY:-0}
+rank_only=${PZ_BENCH_RANK_ONLY:-$b_only}
 sizes=(50 500 5000)
 # Other work on the machine skews every figure: shown in the report.
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -432,6 +434,7 @@ rows_tps() {  # loop, options: tps of the rows statement
 }
 sql -c "ALTER SYSTEM SET fsync = on" -c "SELECT pg_reload_conf()" >/dev/null
 for g in 1 2 3; do
+  [[ $b_only != 1 ]] || break  # PZ_BENCH_B_ONLY=1: b alone
   n=${sizes[g - 1]}
   log "a2. $n viable items, 2 clients, fsync on: plain, pz_rank_rows transactional, buffered, learn false ($seconds s each)"
   result[rplain_$n]=$(tps 2 "$work/plain.sql" -D "g=$g")
@@ -522,6 +525,13 @@ for n in 50 5000; do
     "SELECT round(us_per_call::numeric, 1) FROM bench_rank_time($n, $calls, '{}', rows => true)")
   echo "pz_rank_rows, $n actions, $calls calls: ${result[rows_time_nolog_$n]} µs unlogged, ${result[rows_time_log_$n]} µs logged"
 done
+if [[ $b_only == 1 ]]; then
+  report_header
+  b_report
+  echo
+  a2_b_notes | sed -n '/^b:/,$p'
+  exit 0
+fi
 if [[ $rank_only == 1 ]]; then
   report_header
   a2_report

@@ -44,15 +44,8 @@ void FeatureSet::begin_namespace(std::string_view name) {
   begin_namespace_hashed(namespace_hash(name));
 }
 
-void FeatureSet::begin_namespace_hashed(uint32_t namespace_hash) {
-  const auto at = static_cast<uint32_t>(features_.size());
-  namespaces_.push_back({namespace_hash, at, at});
-}
-
-void FeatureSet::add(uint32_t hash, float value) {
-  if (namespaces_.empty()) throw std::logic_error("FeatureSet::add before begin_namespace");
-  features_.push_back({hash, value});
-  namespaces_.back().end = static_cast<uint32_t>(features_.size());
+void FeatureSet::throw_add_before_namespace() {
+  throw std::logic_error("FeatureSet::add before begin_namespace");
 }
 
 HashedKey hash_key(std::string_view name) {
@@ -79,7 +72,30 @@ void add_slot(FeatureSet& set, size_t slot) {
   set.add(name.add('=').add(std::to_string(slot)).finish(), 1.0f);
 }
 
-FeatureBuilder::FeatureBuilder(FeatureSet& out) : out_(out) { stack_.reserve(8); }
+HashedKey KeyCache::get(std::string_view name) {
+  for (size_t i = 0; i < used_; ++i)
+    if (entries_[i].name == name) return entries_[i].key;
+  HashedKey key = hash_key(name);
+  if (used_ == kCapacity) return key;
+  Entry& entry = entries_[used_++];
+  entry.name.assign(name);
+  entry.key = key;
+  entry.key.name = entry.name;
+  return entry.key;
+}
+
+FeatureBuilder::FeatureBuilder(FeatureSet& out, KeyCache* keys) : out_(&out), keys_(keys) {
+  stack_.reserve(8);
+}
+
+void FeatureBuilder::restart(FeatureSet& out) {
+  out_ = &out;
+  stack_.clear();
+  pending_path_ = NameHash();
+  namespace_seed_ = NameHash();
+  namespace_hash_ = 0;
+  namespace_open_ = false;
+}
 
 FeatureBuilder::Frame& FeatureBuilder::container() {
   if (stack_.empty()) reject_non_object();
@@ -100,10 +116,10 @@ void FeatureBuilder::emit(NameHash name, float value) {
   // A zero-valued feature changes no score; like VW, leave it out.
   if (value == 0.0f) return;
   if (!namespace_open_) {
-    out_.begin_namespace_hashed(namespace_hash_);
+    out_->begin_namespace_hashed(namespace_hash_);
     namespace_open_ = true;
   }
-  out_.add(name.finish(), value);
+  out_->add(name.finish(), value);
 }
 
 void FeatureBuilder::begin_object() {
@@ -139,7 +155,7 @@ void FeatureBuilder::hashed_key(const HashedKey& key) {
 
 void FeatureBuilder::key(std::string_view name) {
   const Frame& frame = container();
-  if (stack_.size() == 1) return hashed_key(hash_key(name));
+  if (stack_.size() == 1) return hashed_key(keys_ != nullptr ? keys_->get(name) : hash_key(name));
   pending_path_ = frame.path;
   if (!frame.path_is_empty) pending_path_.add('.');
   pending_path_.add(name);

@@ -2,7 +2,9 @@
 // the rules that say which context x action namespace pairs interact.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -27,14 +29,23 @@ class FeatureSet {
  public:
   void clear();
   void begin_namespace(std::string_view name);
-  void begin_namespace_hashed(uint32_t namespace_hash);
+  // Inline, as add(): called for every feature of every action ranked.
+  void begin_namespace_hashed(uint32_t namespace_hash) {
+    const auto at = static_cast<uint32_t>(features_.size());
+    namespaces_.push_back({namespace_hash, at, at});
+  }
   // Adds to the namespace begun last.
-  void add(uint32_t hash, float value);
+  void add(uint32_t hash, float value) {
+    if (namespaces_.empty()) throw_add_before_namespace();
+    features_.push_back({hash, value});
+    namespaces_.back().end = static_cast<uint32_t>(features_.size());
+  }
   const std::vector<Feature>& features() const { return features_; }
   const std::vector<NamespaceSpan>& namespaces() const { return namespaces_; }
   size_t size() const { return features_.size(); }
 
  private:
+  [[noreturn]] static void throw_add_before_namespace();
   std::vector<Feature> features_;
   std::vector<NamespaceSpan> namespaces_;
 };
@@ -53,6 +64,24 @@ void add_slot(FeatureSet& set, size_t slot);
 // The hashes FeatureBuilder gives a top-level key `name` (which must outlive the result).
 HashedKey hash_key(std::string_view name);
 
+// The hashes of top-level keys already seen, kept by a backend that featurizes
+// many documents with the same few keys (the actions of rank calls): a key is
+// then hashed once, not once per document.
+class KeyCache {
+ public:
+  HashedKey get(std::string_view name);
+
+ private:
+  // Enough for the keys of an action catalog; beyond, keys are hashed each time.
+  static constexpr size_t kCapacity = 32;
+  struct Entry {
+    std::string name;  // owns the bytes key.name views (entries never move)
+    HashedKey key;
+  };
+  std::array<Entry, kCapacity> entries_;
+  size_t used_ = 0;
+};
+
 // Builds a FeatureSet from one document, which must be an object:
 // - each top-level key is a namespace;
 // - a string is categorical: feature "path=value" with value 1;
@@ -65,7 +94,10 @@ HashedKey hash_key(std::string_view name);
 // Throws InputError for a non-object document or a non-finite number.
 class FeatureBuilder : public DocumentHandler {
  public:
-  explicit FeatureBuilder(FeatureSet& out);
+  explicit FeatureBuilder(FeatureSet& out, KeyCache* keys = nullptr);
+  // Starts over on the next document, into `out`: one builder (and its
+  // stack) serves thousands of actions without allocating.
+  void restart(FeatureSet& out);
   void begin_object() override;
   void end_object() override;
   void begin_array() override;
@@ -87,7 +119,8 @@ class FeatureBuilder : public DocumentHandler {
   Frame& container();
   NameHash value_path();
   void emit(NameHash name, float value);
-  FeatureSet& out_;
+  FeatureSet* out_;
+  KeyCache* keys_;  // may be null: top-level keys are then hashed each time
   std::vector<Frame> stack_;
   // Hashed as soon as the key arrives: the key's bytes need not outlive key().
   NameHash pending_path_;
@@ -104,7 +137,16 @@ class Interactions {
   static Interactions all();
   static Interactions none();
   void add(std::string_view context_namespace, std::string_view action_namespace);
-  bool applies(uint32_t context_namespace_hash, uint32_t action_namespace_hash) const;
+  // Inline: asked for every context x action namespace pair of every action scored.
+  bool applies(uint32_t context_namespace_hash, uint32_t action_namespace_hash) const {
+    for (const Pair& pair : pairs_) {
+      if ((pair.context == 0 || pair.context == context_namespace_hash) &&
+          (pair.action == 0 || pair.action == action_namespace_hash)) {
+        return true;
+      }
+    }
+    return false;
+  }
   // Identifies the rule set; part of the feature-space fingerprint.
   uint64_t fingerprint() const;
 

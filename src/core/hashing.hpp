@@ -9,16 +9,41 @@ namespace pz {
 
 // Streaming FNV-1a (64 bit): hashing "a" then "b" equals hashing "ab", so dotted
 // feature paths and "key=value" names hash without building strings.
+namespace hashing_detail {
+inline constexpr uint64_t kFnvPrime = 0x100000001b3ULL;
+
+// murmur3's fmix64: FNV-1a alone mixes its last bytes poorly into the high
+// bits, and the model masks feature hashes down to their low bits.
+inline uint64_t mix64(uint64_t h) {
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ULL;
+  h ^= h >> 33;
+  return h;
+}
+}  // namespace hashing_detail
+
+// Inline: every feature of every action is hashed a few bytes at a time, and
+// an out-of-line call per byte cost more than the hashing itself.
 class NameHash {
  public:
   static constexpr uint64_t kOffset = 0xcbf29ce484222325ULL;
   constexpr NameHash() = default;
   constexpr explicit NameHash(uint64_t state) : state_(state) {}
-  NameHash& add(std::string_view bytes);
-  NameHash& add(char c);
+  NameHash& add(std::string_view bytes) {
+    uint64_t state = state_;
+    for (char c : bytes) state = (state ^ static_cast<unsigned char>(c)) * hashing_detail::kFnvPrime;
+    state_ = state;
+    return *this;
+  }
+  NameHash& add(char c) {
+    state_ = (state_ ^ static_cast<unsigned char>(c)) * hashing_detail::kFnvPrime;
+    return *this;
+  }
   uint64_t state() const { return state_; }
   // The final, well-mixed 32-bit feature hash (before masking to `bits`).
-  uint32_t finish() const;
+  uint32_t finish() const { return static_cast<uint32_t>(hashing_detail::mix64(state_)); }
 
  private:
   uint64_t state_ = kOffset;

@@ -27,16 +27,6 @@ void Interactions::add(std::string_view context_namespace, std::string_view acti
   pairs_.push_back({rule_namespace(context_namespace), rule_namespace(action_namespace)});
 }
 
-bool Interactions::applies(uint32_t context_namespace_hash, uint32_t action_namespace_hash) const {
-  for (const Pair& pair : pairs_) {
-    if ((pair.context == 0 || pair.context == context_namespace_hash) &&
-        (pair.action == 0 || pair.action == action_namespace_hash)) {
-      return true;
-    }
-  }
-  return false;
-}
-
 uint64_t Interactions::fingerprint() const {
   // Order and repetition of rules do not change the feature space.
   std::vector<uint64_t> keys;

@@ -17,7 +17,12 @@ void featurize_context(JsonTokens context, FeatureSet& out) {
 void featurize_action(JsonTokens actions, const Candidate& candidate, FeatureSet& out) {
   out.clear();
   if (candidate.has_features) {
-    FeatureBuilder builder(out);
+    // One per backend: no allocation per action, and each key of the
+    // actions' documents hashed once. Restarted, so an error thrown halfway
+    // through an earlier document leaves nothing behind.
+    static KeyCache keys;
+    static FeatureBuilder builder(out, &keys);
+    builder.restart(out);
     TokenCursor cursor(actions);
     cursor.seek(candidate.features_token);
     cursor.replay_value(builder);

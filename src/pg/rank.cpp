@@ -50,7 +50,9 @@ PZ_SQL_FUNCTION(pz_rank) {
   KeptTokens kept;
   pg_call([&] { append_jsonb_tokens(args.actions, kept.buffer()); });
   JsonTokens action_tokens = kept.tokens();
-  std::vector<Candidate> candidates = parse_candidates(action_tokens, options);
+  // Sized up front: growing the id set rehashed it a dozen times at 5,000 actions.
+  std::vector<Candidate> candidates =
+      parse_candidates(action_tokens, options, JsonContainerSize(&args.actions->root));
 
   const CachedLoop& loop = current_loop(args.loop);
   const std::vector<FeatureSet>& actions = featurize_candidates(action_tokens, candidates);

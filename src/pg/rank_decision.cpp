@@ -1,5 +1,6 @@
 #include "pg/rank_decision.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 
@@ -100,14 +101,20 @@ void emit_rows(FunctionCallInfo fcinfo, const pg_uuid_t* event_id,
                const std::vector<Candidate>& candidates, const std::vector<double>& scores,
                const Decision& decision, const Datum* items) {
   ReturnSetInfo* result = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
+  // One text value rewritten for each row (tuplestore_putvalues copies it),
+  // not one allocated per candidate.
+  size_t longest_id = 0;
+  for (const Candidate& candidate : candidates) longest_id = std::max(longest_id, candidate.id.size());
+  text* action_id = static_cast<text*>(palloc(VARHDRSZ + longest_id));
   for (size_t rank = 0; rank < decision.ranking.size(); ++rank) {
     uint32_t index = decision.ranking[rank];
     const Candidate& candidate = candidates[index];
     Datum values[6];
     bool nulls[6] = {event_id == nullptr, false, false, false, false, false};
     values[0] = event_id == nullptr ? 0 : UUIDPGetDatum(const_cast<pg_uuid_t*>(event_id));
-    values[1] = PointerGetDatum(
-        cstring_to_text_with_len(candidate.id.data(), static_cast<int>(candidate.id.size())));
+    SET_VARSIZE(action_id, VARHDRSZ + candidate.id.size());
+    memcpy(VARDATA(action_id), candidate.id.data(), candidate.id.size());
+    values[1] = PointerGetDatum(action_id);
     values[2] = Int32GetDatum(static_cast<int32>(rank + 1));
     // A slot's own probability; below the slots, the one of being at rank 1.
     values[3] = Float8GetDatum(rank < decision.slot_probabilities.size() ? decision.slot_probabilities[rank]
@@ -116,6 +123,7 @@ void emit_rows(FunctionCallInfo fcinfo, const pg_uuid_t* event_id,
     values[5] = items == nullptr ? 0 : items[candidate.element];
     tuplestore_putvalues(result->setResult, result->setDesc, values, nulls);
   }
+  pfree(action_id);
 }
 
 }  // namespace

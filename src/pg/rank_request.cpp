@@ -141,12 +141,12 @@ std::vector<Candidate> CandidateList::finish() {
   return std::move(candidates_);
 }
 
-std::vector<Candidate> parse_candidates(JsonTokens tokens, const RankOptions& options) {
+std::vector<Candidate> parse_candidates(JsonTokens tokens, const RankOptions& options, size_t expected) {
   TokenCursor cursor(tokens);
   if (cursor.peek().kind != TokenKind::kBeginArray)
     throw InputError(std::string("actions must be a JSON array, not ") + json_type_name(cursor.peek()));
   cursor.next();
-  CandidateList candidates(options, 0);
+  CandidateList candidates(options, expected);
   for (size_t element = 0; cursor.peek().kind != TokenKind::kEndArray; ++element) {
     Candidate candidate{{}, element, 0, false};
     const JsonToken& start = cursor.peek();

@@ -53,6 +53,7 @@ class CandidateList {
 // Candidates in the order given, without the excluded ones. Throws InputError
 // for a malformed action, a duplicate id, nothing left to rank, or a baseline
 // that is not a candidate.
-std::vector<Candidate> parse_candidates(JsonTokens actions, const RankOptions& options);
+// expected: how many actions there are likely to be (reserves room; 0 if unknown).
+std::vector<Candidate> parse_candidates(JsonTokens actions, const RankOptions& options, size_t expected = 0);
 
 }  // namespace pz::pg
