@@ -2,8 +2,8 @@
 -- "<policy>:page" over the events ranked with slots, for the fixed policies and the candidates.
 SELECT name FROM pz_create_loop('carousel_eval', '{"reward_wait": "0 seconds"}');
 
--- 300 pages of three slots logged uniformly (an untrained model: every action
--- tied for the best), rewards per slot: "a" earns 1 in slot 1, 0.5 in slot 2, 0.25 in slot 3.
+-- 300 pages of three slots from a uniform policy (exploration 1), rewards
+-- per slot: "a" earns 1 in slot 1, 0.5 in slot 2, 0.25 in slot 3.
 SELECT count(*) AS rewards FROM (
   SELECT pz_reward(r.event_id, CASE WHEN r.action_id = 'a' THEN 1.0 / 2 ^ (r.rank - 1) ELSE 0 END, NULL, r.rank)
     FROM generate_series(1, 300) AS i,
@@ -34,20 +34,16 @@ SELECT count(*) AS slot_rows_without_slots
 -- The candidates get the same rows, "<candidate>:slot<j>" and "<candidate>:page".
 CREATE TEMP TABLE candidate_rows AS
 SELECT * FROM pz_evaluate('carousel_eval',
-                          candidates => '{"explore": {"exploration": 1}, "greedy": {"exploration": 0}}');
+                          candidates => '{"uniform": {"exploration": 1}, "greedy": {"exploration": 0}}');
 SELECT policy, estimator, events FROM candidate_rows
- WHERE policy LIKE 'explore:%' OR policy LIKE 'greedy:%' ORDER BY policy, estimator;
+ WHERE policy LIKE 'uniform:%' OR policy LIKE 'greedy:%' ORDER BY policy, estimator;
 
--- A page's exploration is spread over its slots: a candidate with
--- exploration 1 explores each of its 3 slots with probability 1/3, so its slot
--- 1 is a third the random policy and two thirds the greedy one (both
--- candidates replay the same model; IPS is linear in the target's
--- probabilities), not the random policy.
-SELECT abs(e.value - (r.value + 2 * g.value) / 3) < 1e-12 AS slot1_third_random_two_thirds_greedy,
-       abs(e.value - r.value) > 0.01 AS not_random
-  FROM candidate_rows e, candidate_rows r, candidate_rows g
- WHERE e.policy = 'explore:slot1' AND r.policy = 'random:slot1' AND g.policy = 'greedy:slot1'
-   AND e.estimator = 'ips' AND r.estimator = 'ips' AND g.estimator = 'ips';
+-- A candidate that explores uniformly is the random policy, slot by slot:
+-- the same estimates and intervals.
+SELECT c.policy, c.estimator,
+       abs(c.value - r.value) < 1e-12 AND abs(c.ci_low - r.ci_low) < 1e-12 AND abs(c.ci_high - r.ci_high) < 1e-12 AS same_as_random
+  FROM candidate_rows c JOIN candidate_rows r ON r.policy = replace(c.policy, 'uniform', 'random') AND r.estimator = c.estimator
+ WHERE c.policy LIKE 'uniform:%' ORDER BY c.policy, c.estimator;
 
 -- The greedy candidate learns, as it replays the log, to put "a" first: its
 -- page is worth more than the random page, and each estimate lies in its interval.
@@ -55,7 +51,7 @@ SELECT (SELECT value FROM candidate_rows WHERE policy = 'greedy:page') >
        (SELECT value FROM candidate_rows WHERE policy = 'random:page') + 0.2 AS greedy_page_beats_random,
        (SELECT value FROM candidate_rows WHERE policy = 'greedy:slot1' AND estimator = 'snips') > 0.6 AS greedy_slot1_mostly_a,
        (SELECT bool_and(ci_low <= value AND value <= ci_high) FROM candidate_rows
-         WHERE policy LIKE 'greedy:%' OR policy LIKE 'explore:%') AS in_intervals;
+         WHERE policy LIKE 'greedy:%' OR policy LIKE 'uniform:%') AS in_intervals;
 
 -- pz_optimize names its candidates by position and reads no slot rows: it
 -- replays a log with slots as any other.

@@ -143,33 +143,19 @@ std::vector<double> remaining_probabilities(const ExplorationSettings& settings,
   return probabilities;
 }
 
-ExplorationSettings page_slot_policy(const ExplorationSettings& settings, size_t shown) {
-  ExplorationSettings policy = settings;
-  if (policy.algorithm == Algorithm::kEpsilonGreedy && shown > 1) policy.epsilon /= static_cast<double>(shown);
-  return policy;
-}
-
-std::vector<double> next_slot_probabilities(const ExplorationSettings& settings, const std::vector<double>& scores,
-                                            const std::vector<uint32_t>& placed, uint64_t examples_seen,
-                                            size_t slots) {
-  const ExplorationSettings policy = page_slot_policy(settings, std::min(slots, scores.size()));
-  return remaining_probabilities(policy, scores, placed, examples_seen);
-}
-
 Decision decide(const ExplorationSettings& settings, const std::vector<double>& scores,
                 uint64_t examples_seen, uint64_t seed, size_t slots) {
   Decision decision;
-  const size_t shown = std::min(slots, scores.size());
-  const ExplorationSettings policy = page_slot_policy(settings, shown);
-  decision.probabilities = action_probabilities(policy, scores, examples_seen);
+  decision.probabilities = action_probabilities(settings, scores, examples_seen);
   Rng rng(seed);
   const size_t chosen = draw(decision.probabilities, rng.next_double());
   decision.ranking.reserve(scores.size());
   decision.ranking.push_back(static_cast<uint32_t>(chosen));
   if (slots > 0) {
     decision.slot_probabilities.push_back(decision.probabilities[chosen]);
+    const size_t shown = std::min(slots, scores.size());
     while (decision.ranking.size() < shown) {
-      const std::vector<double> p = remaining_probabilities(policy, scores, decision.ranking, examples_seen);
+      const std::vector<double> p = remaining_probabilities(settings, scores, decision.ranking, examples_seen);
       const size_t next = draw(p, rng.next_double());
       decision.ranking.push_back(static_cast<uint32_t>(next));
       decision.slot_probabilities.push_back(p[next]);

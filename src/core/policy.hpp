@@ -49,26 +49,11 @@ std::vector<double> remaining_probabilities(const ExplorationSettings& settings,
                                             const std::vector<double>& scores,
                                             const std::vector<uint32_t>& placed, uint64_t examples_seen);
 
-// The policy each slot of a page of `shown` slots is drawn with: the page's
-// epsilon-greedy exploration spread evenly over its slots (epsilon / shown at
-// each), so that a page explores as many slots on average as one decision
-// does while every slot keeps every action possible; softmax and SquareCB
-// unchanged. With one slot or none, `settings` as given.
-ExplorationSettings page_slot_policy(const ExplorationSettings& settings, size_t shown);
-
-// The probabilities at the next slot of a page of `slots` positions, the
-// actions `placed` in the slots above it: page_slot_policy's probabilities
-// over the actions not placed (they sum to 1 over those).
-std::vector<double> next_slot_probabilities(const ExplorationSettings& settings, const std::vector<double>& scores,
-                                            const std::vector<uint32_t>& placed, uint64_t examples_seen,
-                                            size_t slots);
-
 // ranking[0] is drawn from the probabilities with a generator seeded by `seed`
 // (from the event id, so a logged decision can be reproduced); with `slots`
 // (0: none) ranking[1..slots-1] are drawn the same way, each from the actions
-// not placed before it (a conditional contextual bandit), all of them by
-// page_slot_policy; the rest follow by score, highest first, ties in a seeded
-// random order.
+// not placed before it (a conditional contextual bandit); the rest follow by
+// score, highest first, ties in a seeded random order.
 Decision decide(const ExplorationSettings& settings, const std::vector<double>& scores,
                 uint64_t examples_seen, uint64_t seed, size_t slots = 0);
 

@@ -512,7 +512,7 @@ void Replay::add_slots(const LoggedEvent& event, const std::vector<Candidate>& c
   slots_.random.add(event, placed_, request_.estimator,
                     [n](size_t j, const std::vector<uint32_t>&) { return 1.0 / (n - static_cast<double>(j)); });
   slots_.current.add(event, placed_, request_.estimator, [&](size_t j, const std::vector<uint32_t>& above) {
-    return next_slot_probabilities(greedy_, current_scores_, above, current_->examples(), placed_.size())[placed_[j]];
+    return remaining_probabilities(greedy_, current_scores_, above, current_->examples())[placed_[j]];
   });
 }
 
@@ -540,8 +540,7 @@ double Replay::add_arm(ArmState& state, const LoggedEvent& event,
   state.estimator.add(outcome);
   if (!placed_.empty()) {
     state.slots.add(event, placed_, request_.estimator, [&](size_t j, const std::vector<uint32_t>& above) {
-      return next_slot_probabilities(state.arm->settings.exploration, state.scores, above, model.examples(),
-                                     placed_.size())[placed_[j]];
+      return remaining_probabilities(state.arm->settings.exploration, state.scores, above, model.examples())[placed_[j]];
     });
   }
   const double term = doubly_robust_term(outcome, request_.estimator.max_weight);
