@@ -68,7 +68,7 @@ fi
 
 # Whole-server scenarios; crash restarts the server, so it runs last.
 export PZ_SERVER_LOG="$PZ_CLUSTER_DIR/server.log" PZ_CLUSTER_DIR PG_BIN PG_HOME PG_CONFIG
-for scenario in dump_restore upgrade concurrency concurrency_buffered worker_robustness retention auto_optimize forget lock_order action_gc \
+for scenario in dump_restore upgrade concurrency concurrency_buffered worker_robustness retention auto_optimize changing_shop forget lock_order action_gc \
     model_memory buffered replicas carousel private_checkout crash crash_buffered; do
   wanted "cluster:$scenario" || continue
   log "cluster test: $scenario"

@@ -10,7 +10,7 @@ namespace {
 // are built from the columns, and pz_rank orders what the filter lets through;
 // $4 its options (slots for a carousel), $5 how many ranks are shown.
 const char* const kRankQuery = R"SQL(
-SELECT r.event_id, r.action_id, c.title, c.price
+SELECT r.event_id, r.action_id, c.title, c.price, r.score >= max(r.score) OVER () AS greedy
   FROM pz_rank($1, $2::jsonb,
          (SELECT jsonb_agg(jsonb_build_object('id', sku, 'features', jsonb_build_object(
                    'category', category,
@@ -28,7 +28,20 @@ SELECT r.event_id, r.action_id, c.title, c.price
 
 }  // namespace
 
-void create_catalog(pqxx::connection& connection, const std::vector<Item>& items) {
+namespace {
+
+std::string catalog_row(pqxx::transaction_base& tx, const Item& item, size_t number) {
+  const std::string title = std::string(kRarities[item.rarity]) + " " + kCategories[item.category] + " item " +
+                            std::to_string(number);
+  return "(" + tx.quote(item.sku) + ", " + tx.quote(title) + ", " + tx.quote(kCategories[item.category]) + ", " +
+         std::to_string(item.price) + ", " + tx.quote(kRarities[item.rarity]) + ", " +
+         std::to_string(item.pack_size) + ", " + std::to_string(item.rating) + ", " + std::to_string(item.stock) +
+         ", " + tx.quote(kRegions[item.region]) + ", " + std::to_string(item.popularity) + ")";
+}
+
+}  // namespace
+
+void create_catalog(pqxx::connection& connection, const Shop& shop) {
   pqxx::work tx(connection);
   tx.exec("DROP TABLE IF EXISTS catalog");
   tx.exec(
@@ -36,18 +49,25 @@ void create_catalog(pqxx::connection& connection, const std::vector<Item>& items
       "price numeric(10, 2) NOT NULL, rarity text NOT NULL, pack_size integer NOT NULL, "
       "rating numeric(2, 1) NOT NULL, stock integer NOT NULL, region text NOT NULL, popularity integer NOT NULL)");
   std::string insert = "INSERT INTO catalog VALUES ";
-  for (size_t i = 0; i < items.size(); ++i) {
-    const Item& item = items[i];
-    const std::string title = std::string(kRarities[item.rarity]) + " " + kCategories[item.category] + " item " +
-                              std::to_string(i + 1);
-    insert += (i ? ", (" : "(") + tx.quote(item.sku) + ", " + tx.quote(title) + ", " +
-              tx.quote(kCategories[item.category]) + ", " + std::to_string(item.price) + ", " +
-              tx.quote(kRarities[item.rarity]) + ", " + std::to_string(item.pack_size) + ", " +
-              std::to_string(item.rating) + ", " + std::to_string(item.stock) + ", " +
-              tx.quote(kRegions[item.region]) + ", " + std::to_string(item.popularity) + ")";
+  bool first = true;
+  for (size_t i = 0; i < shop.items.size(); ++i) {
+    if (!shop.sold_before[i]) continue;
+    insert += (first ? "" : ", ") + catalog_row(tx, shop.items[i], i + 1);
+    first = false;
   }
   tx.exec(insert);
   tx.exec("ANALYZE catalog");
+  tx.commit();
+}
+
+void apply_change(pqxx::connection& connection, const Shop& shop) {
+  pqxx::work tx(connection);
+  if (shop.new_item >= 0)
+    tx.exec("INSERT INTO catalog VALUES " + catalog_row(tx, shop.items[shop.new_item], shop.new_item + 1));
+  std::string vanishing;
+  for (size_t i = 0; i < shop.items.size(); ++i)
+    if (shop.sold_before[i] && !shop.sold_after[i]) vanishing += (vanishing.empty() ? "" : ", ") + tx.quote(shop.items[i].sku);
+  if (!vanishing.empty()) tx.exec("UPDATE catalog SET stock = 0 WHERE sku IN (" + vanishing + ")");
   tx.commit();
 }
 
@@ -95,20 +115,21 @@ void prepare_visit_statements(pqxx::connection& connection) {
 bool rank(pqxx::connection& connection, const std::string& loop, const std::string& context,
           const std::string& region, Shown& shown) {
   std::vector<std::string> skus;
-  if (!rank_page(connection, loop, context, region, 1, false, shown.event_id, skus)) return false;
+  if (!rank_page(connection, loop, context, region, 1, false, shown.event_id, skus, &shown.greedy)) return false;
   shown.sku = skus[0];
   return true;
 }
 
 bool rank_page(pqxx::connection& connection, const std::string& loop, const std::string& context,
                const std::string& region, int positions, bool slots, std::string& event_id,
-               std::vector<std::string>& skus) {
+               std::vector<std::string>& skus, bool* top_greedy) {
   pqxx::nontransaction tx(connection);
   const std::string options = slots ? "{\"slots\": " + std::to_string(positions) + "}" : "{}";
   pqxx::result rows = tx.exec_prepared("rank", loop, context, region, options, positions);
   skus.clear();
   if (rows.empty()) return false;
   event_id = rows[0][0].as<std::string>();
+  if (top_greedy) *top_greedy = rows[0][4].as<bool>();
   for (const auto& row : rows) skus.push_back(row[1].as<std::string>());
   return true;
 }

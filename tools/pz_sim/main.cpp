@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "carousel.hpp"
+#include "change.hpp"
 #include "chart.hpp"
 #include "checkpoints.hpp"
 #include "database.hpp"
@@ -22,20 +23,20 @@ namespace {
 
 using namespace pz_sim;
 
+std::string persona_names(const std::vector<Persona>& personas) {
+  std::string known;
+  for (const Persona& p : personas) known += (known.empty() ? "" : ", ") + p.name;
+  return known;
+}
+
+int persona_index(const std::vector<Persona>& personas, const std::string& name) {
+  for (size_t p = 0; p < personas.size(); ++p)
+    if (personas[p].name == name) return static_cast<int>(p);
+  throw std::runtime_error("unknown persona \"" + name + "\" (known: " + persona_names(personas) + ")");
+}
+
 void apply_shares(std::vector<Persona>& personas, const Options& options) {
-  for (const auto& [name, share] : options.persona_shares) {
-    bool found = false;
-    for (Persona& p : personas) {
-      if (p.name != name) continue;
-      p.share = share;
-      found = true;
-    }
-    if (!found) {
-      std::string known;
-      for (const Persona& p : personas) known += (known.empty() ? "" : ", ") + p.name;
-      throw std::runtime_error("unknown persona \"" + name + "\" (known: " + known + ")");
-    }
-  }
+  for (const auto& [name, share] : options.persona_shares) personas[persona_index(personas, name)].share = share;
   double total = 0;
   for (const Persona& p : personas) total += p.share;
   if (total <= 0) throw std::runtime_error("--personas leaves no persona with a share above 0");
@@ -48,6 +49,7 @@ int run(const Options& options) {
   shop.items = make_catalog(options.catalog_size, rng);
   shop.personas = make_personas();
   apply_shares(shop.personas, options);
+  plan_change(shop, options.change, options.change_at, persona_index(shop.personas, options.new_item_for));
 
   pqxx::connection monitor(options.dsn);
   if (options.exploration >= 0) set_exploration(monitor, options.loop, options.exploration);
@@ -66,7 +68,7 @@ int run(const Options& options) {
   if (options.train_every == 0 && !worker_running(monitor))
     std::fprintf(stderr, "pz-sim: warning: no pz background worker is running: the model will not learn\n"
                          "        (preload pz with shared_preload_libraries and set pz.database)\n");
-  create_catalog(monitor, shop.items);
+  create_catalog(monitor, shop);
   std::fprintf(stderr,
                "pz-sim: %ld visits, %d connections, %.0f visits/s; loop \"%s\": exploration %.2f, reward_wait %.1f s, "
                "model_update %.1f s\n",
@@ -118,6 +120,7 @@ int run(const Options& options) {
     std::printf("\n(carousel: the tables below are the slots loop's pages: clicks and expected clicks a page)\n");
   print_report(stdout, summary, shop.personas);
   if (options.carousel > 0) print_carousel_report(stdout, state.pages, options.carousel, options.attention);
+  print_change_report(stdout, state.results, shop, settings.exploration);
   if (!options.chart.empty() && write_chart(options.chart, summary, shop.personas, options.visits))
     std::printf("\nlearning curve: %s\n", options.chart.c_str());
   return 0;

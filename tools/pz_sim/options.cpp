@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "change.hpp"
+
 namespace pz_sim {
 
 namespace {
@@ -38,7 +40,13 @@ const char* const kUsage =
     "                      by --loop with options.slots = K (a reward per slot) and by\n"
     "                      --filled-loop with one slot, positions 2..K by score\n"
     "  --filled-loop NAME  the carousel's one-slot loop (default <loop>_filled; must exist)\n"
-    "  --attention A       the carousel's attention decay per position, 0..1 (default 0.6)\n";
+    "  --attention A       the carousel's attention decay per position, 0..1 (default 0.6)\n"
+    "  --change KIND       change the shop mid-run and print how the loop followed:\n"
+    "                      drift (each persona takes the next one's tastes), new-item\n"
+    "                      (a better item for one persona arrives), vanish (each\n"
+    "                      persona's five best items go out of stock), none (default)\n"
+    "  --change-at N       visit number of the change (default: half way)\n"
+    "  --new-item-for P    the persona the new item is for (default office_admin)\n";
 
 [[noreturn]] void usage_error(const std::string& message) {
   std::fprintf(stderr, "pz-sim: %s\n\n%s", message.c_str(), kUsage);
@@ -54,7 +62,14 @@ double number(const char* text, const char* option, double low, double high) {
   return value;
 }
 
-// "office_admin=30,gadget-fan=5": names take _ or - for spaces.
+// Persona names take _ or - for spaces on the command line.
+std::string persona_name(std::string name) {
+  std::replace(name.begin(), name.end(), '_', ' ');
+  std::replace(name.begin(), name.end(), '-', ' ');
+  return name;
+}
+
+// "office_admin=30,gadget-fan=5".
 std::vector<std::pair<std::string, double>> parse_shares(const std::string& list) {
   std::vector<std::pair<std::string, double>> shares;
   std::stringstream stream(list);
@@ -62,10 +77,7 @@ std::vector<std::pair<std::string, double>> parse_shares(const std::string& list
   while (std::getline(stream, item, ',')) {
     const size_t equals = item.find('=');
     if (equals == std::string::npos) usage_error("--personas takes name=share pairs, not \"" + item + "\"");
-    std::string name = item.substr(0, equals);
-    std::replace(name.begin(), name.end(), '_', ' ');
-    std::replace(name.begin(), name.end(), '-', ' ');
-    shares.emplace_back(name, number(item.c_str() + equals + 1, "personas", 0, 1e6));
+    shares.emplace_back(persona_name(item.substr(0, equals)), number(item.c_str() + equals + 1, "personas", 0, 1e6));
   }
   return shares;
 }
@@ -74,7 +86,7 @@ std::vector<std::pair<std::string, double>> parse_shares(const std::string& list
 
 Options parse_options(int argc, char** argv) {
   enum { kVisits = 1000, kConnections, kRate, kPersonas, kExploration, kSeed, kDsn, kLoop, kChart, kBuckets,
-         kCatalogSize, kTrainEvery, kCarousel, kFilledLoop, kAttention, kHelp };
+         kCatalogSize, kTrainEvery, kCarousel, kFilledLoop, kAttention, kChange, kChangeAt, kNewItemFor, kHelp };
   const option long_options[] = {
       {"visits", required_argument, nullptr, kVisits},
       {"connections", required_argument, nullptr, kConnections},
@@ -91,6 +103,9 @@ Options parse_options(int argc, char** argv) {
       {"carousel", required_argument, nullptr, kCarousel},
       {"filled-loop", required_argument, nullptr, kFilledLoop},
       {"attention", required_argument, nullptr, kAttention},
+      {"change", required_argument, nullptr, kChange},
+      {"change-at", required_argument, nullptr, kChangeAt},
+      {"new-item-for", required_argument, nullptr, kNewItemFor},
       {"help", no_argument, nullptr, kHelp},
       {nullptr, 0, nullptr, 0},
   };
@@ -113,6 +128,14 @@ Options parse_options(int argc, char** argv) {
       case kCarousel: options.carousel = static_cast<int>(number(optarg, "carousel", 2, 10)); break;
       case kFilledLoop: options.filled_loop = optarg; break;
       case kAttention: options.attention = number(optarg, "attention", 0, 1); break;
+      case kChange: {
+        const std::optional<Change> change = parse_change(optarg);
+        if (!change) usage_error(std::string("--change must be drift, new-item, vanish or none, not \"") + optarg + "\"");
+        options.change = *change;
+        break;
+      }
+      case kChangeAt: options.change_at = static_cast<long>(number(optarg, "change-at", 1, 1e9)); break;
+      case kNewItemFor: options.new_item_for = persona_name(optarg); break;
       case kHelp: std::fputs(kUsage, stdout); std::exit(0);
       default: usage_error("unknown option");
     }
@@ -120,6 +143,9 @@ Options parse_options(int argc, char** argv) {
   if (optind < argc) usage_error(std::string("unexpected argument \"") + argv[optind] + "\"");
   if (options.carousel > 0 && options.filled_loop.empty()) options.filled_loop = options.loop + "_filled";
   if (options.buckets > options.visits) options.buckets = static_cast<int>(options.visits);
+  if (options.change_at < 0) options.change_at = options.visits / 2;
+  if (options.change != Change::kNone && options.change_at >= options.visits)
+    usage_error("--change-at must be below --visits");
   return options;
 }
 

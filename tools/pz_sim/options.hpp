@@ -2,6 +2,8 @@
 #pragma once
 
 #include <string>
+
+#include "shop.hpp"
 #include <utility>
 #include <vector>
 
@@ -26,6 +28,9 @@ struct Options {
   int carousel = 0;
   std::string filled_loop;  // the loop ranking one slot, positions 2.. by score; empty: <loop>_filled
   double attention = 0.6;   // P(the visitor looks at position j) = attention^(j-1)
+  Change change = Change::kNone;
+  long change_at = -1;                      // < 0: half way
+  std::string new_item_for = "office admin";  // the persona a new item is for
 };
 
 // Parses argv; prints usage and exits on --help or a bad option.

@@ -168,7 +168,7 @@ double click_probability(const Persona& persona, const Item& item) {
   const double utility = persona.category_utility[item.category] + persona.rarity_utility[item.rarity] +
                          persona.pack_utility[pack_kind(item.pack_size)] +
                          persona.price_slope * std::log2(item.price / 20.0) +
-                         persona.rating_weight * (item.rating - 3.5);
+                         persona.rating_weight * (item.rating - 3.5) + item.hidden_quality;
   // At most 0.7: even a perfect match is not always clicked; a poor match
   // still is, now and then (about 1 visit in 10 for a random item).
   return 0.7 / (1.0 + std::exp(-(utility - 3.0)));

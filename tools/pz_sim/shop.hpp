@@ -20,6 +20,7 @@ struct Item {
   int stock;      // 0: out of stock
   int region;     // index into kRegions; kAllRegions ships everywhere
   int popularity; // sales rank proxy, for the plain-SQL comparison
+  double hidden_quality = 0;  // utility the features do not show (a new item's)
 };
 
 inline constexpr int kCategoryCount = 8;
@@ -65,6 +66,24 @@ struct City {
 };
 inline constexpr City kCities[kCityCount] = {{"Lille", 0}, {"Paris", 0},    {"Marseille", 1},
                                              {"Toulouse", 1}, {"Nantes", 2}, {"Rennes", 2}};
+
+// A mid-run change of the world (pz-sim --change).
+enum class Change { kNone, kDrift, kNewItem, kVanish };
+
+// The world a visit sees: before the change, or from its visit on.
+struct Shop {
+  std::vector<Item> items;              // every item, one that arrives with the change included
+  std::vector<Persona> personas;        // tastes before the change
+  std::vector<Persona> personas_after;  // and after it (changed by a drift only)
+  std::vector<bool> sold_before, sold_after;  // by item: in the catalog then
+  Change change = Change::kNone;
+  long change_at = -1;  // visit number of the change; -1: none
+  int new_item = -1;    // index of the arriving item, or -1
+  int new_item_persona = -1;
+  bool after(long visit) const { return change_at >= 0 && visit >= change_at; }
+  const std::vector<Persona>& personas_at(long visit) const { return after(visit) ? personas_after : personas; }
+  bool sold(size_t item, long visit) const { return after(visit) ? sold_after[item] : sold_before[item]; }
+};
 
 std::vector<Item> make_catalog(int size, std::mt19937_64& rng);
 std::vector<Persona> make_personas();

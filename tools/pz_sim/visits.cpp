@@ -80,14 +80,17 @@ class VisitorThread {
     // The visitor depends on the seed and the visit number only, not on timing.
     std::seed_seq seeds{options_.seed, static_cast<unsigned long long>(number)};
     std::mt19937_64 rng(seeds);
-    const Visitor visitor = draw_visitor(shop_.personas, rng);
-    const Persona& persona = shop_.personas[visitor.persona];
+    const std::vector<Persona>& personas = shop_.personas_at(number);
+    const Visitor visitor = draw_visitor(personas, rng);
+    const Persona& persona = personas[visitor.persona];
+    if (shop_.after(number)) make_change(connection);
 
     VisitResult result;
     result.persona = visitor.persona;
     std::vector<double> viable_probabilities;
-    for (const Item& item : shop_.items) {
-      if (!viable(item, visitor)) continue;
+    for (size_t i = 0; i < shop_.items.size(); ++i) {
+      const Item& item = shop_.items[i];
+      if (!shop_.sold(i, number) || !viable(item, visitor)) continue;
       const double p = click_probability(persona, item);
       viable_probabilities.push_back(p);
       result.best_probability = std::max(result.best_probability, p);
@@ -112,7 +115,10 @@ class VisitorThread {
     Shown shown;
     if (!rank(connection, options_.loop, context_json(visitor), kRegions[kCities[visitor.city].region], shown)) return;
     result.random_probability = mean(viable_probabilities);
-    result.shown_probability = click_probability(persona, item_of(shown.sku));
+    const size_t shown_item = item_by_sku_.at(shown.sku);
+    result.shown_probability = click_probability(persona, shop_.items[shown_item]);
+    result.greedy = shown.greedy;
+    result.shown_new_item = static_cast<int>(shown_item) == shop_.new_item;
     if (std::uniform_real_distribution<>(0, 1)(rng) < result.shown_probability) {
       result.clicked = 1;
       queue_.push({Clock::now() + click_delay(settings_.reward_wait_seconds, rng), shown.event_id, 1.0});
@@ -175,6 +181,16 @@ class VisitorThread {
   }
 
   const Item& item_of(const std::string& sku) const { return shop_.items.at(item_by_sku_.at(sku)); }
+
+  // The first visit after the change makes it in the database; the others
+  // wait for it, so that no visit after the change sees the catalog before it.
+  void make_change(pqxx::connection& connection) {
+    if (state_.change_made) return;
+    std::lock_guard<std::mutex> lock(state_.change_mutex);
+    if (state_.change_made) return;
+    apply_change(connection, shop_);
+    state_.change_made = true;
+  }
 
   void send(pqxx::connection& connection, const PendingReward& pending) {
     reward(connection, pending.event_id, pending.value, pending.slot);

@@ -23,11 +23,8 @@ struct VisitResult {
   double shown_probability = 0; // hidden click probability of the item shown
   double random_probability = 0;// expected reward of a uniform pick among the viable items
   double best_probability = 0;  // of the best viable item for this persona
-};
-
-struct Shop {
-  std::vector<Item> items;
-  std::vector<Persona> personas;
+  bool greedy = false;          // the item shown was the model's best (not an exploration)
+  bool shown_new_item = false;  // it was the item that arrived with the change
 };
 
 // Shared by the visitor threads and the progress display.
@@ -41,6 +38,8 @@ struct RunState {
   std::atomic<long> rewards_pending{0};
   std::atomic<long> rewards_sent{0};
   std::atomic<bool> failed{false};
+  std::mutex change_mutex;  // held by the visitor that makes the change in the database
+  std::atomic<bool> change_made{false};
   std::mutex mutex;  // guards results and error
   std::vector<VisitResult> results;  // by visit number
   std::vector<PageResult> pages;     // carousel mode: by visit number

@@ -1,0 +1,170 @@
+// The demo's shop (tools/pz_sim/shop.cpp: the same catalog, personas,
+// visitors and click probabilities) without a server: the same features as
+// pz-sim's rank query, pz's core model and policy, learning in batches the
+// size of what the worker joins between two trainings of the demo (2 s at
+// 160 visits a second), one batch late (the reward wait). Seconds instead of
+// minutes, and no timing noise: for finding out why a persona lags and for
+// checking a change to the learner against the demo before running it.
+//
+// Run: build/bench/pz_demo_shop [--visits N] [--seed S] [--seeds N] [--learning-rate R] [--power-t P]
+// [--exploration E] [--batch N]
+// Prints, per persona, the share of its gap from random to best that the
+// shown items closed over the last 30% of the visits (the demo's `captured`).
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "core/features.hpp"
+#include "core/json_text.hpp"
+#include "core/model.hpp"
+#include "core/policy.hpp"
+#include "shop.hpp"
+
+namespace {
+
+using namespace pz;
+using pz_sim::Item;
+using pz_sim::Persona;
+using pz_sim::Visitor;
+
+// What pz-sim's rank query builds from a catalog row (tools/pz_sim/database.cpp).
+std::string item_json(const Item& item) {
+  const char* price = item.price < 10 ? "under 10" : item.price < 30 ? "10 to 30" : item.price < 100 ? "30 to 100"
+                                                                                                      : "100 and more";
+  const char* pack = item.pack_size == 1 ? "single" : item.pack_size < 12 ? "multi" : "bulk";
+  char json[256];
+  std::snprintf(json, sizeof json, R"({"category": "%s", "price": "%s", "rarity": "%s", "pack": "%s", "rating": %.1f})",
+                pz_sim::kCategories[item.category], price, pz_sim::kRarities[item.rarity], pack, item.rating);
+  return json;
+}
+
+FeatureSet features_of(const std::string& json, const std::string* action_id) {
+  FeatureSet set;
+  FeatureBuilder builder(set);
+  parse_json(json, builder);
+  if (action_id != nullptr) add_action_id(set, *action_id);
+  return set;
+}
+
+struct Tally {
+  double shown = 0, random = 0, best = 0;
+  long visits = 0;
+  double captured() const { return best > random ? (shown - random) / (best - random) : 0; }
+};
+
+struct Logged {
+  FeatureSet context;
+  size_t item;
+  double reward, probability;
+  size_t actions;
+};
+
+std::vector<Tally> run(long visits, unsigned long long seed, const LearnerSettings& learner,
+                       const ExplorationSettings& exploration, size_t batch_size, Tally& total) {
+  std::mt19937_64 rng(seed);
+  const std::vector<Item> items = pz_sim::make_catalog(300, rng);
+  const std::vector<Persona> personas = pz_sim::make_personas();
+  std::vector<FeatureSet> item_features;
+  for (const Item& item : items) item_features.push_back(features_of(item_json(item), &item.sku));
+
+  Model model(FeatureSpace{}, learner);
+  std::vector<Tally> tallies(personas.size());
+  std::vector<Logged> pending, learning;
+  std::vector<FeatureSet> candidates;
+  std::vector<size_t> viable_items;
+  std::vector<double> scores;
+  const long measure_from = visits - visits * 3 / 10;
+  for (long v = 0; v < visits; ++v) {
+    std::seed_seq seeds{seed, static_cast<unsigned long long>(v)};
+    std::mt19937_64 visit_rng(seeds);
+    const Visitor visitor = pz_sim::draw_visitor(personas, visit_rng);
+    const Persona& persona = personas[visitor.persona];
+    candidates.clear();
+    viable_items.clear();
+    double sum = 0, best = 0;
+    for (size_t i = 0; i < items.size(); ++i) {
+      if (!pz_sim::viable(items[i], visitor)) continue;
+      const double p = pz_sim::click_probability(persona, items[i]);
+      sum += p, best = std::max(best, p);
+      viable_items.push_back(i);
+      candidates.push_back(item_features[i]);
+    }
+    if (candidates.empty()) continue;
+    FeatureSet context = features_of(pz_sim::context_json(visitor), nullptr);
+    model.score_all(context, candidates, scores);
+    const Decision decision = decide(exploration, scores, model.examples(), visit_rng());
+    const uint32_t chosen = decision.ranking[0];
+    const double p = pz_sim::click_probability(persona, items[viable_items[chosen]]);
+    const double reward = std::uniform_real_distribution<>(0, 1)(visit_rng) < p ? 1.0 : 0.0;
+    if (v >= measure_from) {
+      for (Tally* t : {&tallies[visitor.persona], &total}) {
+        t->shown += p, t->random += sum / candidates.size(), t->best += best;
+        ++t->visits;
+      }
+    }
+    pending.push_back({std::move(context), viable_items[chosen], reward, decision.probabilities[chosen],
+                       candidates.size()});
+    if (pending.size() == batch_size) {
+      // The worker learns what was decided a batch ago (the reward wait).
+      for (const Logged& l : learning) model.learn(l.context, item_features[l.item], l.reward, l.probability, l.actions);
+      learning.swap(pending);
+      pending.clear();
+    }
+  }
+  return tallies;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  long visits = 20000;
+  unsigned long long seed = 7;
+  int seed_count = 3;
+  size_t batch = 320;
+  LearnerSettings learner;
+  ExplorationSettings exploration;
+  for (int i = 1; i < argc; ++i) {
+    const bool has_value = i + 1 < argc;
+    if (has_value && std::strcmp(argv[i], "--visits") == 0) visits = std::atol(argv[++i]);
+    else if (has_value && std::strcmp(argv[i], "--seed") == 0) seed = std::strtoull(argv[++i], nullptr, 10);
+    else if (has_value && std::strcmp(argv[i], "--seeds") == 0) seed_count = std::atoi(argv[++i]);
+    else if (has_value && std::strcmp(argv[i], "--batch") == 0) batch = std::strtoul(argv[++i], nullptr, 10);
+    else if (has_value && std::strcmp(argv[i], "--learning-rate") == 0) learner.learning_rate = std::atof(argv[++i]);
+    else if (has_value && std::strcmp(argv[i], "--power-t") == 0) learner.power_t = std::atof(argv[++i]);
+    else if (has_value && std::strcmp(argv[i], "--exploration") == 0) exploration.epsilon = std::atof(argv[++i]);
+    else {
+      std::fprintf(stderr,
+                   "usage: %s [--visits N] [--seed S] [--seeds N] [--learning-rate R] [--power-t P] "
+                   "[--exploration E] [--batch N]\n",
+                   argv[0]);
+      return 2;
+    }
+  }
+  if (visits < 10 || seed_count < 1 || batch < 1) {
+    std::fprintf(stderr, "--visits must be at least 10, --seeds and --batch at least 1\n");
+    return 2;
+  }
+  const std::vector<Persona> personas = pz_sim::make_personas();
+  std::vector<Tally> sums(personas.size());
+  Tally total;
+  for (int k = 0; k < seed_count; ++k) {
+    const std::vector<Tally> tallies = run(visits, seed + k, learner, exploration, batch, total);
+    for (size_t p = 0; p < personas.size(); ++p) {
+      sums[p].shown += tallies[p].shown, sums[p].random += tallies[p].random, sums[p].best += tallies[p].best;
+      sums[p].visits += tallies[p].visits;
+    }
+  }
+  std::printf("demo shop offline: %ld visits, seeds %llu..%llu, batches of %zu, learning rate %g, power_t %g, "
+              "exploration %g\ncaptured share of the gap from random to best, last 30%% of the visits:\n",
+              visits, seed, seed + seed_count - 1, batch, learner.learning_rate, learner.power_t, exploration.epsilon);
+  for (size_t p = 0; p < personas.size(); ++p)
+    std::printf("  %-14s %5.0f%%  (expected reward %.3f, random %.3f, best %.3f)\n", personas[p].name.c_str(),
+                100 * sums[p].captured(), sums[p].shown / sums[p].visits, sums[p].random / sums[p].visits,
+                sums[p].best / sums[p].visits);
+  std::printf("  %-14s %5.0f%%  (expected reward %.3f)\n", "all", 100 * total.captured(), total.shown / total.visits);
+  return 0;
+}
