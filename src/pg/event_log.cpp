@@ -47,9 +47,9 @@ struct ColumnSource {
   int param;
 };
 constexpr ColumnSource kDecisionSources[] = {
-    {"event_id", 1},       {"loop_id", 2},        {"created_at", 3}, {"context", 4},
-    {"candidates", 20},    {"chosen_action", 9},  {"model_version", 10}, {"baseline", 13},
-    {"subject_hash", 14},  {"explored", 15},      {"slot_probabilities", 17}};
+    {"event_id", 1},      {"loop_id", 2},        {"created_at", 3},     {"context", 4},
+    {"candidates", 20},   {"chosen_action", 9},  {"model_version", 10}, {"baseline", 13},
+    {"subject_hash", 14}, {"explored", 15},      {"slot_probabilities", 17}};
 constexpr ColumnSource kStateSources[] = {
     {"event_id", 1}, {"loop_id", 2}, {"created_at", 3}, {"active", 11}, {"activated_at", 12}};
 
