@@ -1,6 +1,7 @@
 #include "pg/event_log.hpp"
 
 #include "pg/action_store.hpp"
+#include "pg/bulk_insert.hpp"
 #include "pg/guard.hpp"
 #include "pg/gucs.hpp"
 #include "pg/kept_plan.hpp"
@@ -11,6 +12,7 @@
 extern "C" {
 #include "access/xlog.h"
 #include "commands/dbcommands.h"
+#include "lib/stringinfo.h"
 #include "storage/latch.h"
 #include "utils/datum.h"
 #include "utils/lsyscache.h"
@@ -36,12 +38,35 @@ Oid column_types[kEventColumns] = {UUIDOID,        INT4OID,        TIMESTAMPTZOI
 // known.
 constexpr int kStatementParams = kEventColumns + 3;
 constexpr int kCandidatesParam = kEventColumns + 2;
-constexpr const char* kDecisionColumns =
-    "event_id, loop_id, created_at, context, candidates, chosen_action, model_version, baseline, subject_hash, "
-    "explored, slot_probabilities";
-constexpr const char* kDecisionValues = "$1, $2, $3, $4, $20, $9, $10, $13, $14, $15, $17";
-constexpr const char* kStateColumns = "event_id, loop_id, created_at, active, activated_at";
-constexpr const char* kStateValues = "$1, $2, $3, $11, $12";
+
+// Each column of pz.decisions and pz.event_state an event gives, and the
+// statement parameter (1-based) that gives it: the INSERTs and the bulk
+// append (append_event) take them from here.
+struct ColumnSource {
+  const char* column;
+  int param;
+};
+constexpr ColumnSource kDecisionSources[] = {
+    {"event_id", 1},      {"loop_id", 2},        {"created_at", 3},     {"context", 4},
+    {"candidates", 20},   {"chosen_action", 9},  {"model_version", 10}, {"baseline", 13},
+    {"subject_hash", 14}, {"explored", 15},      {"slot_probabilities", 17}};
+constexpr ColumnSource kStateSources[] = {
+    {"event_id", 1}, {"loop_id", 2}, {"created_at", 3}, {"active", 11}, {"activated_at", 12}};
+
+// "a, b" or "$1, $2" from the sources.
+template <size_t N>
+const char* column_list(const ColumnSource (&sources)[N], bool params) {
+  StringInfoData list;
+  initStringInfo(&list);
+  for (size_t i = 0; i < N; ++i) {
+    if (i > 0) appendStringInfoString(&list, ", ");
+    if (params)
+      appendStringInfo(&list, "$%d", sources[i].param);
+    else
+      appendStringInfoString(&list, sources[i].column);
+  }
+  return list.data;
+}
 
 SPIPlanPtr insert_plan = nullptr;
 SPIPlanPtr queued_insert_plan = nullptr;
@@ -65,6 +90,13 @@ ArrayType* position_array(const std::vector<uint32_t>& order) {
 
 Jsonb* action_document(Jsonb* actions, size_t element) {
   return JsonbValueToJsonb(getIthJsonbValueFromContainer(&actions->root, static_cast<uint32>(element)));
+}
+
+// The candidates' content hashes of a row (its int8[] column), and how many.
+const int64* candidate_hashes(const EventRow& row, int* count) {
+  ArrayType* hashes = DatumGetArrayTypeP(row.values[15]);
+  *count = ArrayGetNItems(ARR_NDIM(hashes), ARR_DIMS(hashes));
+  return reinterpret_cast<const int64*>(ARR_DATA_PTR(hashes));
 }
 
 ArrayType* hash_array(Jsonb* actions, size_t count) {
@@ -138,9 +170,8 @@ void statement_params(int32 loop_id, const EventRow& row, Datum* values, char* n
   memcpy(values, row.values, sizeof row.values);
   memcpy(nulls, row.nulls, sizeof row.nulls);
   Jsonb* actions = DatumGetJsonbP(row.values[4]);
-  ArrayType* hashes = DatumGetArrayTypeP(row.values[15]);
-  int count = ArrayGetNItems(ARR_NDIM(hashes), ARR_DIMS(hashes));
-  const int64* hash = reinterpret_cast<const int64*>(ARR_DATA_PTR(hashes));
+  int count = 0;
+  const int64* hash = candidate_hashes(row, &count);
   Datum* new_hashes = static_cast<Datum*>(palloc(sizeof(Datum) * (count > 0 ? count : 1)));
   Datum* new_documents = static_cast<Datum*>(palloc(sizeof(Datum) * (count > 0 ? count : 1)));
   int n = 0;
@@ -167,9 +198,8 @@ bool resolve_numbers(int32 loop_id, const EventRow& row, const Datum* values, in
   if (misses == 0) return true;
   store_action_documents(loop_id, DatumGetArrayTypeP(values[kEventColumns]),
                          DatumGetArrayTypeP(values[kEventColumns + 1]));
-  ArrayType* hashes = DatumGetArrayTypeP(row.values[15]);
-  int count = ArrayGetNItems(ARR_NDIM(hashes), ARR_DIMS(hashes));
-  const int64* hash = reinterpret_cast<const int64*>(ARR_DATA_PTR(hashes));
+  int count = 0;
+  const int64* hash = candidate_hashes(row, &count);
   for (int i = 0; i < count; ++i)
     if (numbers[i] == 0 && !action_known(loop_id, hash[i], &numbers[i])) return false;
   return true;
@@ -177,8 +207,8 @@ bool resolve_numbers(int32 loop_id, const EventRow& row, const Datum* values, in
 
 // $20 from the row's ranking, probabilities and scores and the numbers.
 void encode_candidates_param(const EventRow& row, const int64* numbers, Datum* values) {
-  ArrayType* hashes = DatumGetArrayTypeP(row.values[15]);
-  int count = ArrayGetNItems(ARR_NDIM(hashes), ARR_DIMS(hashes));
+  int count = 0;
+  (void)candidate_hashes(row, &count);
   ArrayType* ranking = DatumGetArrayTypeP(row.values[5]);
   ArrayType* probabilities = DatumGetArrayTypeP(row.values[6]);
   ArrayType* scores = DatumGetArrayTypeP(row.values[7]);
@@ -215,15 +245,15 @@ SPIPlanPtr state_plan = nullptr;
 
 void prepare_direct_plans() {
   if (insert_plan != nullptr) return;
-  insert_plan =
-      prepare_statement(psprintf("INSERT INTO pz.decisions (%s) VALUES (%s)", kDecisionColumns, kDecisionValues));
-  state_plan =
-      prepare_statement(psprintf("INSERT INTO pz.event_state (%s) VALUES (%s)", kStateColumns, kStateValues));
+  insert_plan = prepare_statement(psprintf("INSERT INTO pz.decisions (%s) VALUES (%s)",
+                                            column_list(kDecisionSources, false), column_list(kDecisionSources, true)));
+  state_plan = prepare_statement(psprintf("INSERT INTO pz.event_state (%s) VALUES (%s)",
+                                           column_list(kStateSources, false), column_list(kStateSources, true)));
 }
 
 int64* candidate_numbers(const EventRow& row) {
-  ArrayType* hashes = DatumGetArrayTypeP(row.values[15]);
-  int count = ArrayGetNItems(ARR_NDIM(hashes), ARR_DIMS(hashes));
+  int count = 0;
+  (void)candidate_hashes(row, &count);
   return static_cast<int64*>(palloc0(sizeof(int64) * (count > 0 ? count : 1)));
 }
 
@@ -464,7 +494,7 @@ QueuedWrite write_queued_row(const EventRow& row) {
         " WHERE EXISTS (SELECT FROM pz.loops WHERE loop_id = $2) "
         "   AND NOT EXISTS (SELECT FROM pz.forgotten_subjects f WHERE f.subject_hash = $14 AND f.forgotten_at >= $3) "
         "ON CONFLICT (event_id) DO NOTHING",
-        kDecisionColumns, kDecisionValues));
+        column_list(kDecisionSources, false), column_list(kDecisionSources, true)));
     existing_plan = prepare_kept_plan(
         "SELECT loop_id = $2 AND created_at = $3 FROM pz.decisions WHERE event_id = $1", 3, column_types);
   }
@@ -503,6 +533,61 @@ QueuedWrite write_queued_row(const EventRow& row) {
   }
   SPI_finish();
   return result;
+}
+
+namespace {
+
+template <size_t N>
+BulkInsert* begin_append(const char* table, const ColumnSource (&sources)[N]) {
+  const char* columns[N];
+  for (size_t i = 0; i < N; ++i) columns[i] = sources[i].column;
+  Oid relation = DatumGetObjectId(DirectFunctionCall1(regclassin, CStringGetDatum(table)));
+  return bulk_insert_begin(relation, columns, static_cast<int>(N));
+}
+
+template <size_t N>
+void append_row(BulkInsert* insert, const ColumnSource (&sources)[N], const Datum* values, const char* nulls) {
+  Datum* row = bulk_insert_values(insert);
+  bool* row_nulls = bulk_insert_nulls(insert);
+  for (size_t i = 0; i < N; ++i) {
+    row[i] = values[sources[i].param - 1];
+    row_nulls[i] = nulls[sources[i].param - 1] == 'n';
+  }
+  bulk_insert_row(insert);
+}
+
+}  // namespace
+
+int event_candidates(const EventRow& row, const int64** hashes) {
+  int count = 0;
+  *hashes = candidate_hashes(row, &count);
+  return count;
+}
+
+Jsonb* event_action_document(const EventRow& row, int candidate) {
+  return action_document(DatumGetJsonbP(row.values[4]), static_cast<size_t>(candidate));
+}
+
+void begin_event_append(EventAppend* append) {
+  append->decisions = begin_append("pz.decisions", kDecisionSources);
+  append->states = begin_append("pz.event_state", kStateSources);
+}
+
+void append_event(EventAppend* append, const EventRow& row, const int64* numbers) {
+  Datum values[kStatementParams];
+  char nulls[kStatementParams];
+  memcpy(values, row.values, sizeof row.values);
+  memcpy(nulls, row.nulls, sizeof row.nulls);
+  nulls[kEventColumns] = nulls[kEventColumns + 1] = 'n';  // the documents: stored before
+  nulls[kCandidatesParam] = ' ';
+  encode_candidates_param(row, numbers, values);
+  append_row(append->decisions, kDecisionSources, values, nulls);
+  append_row(append->states, kStateSources, values, nulls);
+}
+
+void finish_event_append(EventAppend* append) {
+  bulk_insert_finish(append->decisions);
+  bulk_insert_finish(append->states);
 }
 
 }  // namespace pz::pg

@@ -70,4 +70,31 @@ enum class QueuedWrite { kWritten, kAlreadyWritten, kDiscarded, kIdTaken };
 // decision was logged with the same options.event_id meanwhile.
 QueuedWrite write_queued_row(const EventRow& row);
 
+// --- Appending the rows of queued events in bulk (queued_batch.hpp): the
+// same columns and values as write_queued_row's statements, none of its checks.
+
+// A row's candidates: their content hashes, and how many.
+int event_candidates(const EventRow& row, const int64** hashes);
+
+// The document of a row's candidate, as pz.actions stores it.
+Jsonb* event_action_document(const EventRow& row, int candidate);
+
+struct BulkInsert;
+struct EventAppend {
+  BulkInsert* decisions;
+  BulkInsert* states;
+};
+
+// Opens pz.decisions and pz.event_state for appending (pg/bulk_insert.hpp:
+// an ERROR for a table with triggers). The rows appended must live until
+// finish_event_append().
+void begin_event_append(EventAppend* append);
+
+// Appends an event and its state; `numbers`: each candidate's document's
+// number (pz.actions.action_number), every one known.
+void append_event(EventAppend* append, const EventRow& row, const int64* numbers);
+
+// Appends the rows still held and closes the tables.
+void finish_event_append(EventAppend* append);
+
 }  // namespace pz::pg

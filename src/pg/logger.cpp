@@ -12,9 +12,11 @@
 
 #include "pg/event_log.hpp"
 #include "pg/forwarder.hpp"
+#include "pg/freed_memory.hpp"
 #include "pg/gucs.hpp"
 #include "pg/log_queue.hpp"
 #include "pg/postgres.hpp"
+#include "pg/queued_batch.hpp"
 #include "pg/reward_log.hpp"
 #include "pg/shared_state.hpp"
 #include "pg/worker_registration.hpp"
@@ -54,7 +56,17 @@ MemoryContext batch_context = nullptr;
 // (and fault pages in) for every event of a batch.
 MemoryContext event_context = nullptr;
 constexpr Size kEventContextBytes = 1024 * 1024;
+// The restored rows of the events appended together, emptied after them.
+MemoryContext append_context = nullptr;
+// Rows restored at once: large events are appended in several groups.
+constexpr Size kAppendBytes = 8 * 1024 * 1024;
+
+// A batch allocates and frees megabytes (its rows, their tuples, the
+// executor's state): with glibc's defaults the logger faulted them in again
+// batch after batch (a third of its time). Kept for reuse (freed_memory.hpp).
+constexpr size_t kLoggerFreedMemory = 64 * 1024 * 1024;
 QueuedEvent events[kBatch];
+int appending[kBatch];  // positions in events[] of the group being gathered
 
 void begin_transaction() {
   SetCurrentStatementStartTimestamp();
@@ -67,6 +79,29 @@ void commit_transaction() {
   PopActiveSnapshot();
   CommitTransactionCommand();
   pgstat_report_activity(STATE_IDLE, nullptr);
+}
+
+// Counts what writing a queued event did; warns of an id taken.
+void count_event(const QueuedEvent* event, QueuedWrite written, BatchCounts* counts) {
+  switch (written) {
+    case QueuedWrite::kWritten:
+    case QueuedWrite::kAlreadyWritten:
+      ++counts->written;
+      break;
+    case QueuedWrite::kDiscarded:
+      ++counts->discarded;
+      break;
+    case QueuedWrite::kIdTaken: {
+      char* id = DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(&event->event_id)));
+      ereport(WARNING, (errcode(ERRCODE_UNIQUE_VIOLATION),
+                        errmsg("pz logger: event %s already exists: the later decision with that "
+                               "event id is not logged",
+                               id),
+                        errhint("Each options.event_id can be used once.")));
+      ++counts->failed;
+      break;
+    }
+  }
 }
 
 void write_one(const QueuedEvent* event, bool installed, BatchCounts* counts) {
@@ -100,31 +135,56 @@ void write_one(const QueuedEvent* event, bool installed, BatchCounts* counts) {
   restore_event_row(event->row, &row);
   QueuedWrite written = write_queued_row(row);
   MemoryContextSwitchTo(caller);
-  switch (written) {
-    case QueuedWrite::kWritten:
-    case QueuedWrite::kAlreadyWritten:
-      ++counts->written;
-      break;
-    case QueuedWrite::kDiscarded:
-      ++counts->discarded;
-      break;
-    case QueuedWrite::kIdTaken: {
-      char* id = DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(&event->event_id)));
-      ereport(WARNING, (errcode(ERRCODE_UNIQUE_VIOLATION),
-                        errmsg("pz logger: event %s already exists: the later decision with that "
-                               "event id is not logged",
-                               id),
-                        errhint("Each options.event_id can be used once.")));
-      ++counts->failed;
-      break;
-    }
-  }
+  count_event(event, written, counts);
 }
 
-// Writes events[from, to) in the current transaction.
-void write_events(int from, int to, BatchCounts* counts) {
+// Local events of this database only.
+bool appendable(const QueuedEvent* event) {
+  return event->kind == RecordKind::kEvent && event->database == MyDatabaseId;
+}
+
+// Writes the gathered events (appending[0, count)) as one group (queued_batch.hpp).
+void write_appending(int count, BatchCounts* counts) {
+  if (count == 0) return;
+  MemoryContextReset(append_context);
+  MemoryContext caller = MemoryContextSwitchTo(append_context);
+  EventRow* rows = static_cast<EventRow*>(palloc(sizeof(EventRow) * count));
+  QueuedWrite* results = static_cast<QueuedWrite*>(palloc(sizeof(QueuedWrite) * count));
+  for (int i = 0; i < count; ++i) restore_event_row(events[appending[i]].row, &rows[i]);
+  write_queued_rows(rows, count, results);
+  MemoryContextSwitchTo(caller);
+  for (int i = 0; i < count; ++i) count_event(&events[appending[i]], results[i], counts);
+  MemoryContextReset(append_context);
+}
+
+// Writes events[from, to) in the current transaction; `append`: the
+// events of this database in bulk (in the order queued, around the others),
+// unless a table has triggers.
+void write_events(int from, int to, bool append, BatchCounts* counts) {
   bool installed = OidIsValid(get_extension_oid("pz", true));
-  for (int i = from; i < to; ++i) write_one(&events[i], installed, counts);
+  if (!installed || !append || !queued_rows_appendable()) {
+    for (int i = from; i < to; ++i) write_one(&events[i], installed, counts);
+    return;
+  }
+  int gathered = 0;
+  Size bytes = 0;
+  for (int i = from; i < to; ++i) {
+    if (!appendable(&events[i])) {
+      write_appending(gathered, counts);
+      gathered = 0;
+      bytes = 0;
+      write_one(&events[i], installed, counts);
+      continue;
+    }
+    if (gathered > 0 && bytes + events[i].size > kAppendBytes) {
+      write_appending(gathered, counts);
+      gathered = 0;
+      bytes = 0;
+    }
+    appending[gathered++] = i;
+    bytes += events[i].size;
+  }
+  write_appending(gathered, counts);
 }
 
 // Errors of the data (class 22, 23) or of a dropped table (42) will not go
@@ -146,7 +206,7 @@ int write_one_by_one(int count) {
     PG_TRY();
     {
       begin_transaction();
-      write_events(i, i + 1, &counts);
+      write_events(i, i + 1, false, &counts);
       commit_transaction();
     }
     PG_CATCH();
@@ -187,7 +247,7 @@ int flush_batch() {
   PG_TRY();
   {
     begin_transaction();
-    write_events(0, count, &counts);
+    write_events(0, count, true, &counts);
     commit_transaction();
   }
   PG_CATCH();
@@ -261,6 +321,8 @@ void pz_logger_main(Datum) {
       AllocSetContextCreate(TopMemoryContext, "pz logger batch", ALLOCSET_DEFAULT_SIZES);
   pz::pg::event_context = AllocSetContextCreate(TopMemoryContext, "pz logger event", pz::pg::kEventContextBytes,
                                                 pz::pg::kEventContextBytes, ALLOCSET_DEFAULT_MAXSIZE);
+  pz::pg::append_context = AllocSetContextCreate(TopMemoryContext, "pz logger append", ALLOCSET_DEFAULT_SIZES);
+  pz::pg::keep_freed_memory(pz::pg::kLoggerFreedMemory);
   before_shmem_exit(pz::pg::on_exit_detach, 0);
   pz::pg::attach_logger(MyLatch);
   for (;;) {

@@ -86,6 +86,9 @@ wait_for 10 $db "SELECT count(*) = 2 FROM pz.events WHERE event_id IN ('$id', '$
 expect_equal "pz_explain of the event once written" "2" "$(q -d $db -c "SELECT count(DISTINCT action_id) FROM pz_explain('$id')")"
 wait_for 30 $db "SELECT outcome = 'rewarded' AND reward = 0.75 FROM pz.events WHERE event_id = '$id'"
 echo "ok: the reward given while the event was queued was joined"
+# The activated event was in pz.decisions before the logger's batch came to
+# it: recognized by its id (counted as written, not failed), the rest appended.
+expect_equal "no queued event failed" "0" "$(q -d $db -c "SELECT failed FROM pz.log_queue")"
 
 # Slots through the queue: the slot probabilities travel with the queued row;
 # a reward for slot 3 of a queued event writes it first; each slot is joined
