@@ -46,7 +46,9 @@ struct DsjsonDecision {
   TokenList context;  // an object: the namespaces of "c"
   TokenList actions;  // [{"id": ..., "features": {...}}], in "_multi" order
   std::vector<std::string> action_ids;
-  // Token range in `actions` of each action's features object; begin == end: none.
+  // Token range in `actions` of each action (its object), and of its features
+  // object (begin == end: none).
+  std::vector<std::pair<size_t, size_t>> action_tokens;
   std::vector<std::pair<size_t, size_t>> action_features;
   std::vector<uint32_t> ranking;      // indices into action_ids, rank 1 first (the chosen action)
   std::vector<double> probabilities;  // aligned with ranking

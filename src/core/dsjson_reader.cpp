@@ -542,6 +542,7 @@ void read_dsjson_line(std::string_view line, DsjsonDecision& out) {
   out.reward.reset();
   out.rewards.clear();
   out.baseline.reset();
+  out.action_tokens.clear();
   out.action_features.clear();
   out.slots = 0;
   out.slot_rewards.clear();
@@ -568,6 +569,7 @@ void read_dsjson_line(std::string_view line, DsjsonDecision& out) {
       if (out.actions.text(out.actions[j]) == "features")
         features = {j + 1, out.actions.value_end(j + 1)};
     }
+    out.action_tokens.emplace_back(i, end);
     out.action_features.push_back(features);
     i = end;
   }
