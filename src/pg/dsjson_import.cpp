@@ -256,6 +256,28 @@ void token_key(const TokenList& list, size_t begin, size_t end, std::string& key
   }
 }
 
+// Whether token_key(list, begin, end) is `key`, without making it.
+bool token_key_equals(const TokenList& list, size_t begin, size_t end, std::string_view key) {
+  size_t at = 0;
+  for (size_t i = begin; i < end; ++i) {
+    const ValueToken& token = list[i];
+    if (at == key.size() || key[at++] != static_cast<char>(token.type)) return false;
+    if (token.type == TokenType::kBool) {
+      if (at == key.size() || key[at++] != (token.boolean ? '1' : '0')) return false;
+    } else if (token.type == TokenType::kKey || token.type == TokenType::kString ||
+               token.type == TokenType::kNumber) {
+      std::string_view text = list.text(token);
+      uint32_t length = static_cast<uint32_t>(text.size());
+      if (key.size() - at < sizeof length + text.size() ||
+          memcmp(key.data() + at, &length, sizeof length) != 0 ||
+          memcmp(key.data() + at + sizeof length, text.data(), text.size()) != 0)
+        return false;
+      at += sizeof length + text.size();
+    }
+  }
+  return at == key.size();
+}
+
 Datum text_datum(const std::string& value) {
   return PointerGetDatum(cstring_to_text_with_len(value.data(), static_cast<int>(value.size())));
 }
@@ -647,6 +669,9 @@ class Importer {
     int64 number;
   };
   std::unordered_map<std::string, KnownAction> known_actions_;
+  // The known action last found at each position of _multi: lines tend to
+  // repeat it there, and comparing with it is cheaper than a look-up.
+  std::vector<const std::pair<const std::string, KnownAction>*> last_at_position_;
   // The actions of the batch not in known_actions_: line, element, first token, key.
   struct UnknownAction {
     size_t line;
@@ -712,11 +737,19 @@ void Importer::number_known_actions(size_t size) {
     const size_t count = pending.decision.action_ids.size();
     pending.action_hashes.assign(count, 0);
     pending.action_numbers.assign(count, 0);  // 0: not known yet (numbers start at 1)
+    if (last_at_position_.size() < count) last_at_position_.resize(count, nullptr);
     for (size_t k = 0; k < count; ++k) {
       const auto [begin, end] = pending.decision.action_tokens[k];
+      const auto* last = last_at_position_[k];
+      if (last != nullptr && token_key_equals(actions, begin, end, last->first)) {
+        pending.action_hashes[k] = last->second.hash;
+        pending.action_numbers[k] = last->second.number;
+        continue;
+      }
       token_key(actions, begin, end, key_);
       auto known = known_actions_.find(key_);
       if (known != known_actions_.end()) {
+        last_at_position_[k] = &*known;
         pending.action_hashes[k] = known->second.hash;
         pending.action_numbers[k] = known->second.number;
       } else {
