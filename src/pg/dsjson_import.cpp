@@ -656,7 +656,8 @@ class Importer {
   std::unordered_map<EventId, std::pair<size_t, int64_t>, EventIdHash> seen_;
   ImportCounts counts_;
   FeatureSet context_features_;
-  FeatureSet action_features_;
+  // The features of each action learned in this call, by its document's hash.
+  std::unordered_map<int64_t, FeatureSet> action_features_;
   // The documents of a batch to store (see store_new_documents).
   std::vector<Datum> new_hashes_;
   std::vector<Datum> new_documents_;
@@ -715,13 +716,26 @@ void Importer::learn(const PendingLine& pending) {
   const DsjsonDecision& d = pending.decision;
   // A conditional-bandit line: each slot is an example, as the trainer learns it.
   for (size_t rank = 0; rank < std::max<size_t>(d.slots, 1); ++rank) {
+    const uint32_t chosen = d.ranking[rank];
+    const FeatureSet* action = nullptr;
     try {
-      featurize_decision(d, context_features_, action_features_, rank);
+      featurize_context(d, context_features_, rank);
+      // An action's features depend on its document alone: made once a call.
+      auto [known, first] = action_features_.try_emplace(pending.action_hashes[chosen]);
+      if (first) {
+        try {
+          featurize_action(d, chosen, known->second);
+        } catch (...) {
+          action_features_.erase(known);
+          throw;
+        }
+      }
+      action = &known->second;
     } catch (const InputError& error) {
       bad_line(pending.line_number, "c", error.what());
     }
     const std::optional<double> reward = rank == 0 ? d.reward : d.slot_rewards[rank];
-    model_->learn(context_features_, action_features_, reward.value_or(loop_.default_reward), d.probabilities[rank],
+    model_->learn(context_features_, *action, reward.value_or(loop_.default_reward), d.probabilities[rank],
                   d.action_ids.size() - rank);
   }
   ++counts_.learned;
