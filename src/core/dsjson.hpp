@@ -46,7 +46,9 @@ struct DsjsonDecision {
   TokenList context;  // an object: the namespaces of "c"
   TokenList actions;  // [{"id": ..., "features": {...}}], in "_multi" order
   std::vector<std::string> action_ids;
-  // Token range in `actions` of each action's features object; begin == end: none.
+  // Token range in `actions` of each action (its object), and of its features
+  // object (begin == end: none).
+  std::vector<std::pair<size_t, size_t>> action_tokens;
   std::vector<std::pair<size_t, size_t>> action_features;
   std::vector<uint32_t> ranking;      // indices into action_ids, rank 1 first (the chosen action)
   std::vector<double> probabilities;  // aligned with ranking
@@ -71,6 +73,10 @@ void read_dsjson_line(std::string_view line, DsjsonDecision& out);
 // the slot in the context. Throws InputError for a non-finite number.
 void featurize_decision(const DsjsonDecision& decision, FeatureSet& context,
                         FeatureSet& chosen_action, size_t rank = 0);
+// Its two halves: the context at `rank`, and the features of action `action`
+// (an index into action_ids), which depend on that action's document alone.
+void featurize_context(const DsjsonDecision& decision, FeatureSet& context, size_t rank = 0);
+void featurize_action(const DsjsonDecision& decision, uint32_t action, FeatureSet& features);
 
 // The event id of a line: its EventId when that is a uuid (32 hex digits, with
 // or without dashes), otherwise a name-based uuid (version 8) of the EventId

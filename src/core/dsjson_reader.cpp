@@ -542,6 +542,7 @@ void read_dsjson_line(std::string_view line, DsjsonDecision& out) {
   out.reward.reset();
   out.rewards.clear();
   out.baseline.reset();
+  out.action_tokens.clear();
   out.action_features.clear();
   out.slots = 0;
   out.slot_rewards.clear();
@@ -568,25 +569,33 @@ void read_dsjson_line(std::string_view line, DsjsonDecision& out) {
       if (out.actions.text(out.actions[j]) == "features")
         features = {j + 1, out.actions.value_end(j + 1)};
     }
+    out.action_tokens.emplace_back(i, end);
     out.action_features.push_back(features);
     i = end;
   }
 }
 
-void featurize_decision(const DsjsonDecision& decision, FeatureSet& context,
-                        FeatureSet& chosen_action, size_t rank) {
+void featurize_context(const DsjsonDecision& decision, FeatureSet& context, size_t rank) {
   context.clear();
   FeatureBuilder context_builder(context);
   decision.context.replay(0, decision.context.size(), context_builder);
   if (rank > 0) add_slot(context, rank + 1);
-  uint32_t chosen = decision.ranking[rank];
-  chosen_action.clear();
-  auto [begin, end] = decision.action_features[chosen];
+}
+
+void featurize_action(const DsjsonDecision& decision, uint32_t action, FeatureSet& features) {
+  features.clear();
+  auto [begin, end] = decision.action_features[action];
   if (begin != end) {
-    FeatureBuilder action_builder(chosen_action);
+    FeatureBuilder action_builder(features);
     decision.actions.replay(begin, end, action_builder);
   }
-  add_action_id(chosen_action, decision.action_ids[chosen]);
+  add_action_id(features, decision.action_ids[action]);
+}
+
+void featurize_decision(const DsjsonDecision& decision, FeatureSet& context,
+                        FeatureSet& chosen_action, size_t rank) {
+  featurize_context(decision, context, rank);
+  featurize_action(decision, decision.ranking[rank], chosen_action);
 }
 
 }  // namespace pz

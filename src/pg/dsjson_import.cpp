@@ -68,9 +68,9 @@ struct PendingLine {
   DsjsonDecision decision;
   bool duplicate;  // identical to an event already stored: not inserted again
   std::vector<uint32_t> context_sizes;  // container_sizes() of the documents
-  std::vector<uint32_t> actions_sizes;
+  std::vector<uint32_t> actions_sizes;  // of `actions`: only made when needed (empty: not yet)
   Jsonb* context;
-  Jsonb* actions;
+  Jsonb* actions;  // only built for a line whose id is logged already (see event_row)
   std::vector<int64_t> action_hashes;   // pz.action_hash of each of `actions`
   std::vector<int64_t> action_numbers;  // and its pz.actions.action_number
 };
@@ -235,6 +235,47 @@ void container_sizes(const TokenList& list, std::vector<uint32_t>& sizes) {
         break;
     }
   }
+}
+
+// The tokens [begin, end) of `list` as bytes: two values with the same key
+// are the same jsonb (build_value reads nothing else of a token).
+void token_key(const TokenList& list, size_t begin, size_t end, std::string& key) {
+  key.clear();
+  for (size_t i = begin; i < end; ++i) {
+    const ValueToken& token = list[i];
+    key.push_back(static_cast<char>(token.type));
+    if (token.type == TokenType::kBool) {
+      key.push_back(token.boolean ? '1' : '0');
+    } else if (token.type == TokenType::kKey || token.type == TokenType::kString ||
+               token.type == TokenType::kNumber) {
+      std::string_view text = list.text(token);
+      uint32_t length = static_cast<uint32_t>(text.size());
+      key.append(reinterpret_cast<const char*>(&length), sizeof length);
+      key.append(text);
+    }
+  }
+}
+
+// Whether token_key(list, begin, end) is `key`, without making it.
+bool token_key_equals(const TokenList& list, size_t begin, size_t end, std::string_view key) {
+  size_t at = 0;
+  for (size_t i = begin; i < end; ++i) {
+    const ValueToken& token = list[i];
+    if (at == key.size() || key[at++] != static_cast<char>(token.type)) return false;
+    if (token.type == TokenType::kBool) {
+      if (at == key.size() || key[at++] != (token.boolean ? '1' : '0')) return false;
+    } else if (token.type == TokenType::kKey || token.type == TokenType::kString ||
+               token.type == TokenType::kNumber) {
+      std::string_view text = list.text(token);
+      uint32_t length = static_cast<uint32_t>(text.size());
+      if (key.size() - at < sizeof length + text.size() ||
+          memcmp(key.data() + at, &length, sizeof length) != 0 ||
+          memcmp(key.data() + at + sizeof length, text.data(), text.size()) != 0)
+        return false;
+      at += sizeof length + text.size();
+    }
+  }
+  return at == key.size();
 }
 
 Datum text_datum(const std::string& value) {
@@ -596,7 +637,9 @@ class Importer {
 
  private:
   void learn(const PendingLine& pending);
-  void store_new_documents(size_t size);
+  void number_known_actions(size_t size);
+  void store_new_documents();
+  void remember_new_actions();
 
   const ImportLoop& loop_;
   Oid row_type_;
@@ -613,11 +656,32 @@ class Importer {
   std::unordered_map<EventId, std::pair<size_t, int64_t>, EventIdHash> seen_;
   ImportCounts counts_;
   FeatureSet context_features_;
-  FeatureSet action_features_;
+  // The features of each action learned in this call, by its document's hash.
+  std::unordered_map<int64_t, FeatureSet> action_features_;
   // The documents of a batch to store (see store_new_documents).
   std::vector<Datum> new_hashes_;
   std::vector<Datum> new_documents_;
   std::unordered_set<int64_t> batch_new_;
+  // Each action document of this call by its tokens (token_key): its hash and
+  // number. A log repeats the same few documents on every line; once known,
+  // one is neither built as jsonb nor hashed again.
+  struct KnownAction {
+    int64 hash;
+    int64 number;
+  };
+  std::unordered_map<std::string, KnownAction> known_actions_;
+  // The known action last found at each position of _multi: lines tend to
+  // repeat it there, and comparing with it is cheaper than a look-up.
+  std::vector<const std::pair<const std::string, KnownAction>*> last_at_position_;
+  // The actions of the batch not in known_actions_: line, element, first token, key.
+  struct UnknownAction {
+    size_t line;
+    size_t element;
+    size_t begin;
+    std::string key;
+  };
+  std::vector<UnknownAction> unknown_actions_;
+  std::string key_;
 };
 
 void Importer::add_line(int64_t line_number, std::string_view text) {
@@ -644,7 +708,7 @@ void Importer::add_line(int64_t line_number, std::string_view text) {
     return;
   }
   container_sizes(pending.decision.context, pending.context_sizes);
-  container_sizes(pending.decision.actions, pending.actions_sizes);
+  pending.actions_sizes.clear();
   if (++batch_size_ == kBatchLines) flush();
 }
 
@@ -652,58 +716,110 @@ void Importer::learn(const PendingLine& pending) {
   const DsjsonDecision& d = pending.decision;
   // A conditional-bandit line: each slot is an example, as the trainer learns it.
   for (size_t rank = 0; rank < std::max<size_t>(d.slots, 1); ++rank) {
+    const uint32_t chosen = d.ranking[rank];
+    const FeatureSet* action = nullptr;
     try {
-      featurize_decision(d, context_features_, action_features_, rank);
+      featurize_context(d, context_features_, rank);
+      // An action's features depend on its document alone: made once a call.
+      auto [known, first] = action_features_.try_emplace(pending.action_hashes[chosen]);
+      if (first) {
+        try {
+          featurize_action(d, chosen, known->second);
+        } catch (...) {
+          action_features_.erase(known);
+          throw;
+        }
+      }
+      action = &known->second;
     } catch (const InputError& error) {
       bad_line(pending.line_number, "c", error.what());
     }
     const std::optional<double> reward = rank == 0 ? d.reward : d.slot_rewards[rank];
-    model_->learn(context_features_, action_features_, reward.value_or(loop_.default_reward), d.probabilities[rank],
+    model_->learn(context_features_, *action, reward.value_or(loop_.default_reward), d.probabilities[rank],
                   d.action_ids.size() - rank);
   }
   ++counts_.learned;
 }
 
-// The numbers of each line's candidates; the documents this backend does not
-// know to be stored (see pg/action_store.hpp) are stored now, once each.
+// The numbers of each line's candidates that this call knows already (C++
+// side); the others are listed in unknown_actions_, for store_new_documents.
+void Importer::number_known_actions(size_t size) {
+  unknown_actions_.clear();
+  for (size_t i = 0; i < size; ++i) {
+    PendingLine& pending = batch_[i];
+    const TokenList& actions = pending.decision.actions;
+    const size_t count = pending.decision.action_ids.size();
+    pending.action_hashes.assign(count, 0);
+    pending.action_numbers.assign(count, 0);  // 0: not known yet (numbers start at 1)
+    if (last_at_position_.size() < count) last_at_position_.resize(count, nullptr);
+    for (size_t k = 0; k < count; ++k) {
+      const auto [begin, end] = pending.decision.action_tokens[k];
+      const auto* last = last_at_position_[k];
+      if (last != nullptr && token_key_equals(actions, begin, end, last->first)) {
+        pending.action_hashes[k] = last->second.hash;
+        pending.action_numbers[k] = last->second.number;
+        continue;
+      }
+      token_key(actions, begin, end, key_);
+      auto known = known_actions_.find(key_);
+      if (known != known_actions_.end()) {
+        last_at_position_[k] = &*known;
+        pending.action_hashes[k] = known->second.hash;
+        pending.action_numbers[k] = known->second.number;
+      } else {
+        if (pending.actions_sizes.empty()) container_sizes(actions, pending.actions_sizes);
+        unknown_actions_.push_back({i, k, begin, key_});
+      }
+    }
+  }
+}
+
+// The unknown actions' hashes and numbers; the documents this backend does
+// not know to be stored (see pg/action_store.hpp) are stored now, once each.
 // PostgreSQL side, in the batch's memory context (its containers are members:
 // an error raised here skips this frame).
-void Importer::store_new_documents(size_t size) {
+void Importer::store_new_documents() {
   std::vector<Datum>& hashes = new_hashes_;
   std::vector<Datum>& documents = new_documents_;
   std::unordered_set<int64_t>& batch_new = batch_new_;
   hashes.clear();
   documents.clear();
   batch_new.clear();
-  for (size_t i = 0; i < size; ++i) {
-    PendingLine& pending = batch_[i];
-    uint32 count = JsonContainerSize(&pending.actions->root);
-    pending.action_hashes.resize(count);
-    pending.action_numbers.assign(count, 0);  // 0: not known yet (numbers start at 1)
-    for (uint32 k = 0; k < count; ++k) {
-      int64 hash = element_action_hash(pending.actions, k);
-      pending.action_hashes[k] = hash;
-      if (action_known(loop_.loop_id, hash, &pending.action_numbers[k]) || !batch_new.insert(hash).second) continue;
-      hashes.push_back(Int64GetDatum(hash));
-      documents.push_back(JsonbPGetDatum(
-          JsonbValueToJsonb(getIthJsonbValueFromContainer(&pending.actions->root, k))));
-    }
-  }
-  if (!hashes.empty()) {
-    int n = static_cast<int>(hashes.size());
-    store_action_documents(
-        loop_.loop_id,
-        construct_array(hashes.data(), n, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE),
-        construct_array(documents.data(), n, JSONBOID, -1, false, TYPALIGN_INT));
+  for (const UnknownAction& unknown : unknown_actions_) {
+    PendingLine& pending = batch_[unknown.line];
+    JsonbValue value;
+    build_value(pending.decision.actions, pending.actions_sizes.data(), unknown.begin, &value, 1);
+    Jsonb* document = JsonbValueToJsonb(&value);
+    int64 hash = action_hash(document);
+    pending.action_hashes[unknown.element] = hash;
+    if (action_known(loop_.loop_id, hash, &pending.action_numbers[unknown.element]) ||
+        !batch_new.insert(hash).second)
+      continue;
+    hashes.push_back(Int64GetDatum(hash));
+    documents.push_back(JsonbPGetDatum(document));
   }
   if (hashes.empty()) return;
+  int n = static_cast<int>(hashes.size());
+  store_action_documents(
+      loop_.loop_id,
+      construct_array(hashes.data(), n, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE),
+      construct_array(documents.data(), n, JSONBOID, -1, false, TYPALIGN_INT));
   // Every document is known now, with its number.
-  for (size_t i = 0; i < size; ++i) {
-    PendingLine& pending = batch_[i];
-    for (size_t k = 0; k < pending.action_hashes.size(); ++k)
-      if (pending.action_numbers[k] == 0 &&
-          !action_known(loop_.loop_id, pending.action_hashes[k], &pending.action_numbers[k]))
-        elog(ERROR, "pz: an imported action document has no number");
+  for (const UnknownAction& unknown : unknown_actions_) {
+    PendingLine& pending = batch_[unknown.line];
+    if (pending.action_numbers[unknown.element] == 0 &&
+        !action_known(loop_.loop_id, pending.action_hashes[unknown.element],
+                      &pending.action_numbers[unknown.element]))
+      elog(ERROR, "pz: an imported action document has no number");
+  }
+}
+
+// The actions stored or found by store_new_documents, for the next lines (C++ side).
+void Importer::remember_new_actions() {
+  for (const UnknownAction& unknown : unknown_actions_) {
+    const PendingLine& pending = batch_[unknown.line];
+    known_actions_.try_emplace(unknown.key, KnownAction{pending.action_hashes[unknown.element],
+                                                        pending.action_numbers[unknown.element]});
   }
 }
 
@@ -713,15 +829,15 @@ void Importer::flush() {
   batch_size_ = 0;
   size_t logged_count = 0;
   MemoryContext caller = nullptr;
+  number_known_actions(size);
   pg_call([&] {
     caller = MemoryContextSwitchTo(batch_context_);
-    for (size_t i = 0; i < size; ++i) {
+    for (size_t i = 0; i < size; ++i)
       batch_[i].context = jsonb_from_tokens(batch_[i].decision.context, batch_[i].context_sizes);
-      batch_[i].actions = jsonb_from_tokens(batch_[i].decision.actions, batch_[i].actions_sizes);
-    }
-    store_new_documents(size);
+    store_new_documents();
     logged_count = mark_logged(batch_, size);
   });
+  remember_new_actions();
   pg_call([&] {
     if (tables_.decisions == nullptr) {
       MemoryContext batch = MemoryContextSwitchTo(call_context_);
@@ -734,9 +850,15 @@ void Importer::flush() {
     // Identical lines are skipped, others refused.
     std::vector<Datum> rows;
     int64 conflict = 0;
+    for (size_t i = 0; i < size; ++i)
+      if (batch_[i].duplicate && batch_[i].actions_sizes.empty())
+        container_sizes(batch_[i].decision.actions, batch_[i].actions_sizes);
     pg_call([&] {
-      for (size_t i = 0; i < size; ++i)
-        if (batch_[i].duplicate) rows.push_back(event_row(row_desc_, batch_[i], loop_.default_reward));
+      for (size_t i = 0; i < size; ++i) {
+        if (!batch_[i].duplicate) continue;
+        batch_[i].actions = jsonb_from_tokens(batch_[i].decision.actions, batch_[i].actions_sizes);
+        rows.push_back(event_row(row_desc_, batch_[i], loop_.default_reward));
+      }
       conflict = first_different(
           construct_array(rows.data(), static_cast<int>(rows.size()), row_type_, -1, false, TYPALIGN_DOUBLE),
           loop_.loop_id);
