@@ -17,10 +17,7 @@
 set -euo pipefail
 source "$(dirname "$0")/../tools/lib.sh"
 
-if [[ "${PZ_BENCH_SKIP_BUILD:-0}" != 1 ]]; then
-  ensure_packages
-  build_all
-fi
+build_for_benchmark
 trap stop_cluster EXIT
 start_cluster "pz.naptime = 1"  # as tools/test.sh runs the scenario
 export PZ_SERVER_LOG="$PZ_CLUSTER_DIR/server.log" PZ_CLUSTER_DIR PG_BIN PG_HOME PG_CONFIG

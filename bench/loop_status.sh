@@ -8,10 +8,7 @@
 set -euo pipefail
 source "$(dirname "$0")/../tools/lib.sh"
 events=${PZ_BENCH_STATUS_EVENTS:-200000}
-if [[ "${PZ_BENCH_SKIP_BUILD:-0}" != 1 ]]; then
-  ensure_packages
-  build_all
-fi
+build_for_benchmark
 trap stop_cluster EXIT
 start_cluster "pz.worker_enabled = off"
 old_view=$(sed -n '/^CREATE VIEW pz.loop_status AS/,/AS r ON true;/p' "$PZ_ROOT/sql/released/pz--0.1.0.sql" \

@@ -17,10 +17,7 @@ source "$(dirname "$0")/../tools/lib.sh"
 events=${PZ_OBJECTIVE_EVENTS:-100000}
 # Other work on the machine skews the figures: shown with them.
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-if [[ "${PZ_BENCH_SKIP_BUILD:-0}" != 1 ]]; then
-  ensure_packages
-  build_all
-fi
+build_for_benchmark
 trap stop_cluster EXIT
 start_cluster "pz.worker_enabled = off"
 value() { psql -X -A -t -q -v ON_ERROR_STOP=1 -c "$1"; }

@@ -19,10 +19,7 @@ source "$PZ_ROOT/tests/cluster/replica_set.sh"
 
 seconds=${PZ_BENCH_SECONDS:-15}
 clients=${PZ_REPLICAS_CLIENTS:-2}
-if [[ "${PZ_BENCH_SKIP_BUILD:-0}" != 1 ]]; then
-  ensure_packages
-  build_all
-fi
+build_for_benchmark
 work=$(mktemp -d)
 chmod 755 "$work"
 trap 'rs_stop; rm -rf "$work"' EXIT

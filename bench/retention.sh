@@ -21,10 +21,7 @@ seconds=${PZ_RETENTION_SECONDS:-240}
 rate=${PZ_RETENTION_RATE:-200}
 retention_seconds=30
 
-if [[ "${PZ_BENCH_SKIP_BUILD:-0}" != 1 ]]; then
-  ensure_packages
-  build_all
-fi
+build_for_benchmark
 maintainer=
 work=$(mktemp -d)
 chmod 755 "$work"

@@ -46,10 +46,7 @@ sizes=(50 500 5000)
 # Other work on the machine skews every figure: shown in the report.
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
-if [[ "${PZ_BENCH_SKIP_BUILD:-0}" != 1 ]]; then
-  ensure_packages
-  build_all
-fi
+build_for_benchmark
 
 trap stop_cluster EXIT
 # A server sized like a small production one (the default 128MB of shared

@@ -14,10 +14,7 @@
 set -euo pipefail
 source "$(dirname "$0")/../tools/lib.sh"
 
-if [[ "${PZ_BENCH_SKIP_BUILD:-0}" != 1 ]]; then
-  ensure_packages
-  build_all
-fi
+build_for_benchmark
 trap stop_cluster EXIT
 start_cluster "pz.worker_enabled = off"
 q() { psql -X -A -t -q -v ON_ERROR_STOP=1 "$@"; }

@@ -54,6 +54,14 @@ build_all() {
   make -C "$PZ_ROOT" -s install PG_CONFIG="$PG_CONFIG" >/dev/null
 }
 
+# A benchmark's first step: the packages and a build, unless
+# PZ_BENCH_SKIP_BUILD=1 says to measure the pz already installed.
+build_for_benchmark() {
+  [[ "${PZ_BENCH_SKIP_BUILD:-0}" == 1 ]] && return 0
+  ensure_packages
+  build_all
+}
+
 free_port() {
   local port
   while :; do
