@@ -124,9 +124,9 @@ void build_event_row(const EventRecord& record, EventRow* row) {
 
   Datum* values = row->values;
   memset(row->nulls, ' ', sizeof row->nulls);
-  values[0] = UUIDPGetDatum(const_cast<pg_uuid_t*>(&record.event_id));
-  values[1] = Int32GetDatum(record.loop_id);
-  values[2] = TimestampTzGetDatum(now);
+  values[kEventIdColumn] = UUIDPGetDatum(const_cast<pg_uuid_t*>(&record.event_id));
+  values[kEventLoopColumn] = Int32GetDatum(record.loop_id);
+  values[kEventCreatedAtColumn] = TimestampTzGetDatum(now);
   values[3] = JsonbPGetDatum(record.context);
   values[4] = JsonbPGetDatum(actions);
   // The ranking as positions into the candidates (as stored, without the excluded ones).
@@ -145,8 +145,8 @@ void build_event_row(const EventRecord& record, EventRow* row) {
     values[12] = 0;
     row->nulls[12] = 'n';
   }
-  values[13] = PointerGetDatum(record.subject_hash);
-  if (record.subject_hash == nullptr) row->nulls[13] = 'n';
+  values[kEventSubjectHashColumn] = PointerGetDatum(record.subject_hash);
+  if (record.subject_hash == nullptr) row->nulls[kEventSubjectHashColumn] = 'n';
   values[14] = BoolGetDatum(is_exploration(*record.scores, decision.ranking[0]));
   values[15] = PointerGetDatum(hash_array(actions, candidates.size()));
   // The slots' own probabilities, in slot order; NULL without options.slots.
@@ -260,7 +260,7 @@ int64* candidate_numbers(const EventRow& row) {
 void insert_row(const EventRow& row) {
   connect_spi();
   prepare_direct_plans();
-  int32 loop_id = DatumGetInt32(row.values[1]);
+  int32 loop_id = DatumGetInt32(row.values[kEventLoopColumn]);
   lock_action_store();
   Datum values[kStatementParams];
   char nulls[kStatementParams];
@@ -499,7 +499,7 @@ QueuedWrite write_queued_row(const EventRow& row) {
         "SELECT loop_id = $2 AND created_at = $3 FROM pz.decisions WHERE event_id = $1", 3, column_types);
   }
   prepare_direct_plans();
-  int32 loop_id = DatumGetInt32(row.values[1]);
+  int32 loop_id = DatumGetInt32(row.values[kEventLoopColumn]);
   lock_action_store();
   Datum values[kStatementParams];
   char nulls[kStatementParams];

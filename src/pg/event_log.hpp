@@ -46,6 +46,11 @@ void check_buffering_available();
 // --- The logger's side (PostgreSQL side: may ereport).
 
 constexpr int kEventColumns = 17;
+// Positions in EventRow of the columns read outside event_log.cpp.
+constexpr int kEventIdColumn = 0;
+constexpr int kEventLoopColumn = 1;
+constexpr int kEventCreatedAtColumn = 2;
+constexpr int kEventSubjectHashColumn = 13;
 
 // The values of one logged event, as the writes take them (see event_log.cpp).
 struct EventRow {

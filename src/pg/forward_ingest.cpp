@@ -100,9 +100,9 @@ void ingest_event(char* row_bytes, Inflow* inflows, int* loops, IngestCounts* co
   restore_event_row(row_bytes, &row);
   switch (write_queued_row(row)) {
     case QueuedWrite::kWritten: {
-      Inflow* inflow = inflow_of(inflows, loops, DatumGetInt32(row.values[1]));
+      Inflow* inflow = inflow_of(inflows, loops, DatumGetInt32(row.values[kEventLoopColumn]));
       inflow->events += 1;
-      inflow->oldest = Min(inflow->oldest, DatumGetTimestampTz(row.values[2]));
+      inflow->oldest = Min(inflow->oldest, DatumGetTimestampTz(row.values[kEventCreatedAtColumn]));
       counts->events += 1;
       break;
     }

@@ -28,8 +28,8 @@ bool plain_without_triggers(Oid relation_id) {
   return plain;
 }
 
-const pg_uuid_t* event_id(const EventRow& row) { return DatumGetUUIDP(row.values[0]); }
-int32 loop_of(const EventRow& row) { return DatumGetInt32(row.values[1]); }
+const pg_uuid_t* event_id(const EventRow& row) { return DatumGetUUIDP(row.values[kEventIdColumn]); }
+int32 loop_of(const EventRow& row) { return DatumGetInt32(row.values[kEventLoopColumn]); }
 
 // Row positions by event id, then position.
 int compare_event_ids(const void* a, const void* b, void* arg) {
@@ -46,7 +46,7 @@ void mark_individual(const EventRow* rows, int count, bool* individual) {
   Datum* ids = static_cast<Datum*>(palloc(sizeof(Datum) * count));
   int* order = static_cast<int*>(palloc(sizeof(int) * count));
   for (int i = 0; i < count; ++i) {
-    ids[i] = rows[i].values[0];
+    ids[i] = rows[i].values[kEventIdColumn];
     order[i] = i;
   }
   primary_keys_present(event_table("decisions"), ids, count, individual);
@@ -97,9 +97,9 @@ void mark_forgotten_subjects(const EventRow* rows, int count, const bool* indivi
   Datum* positions = static_cast<Datum*>(palloc(sizeof(Datum) * count));
   int n = 0;
   for (int i = 0; i < count; ++i) {
-    if (individual[i] || discarded[i] || rows[i].nulls[13] == 'n') continue;
-    hashes[n] = rows[i].values[13];
-    times[n] = rows[i].values[2];
+    if (individual[i] || discarded[i] || rows[i].nulls[kEventSubjectHashColumn] == 'n') continue;
+    hashes[n] = rows[i].values[kEventSubjectHashColumn];
+    times[n] = rows[i].values[kEventCreatedAtColumn];
     positions[n++] = Int32GetDatum(i);
   }
   if (n == 0) return;
