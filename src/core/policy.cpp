@@ -101,11 +101,6 @@ uint64_t descending_key(double score) {
 struct RankOrder {
   std::vector<uint64_t> keys;  // descending_key of each action's score
   std::vector<uint64_t> tie_breaks;
-  bool before(uint32_t a, uint32_t b) const {
-    if (keys[a] != keys[b]) return keys[a] < keys[b];
-    if (tie_breaks[a] != tie_breaks[b]) return tie_breaks[a] < tie_breaks[b];
-    return a < b;
-  }
 };
 
 // An action to sort: the high half of its key, and its index.
@@ -114,6 +109,29 @@ struct Ranked {
   uint32_t index;
 };
 
+// Puts actions[begin, end) in the full order, their keys copied next to each
+// other (comparing through the per-index arrays missed the cache at every step).
+void sort_run(std::vector<Ranked>& actions, size_t begin, size_t end, const RankOrder& order) {
+  struct Full {
+    uint64_t key;
+    uint64_t tie_break;
+    uint32_t index;
+    bool operator<(const Full& other) const {
+      if (key != other.key) return key < other.key;
+      if (tie_break != other.tie_break) return tie_break < other.tie_break;
+      return index < other.index;
+    }
+  };
+  thread_local std::vector<Full> run;
+  run.clear();
+  for (size_t i = begin; i < end; ++i) {
+    const uint32_t index = actions[i].index;
+    run.push_back({order.keys[index], order.tie_breaks[index], index});
+  }
+  std::sort(run.begin(), run.end());
+  for (size_t i = begin; i < end; ++i) actions[i].index = run[i - begin].index;
+}
+
 // Thousands of actions: a comparison sort on doubles with random tie-breaks
 // mispredicted a branch per comparison and took a tenth of a rank call.
 // A stable LSD radix sort (passes of a byte) on the high 32 bits of the key
@@ -121,12 +139,8 @@ struct Ranked {
 // leading mantissa bits are rare unless equal, and each such run is then put
 // in the full order by comparisons.
 void sort_ranked(std::vector<Ranked>& actions, const RankOrder& order) {
-  const auto full_order = [&](const Ranked& a, const Ranked& b) { return order.before(a.index, b.index); };
   constexpr size_t kRadixFrom = 256;  // below this, std::sort is as fast
-  if (actions.size() < kRadixFrom) {
-    std::sort(actions.begin(), actions.end(), full_order);
-    return;
-  }
+  if (actions.size() < kRadixFrom) return sort_run(actions, 0, actions.size(), order);
   std::vector<Ranked> buffer(actions.size());
   for (int shift = 0; shift < 32; shift += 8) {
     size_t counts[257] = {};
@@ -139,7 +153,7 @@ void sort_ranked(std::vector<Ranked>& actions, const RankOrder& order) {
   for (size_t begin = 0; begin < actions.size();) {
     size_t end = begin + 1;
     while (end < actions.size() && actions[end].high == actions[begin].high) ++end;
-    if (end - begin > 1) std::sort(actions.begin() + begin, actions.begin() + end, full_order);
+    if (end - begin > 1) sort_run(actions, begin, end, order);
     begin = end;
   }
 }
