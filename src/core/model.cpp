@@ -182,7 +182,7 @@ class TermBlock {
   TermBlock(const Interactions& rules, const FeatureSet& context, uint32_t mask, const float* weights)
       : rules_(rules), context_(context), mask_(mask), weights_(weights) {
     // interaction_hash's context side, once per call rather than per action.
-    crossed_.reserve(context.size());
+    crossed_.clear();
     for (const Feature& feature : context.features())
       crossed_.push_back({interaction_part(feature.hash), feature.value});
   }
@@ -268,8 +268,18 @@ class TermBlock {
   const FeatureSet& context_;
   const uint32_t mask_;
   const float* const weights_;
-  std::vector<Crossed> crossed_;
-  std::vector<Term> terms_;
+  // Kept by the thread between calls, so a call allocates nothing; reached
+  // through references (a thread-local's address costs a call in a shared library).
+  struct Buffers {
+    std::vector<Crossed> crossed;
+    std::vector<Term> terms;
+  };
+  static Buffers& kept_buffers() {
+    thread_local Buffers buffers;
+    return buffers;
+  }
+  std::vector<Crossed>& crossed_ = kept_buffers().crossed;
+  std::vector<Term>& terms_ = kept_buffers().terms;
   size_t ends_[kActions] = {};
   size_t count_ = 0;
 };
