@@ -268,18 +268,20 @@ class TermBlock {
   const FeatureSet& context_;
   const uint32_t mask_;
   const float* const weights_;
-  // Kept by the thread between calls, so a call allocates nothing; reached
-  // through references (a thread-local's address costs a call in a shared library).
+  // Kept by the thread between calls, so a call allocates nothing. Not
+  // inlined: in a shared library a thread-local's address costs a call, which
+  // the compiler would otherwise repeat wherever the buffers are used.
   struct Buffers {
     std::vector<Crossed> crossed;
     std::vector<Term> terms;
   };
-  static Buffers& kept_buffers() {
+  [[gnu::noinline]] static Buffers& kept_buffers() {
     thread_local Buffers buffers;
     return buffers;
   }
-  std::vector<Crossed>& crossed_ = kept_buffers().crossed;
-  std::vector<Term>& terms_ = kept_buffers().terms;
+  Buffers& kept_ = kept_buffers();
+  std::vector<Crossed>& crossed_ = kept_.crossed;
+  std::vector<Term>& terms_ = kept_.terms;
   size_t ends_[kActions] = {};
   size_t count_ = 0;
 };
