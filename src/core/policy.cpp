@@ -109,20 +109,22 @@ struct Ranked {
   uint32_t index;
 };
 
-// Puts actions[begin, end) in the full order, their keys copied next to each
-// other (comparing through the per-index arrays missed the cache at every step).
-void sort_run(std::vector<Ranked>& actions, size_t begin, size_t end, const RankOrder& order) {
-  struct Full {
-    uint64_t key;
-    uint64_t tie_break;
-    uint32_t index;
-    bool operator<(const Full& other) const {
-      if (key != other.key) return key < other.key;
-      if (tie_break != other.tie_break) return tie_break < other.tie_break;
-      return index < other.index;
-    }
-  };
-  thread_local std::vector<Full> run;
+// An action's full sort key, copied next to the others of its run: comparing
+// through the per-index arrays missed the cache at every step.
+struct FullKey {
+  uint64_t key;
+  uint64_t tie_break;
+  uint32_t index;
+  bool operator<(const FullKey& other) const {
+    if (key != other.key) return key < other.key;
+    if (tie_break != other.tie_break) return tie_break < other.tie_break;
+    return index < other.index;
+  }
+};
+
+// Puts actions[begin, end) in the full order (`run`: reused scratch).
+void sort_run(std::vector<Ranked>& actions, size_t begin, size_t end, const RankOrder& order,
+              std::vector<FullKey>& run) {
   run.clear();
   for (size_t i = begin; i < end; ++i) {
     const uint32_t index = actions[i].index;
@@ -140,7 +142,8 @@ void sort_run(std::vector<Ranked>& actions, size_t begin, size_t end, const Rank
 // in the full order by comparisons.
 void sort_ranked(std::vector<Ranked>& actions, const RankOrder& order) {
   constexpr size_t kRadixFrom = 256;  // below this, std::sort is as fast
-  if (actions.size() < kRadixFrom) return sort_run(actions, 0, actions.size(), order);
+  std::vector<FullKey> run;
+  if (actions.size() < kRadixFrom) return sort_run(actions, 0, actions.size(), order, run);
   std::vector<Ranked> buffer(actions.size());
   for (int shift = 0; shift < 32; shift += 8) {
     size_t counts[257] = {};
@@ -153,7 +156,7 @@ void sort_ranked(std::vector<Ranked>& actions, const RankOrder& order) {
   for (size_t begin = 0; begin < actions.size();) {
     size_t end = begin + 1;
     while (end < actions.size() && actions[end].high == actions[begin].high) ++end;
-    if (end - begin > 1) sort_run(actions, begin, end, order);
+    if (end - begin > 1) sort_run(actions, begin, end, order, run);
     begin = end;
   }
 }
