@@ -113,6 +113,50 @@ void BM_ScoreActionsBorrowed(benchmark::State& state) {
 }
 BENCHMARK(BM_ScoreActionsBorrowed)->Arg(50)->Arg(500)->Arg(5000);
 
+// The shape of bench/run.sh section b: a small context (3 features in 2
+// namespaces) and catalog rows of 3 columns (each its own namespace) plus the
+// id, so 16 weights an action, most of them quadratic. Scoring and deciding,
+// as one pz_rank call does after featurizing.
+std::string catalog_context_json(Rng& rng) {
+  return R"({"user": {"segment": "s)" + std::to_string(rng.next_u64() % 20) + R"(", "tenure_days": )" +
+         std::to_string(rng.next_u64() % 365) + R"(}, "device": ")" +
+         (rng.next_u64() % 3 == 0 ? "mobile" : "desktop") + R"("})";
+}
+
+Workload make_catalog_workload(int contexts, int actions) {
+  static const char* const kCategories[] = {"toys", "books", "garden", "office", "kitchen", "sports", "music", "beauty"};
+  Rng rng(2025);
+  Workload workload;
+  for (int i = 0; i < contexts; ++i) workload.contexts.push_back(featurize(catalog_context_json(rng)));
+  for (int i = 0; i < actions; ++i) {
+    FeatureSet set = featurize(std::string(R"({"category": ")") + kCategories[i % 8] + R"(", "brand": "brand)" +
+                               std::to_string((i * 7919) % 120) + R"(", "price": )" +
+                               std::to_string(3 + (i * 37) % 400) + "}");
+    add_action_id(set, "item" + std::to_string(i));
+    workload.actions.push_back(std::move(set));
+  }
+  return workload;
+}
+
+void BM_ScoreCatalog(benchmark::State& state) {
+  const Workload workload = make_catalog_workload(64, static_cast<int>(state.range(0)));
+  score_actions(state, workload, warmed_model(workload));
+}
+BENCHMARK(BM_ScoreCatalog)->Arg(50)->Arg(5000);
+
+void BM_ScoreAndDecideCatalog(benchmark::State& state) {
+  const Workload workload = make_catalog_workload(64, static_cast<int>(state.range(0)));
+  const Model model = warmed_model(workload);
+  std::vector<double> scores;
+  size_t next = 0;
+  for (auto _ : state) {
+    model.score_all(workload.contexts[next % workload.contexts.size()], workload.actions, scores);
+    benchmark::DoNotOptimize(decide(ExplorationSettings{}, scores, model.examples(), ++next));
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_ScoreAndDecideCatalog)->Arg(50)->Arg(5000);
+
 // Exploring and ranking scored actions (SquareCB, the costliest policy).
 void BM_DecideSquareCB(benchmark::State& state) {
   Rng rng(4);

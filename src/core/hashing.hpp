@@ -52,9 +52,13 @@ class NameHash {
 // Hash of a namespace name; feature hashes of that namespace are seeded with it.
 uint32_t namespace_hash(std::string_view name);
 
-// Index of the quadratic feature made of two feature hashes (before masking).
+// Index of the quadratic feature made of two feature hashes (before masking),
+// in two steps, so that scoring many actions computes a context feature's
+// part once: interaction_hash(c, a) == crossed_hash(interaction_part(c), a).
+inline uint32_t interaction_part(uint32_t context_hash) { return context_hash * 16777619u; }
+inline uint32_t crossed_hash(uint32_t context_part, uint32_t action_hash) { return context_part ^ action_hash; }
 inline uint32_t interaction_hash(uint32_t context_hash, uint32_t action_hash) {
-  return (context_hash * 16777619u) ^ action_hash;
+  return crossed_hash(interaction_part(context_hash), action_hash);
 }
 
 // Seed for a reproducible decision, from the 16 bytes of an event uuid.

@@ -1,5 +1,6 @@
 #include "model.hpp"
 
+#include <algorithm>
 #include <cfloat>
 #include <cmath>
 #include <stdexcept>
@@ -166,12 +167,137 @@ void Model::visit_terms(const FeatureSet& context, const FeatureSet& action,
   }
 }
 
+namespace {
+
+// The weights one action's score reads, in the order action_score() adds
+// them: gathered for a block of actions (and their cache lines prefetched)
+// before any is added up, so that the random reads of thousands of quadratic
+// weights overlap instead of stalling the sum one at a time.
+class TermBlock {
+ public:
+  // Actions a block: enough reads in flight to hide memory latency, few
+  // enough that their lines are still cached when summed.
+  static constexpr size_t kActions = 16;
+
+  TermBlock(const Interactions& rules, const FeatureSet& context, uint32_t mask, const float* weights)
+      : rules_(rules), context_(context), mask_(mask), weights_(weights) {
+    // interaction_hash's context side, once per call rather than per action.
+    crossed_.clear();
+    for (const Feature& feature : context.features())
+      crossed_.push_back({interaction_part(feature.hash), feature.value});
+  }
+
+  // Gathers the terms of actions [begin, end) (at most kActions).
+  void gather(const std::vector<FeatureSet>& actions, size_t begin, size_t end) {
+    size_t most = 0;  // each action feature, alone and with every context feature
+    for (size_t i = begin; i < end; ++i) most += actions[i].size() * (1 + crossed_.size());
+    if (terms_.size() < most) terms_.resize(most);
+    Term* next = terms_.data();
+    for (size_t i = begin; i < end; ++i) {
+      next = gather_action(actions[i], next);
+      ends_[i - begin] = static_cast<size_t>(next - terms_.data());
+    }
+    count_ = end - begin;
+  }
+
+  // Each gathered action's score: `shared` plus its terms, added in
+  // action_score()'s order so that the result is the same to the bit.
+  // Four actions at a time, each its own chain of additions: one chain waits
+  // on every addition's latency, four in step keep the adder busy.
+  void sum_into(double shared, double* scores) const {
+    size_t i = 0;
+    for (; i + 4 <= count_; i += 4) {
+      const Term* term[4];
+      size_t length[4];
+      for (size_t k = 0; k < 4; ++k) {
+        const size_t begin = i + k == 0 ? 0 : ends_[i + k - 1];
+        term[k] = terms_.data() + begin;
+        length[k] = ends_[i + k] - begin;
+      }
+      const size_t common = std::min(std::min(length[0], length[1]), std::min(length[2], length[3]));
+      double sum[4] = {0.0, 0.0, 0.0, 0.0};
+      for (size_t t = 0; t < common; ++t)
+        for (size_t k = 0; k < 4; ++k) sum[k] += weights_[term[k][t].index] * term[k][t].value;
+      for (size_t k = 0; k < 4; ++k) {
+        for (size_t t = common; t < length[k]; ++t) sum[k] += weights_[term[k][t].index] * term[k][t].value;
+        scores[i + k] = shared + sum[k];
+      }
+    }
+    for (; i < count_; ++i) {
+      const Term* term = terms_.data() + (i == 0 ? 0 : ends_[i - 1]);
+      const Term* end = terms_.data() + ends_[i];
+      double sum = 0.0;
+      for (; term < end; ++term) sum += weights_[term->index] * term->value;
+      scores[i] = shared + sum;
+    }
+  }
+
+ private:
+  struct Crossed {
+    uint32_t part;  // interaction_part of the context feature's hash
+    float value;
+  };
+  struct Term {
+    uint32_t index;
+    float value;
+  };
+
+  Term* add(Term* at, uint32_t index, float value) const {
+    __builtin_prefetch(weights_ + index);
+    *at = {index, value};
+    return at + 1;
+  }
+
+  Term* gather_action(const FeatureSet& action, Term* next) const {
+    const Feature* features = action.features().data();
+    for (const Feature& feature : action.features()) next = add(next, feature.hash & mask_, feature.value);
+    for (const NamespaceSpan& action_span : action.namespaces()) {
+      for (const NamespaceSpan& context_span : context_.namespaces()) {
+        if (!rules_.applies(context_span.namespace_hash, action_span.namespace_hash)) continue;
+        for (uint32_t c = context_span.begin; c < context_span.end; ++c) {
+          const Crossed left = crossed_[c];
+          for (uint32_t a = action_span.begin; a < action_span.end; ++a)
+            next = add(next, crossed_hash(left.part, features[a].hash) & mask_, left.value * features[a].value);
+        }
+      }
+    }
+    return next;
+  }
+
+  const Interactions& rules_;
+  const FeatureSet& context_;
+  const uint32_t mask_;
+  const float* const weights_;
+  // Kept by the thread between calls, so a call allocates nothing. Not
+  // inlined: in a shared library a thread-local's address costs a call, which
+  // the compiler would otherwise repeat wherever the buffers are used.
+  struct Buffers {
+    std::vector<Crossed> crossed;
+    std::vector<Term> terms;
+  };
+  [[gnu::noinline]] static Buffers& kept_buffers() {
+    thread_local Buffers buffers;
+    return buffers;
+  }
+  Buffers& kept_ = kept_buffers();
+  std::vector<Crossed>& crossed_ = kept_.crossed;
+  std::vector<Term>& terms_ = kept_.terms;
+  size_t ends_[kActions] = {};
+  size_t count_ = 0;
+};
+
+}  // namespace
+
 void Model::score_all(const FeatureSet& context, const std::vector<FeatureSet>& actions,
                       std::vector<double>& scores) const {
   const double shared = context_score(context);
   scores.resize(actions.size());
-  for (size_t i = 0; i < actions.size(); ++i)
-    scores[i] = shared + action_score(context, actions[i]);
+  TermBlock block(space_.interactions, context, space_.mask(), weight_data());
+  for (size_t begin = 0; begin < actions.size(); begin += TermBlock::kActions) {
+    const size_t end = std::min(actions.size(), begin + TermBlock::kActions);
+    block.gather(actions, begin, end);
+    block.sum_into(shared, scores.data() + begin);
+  }
 }
 
 // One step of importance-weighted squared loss with VW's default update

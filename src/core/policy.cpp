@@ -85,20 +85,6 @@ size_t draw(const std::vector<double>& probabilities, double u) {
   return last_possible;  // u fell in the rounding gap below 1
 }
 
-// An action below the slots, ordered by (key, tie_break, index): a strict
-// total order, so every correct sort gives the same ranking.
-struct RankedAction {
-  uint64_t key;  // descending_key of the score
-  uint64_t tie_break;
-  uint32_t index;
-};
-
-bool ranks_before(const RankedAction& a, const RankedAction& b) {
-  if (a.key != b.key) return a.key < b.key;
-  if (a.tie_break != b.tie_break) return a.tie_break < b.tie_break;
-  return a.index < b.index;
-}
-
 // An unsigned key that orders finite scores highest first (-0 and +0 equal,
 // as the scores compare).
 uint64_t descending_key(double score) {
@@ -109,29 +95,68 @@ uint64_t descending_key(double score) {
   return ~ascending;
 }
 
+// The actions below the slots are ordered by (key, tie_break, index), key
+// and tie_break kept by action index: a strict total order, so every correct
+// sort gives the same ranking.
+struct RankOrder {
+  std::vector<uint64_t> keys;  // descending_key of each action's score
+  std::vector<uint64_t> tie_breaks;
+};
+
+// An action to sort: the high half of its key, and its index.
+struct Ranked {
+  uint32_t high;
+  uint32_t index;
+};
+
+// An action's full sort key, copied next to the others of its run: comparing
+// through the per-index arrays missed the cache at every step.
+struct FullKey {
+  uint64_t key;
+  uint64_t tie_break;
+  uint32_t index;
+  bool operator<(const FullKey& other) const {
+    if (key != other.key) return key < other.key;
+    if (tie_break != other.tie_break) return tie_break < other.tie_break;
+    return index < other.index;
+  }
+};
+
+// Puts actions[begin, end) in the full order (`run`: reused scratch).
+void sort_run(std::vector<Ranked>& actions, size_t begin, size_t end, const RankOrder& order,
+              std::vector<FullKey>& run) {
+  run.clear();
+  for (size_t i = begin; i < end; ++i) {
+    const uint32_t index = actions[i].index;
+    run.push_back({order.keys[index], order.tie_breaks[index], index});
+  }
+  std::sort(run.begin(), run.end());
+  for (size_t i = begin; i < end; ++i) actions[i].index = run[i - begin].index;
+}
+
 // Thousands of actions: a comparison sort on doubles with random tie-breaks
 // mispredicted a branch per comparison and took a tenth of a rank call.
-// A stable LSD radix sort on the key (8 passes of a byte), then each run of
-// equal keys (ties; rare unless the model is untrained) by the full order.
-void sort_ranked(std::vector<RankedAction>& actions) {
+// A stable LSD radix sort (passes of a byte) on the high 32 bits of the key
+// only, moving 8-byte pairs: scores that agree in their sign, exponent and 20
+// leading mantissa bits are rare unless equal, and each such run is then put
+// in the full order by comparisons.
+void sort_ranked(std::vector<Ranked>& actions, const RankOrder& order) {
   constexpr size_t kRadixFrom = 256;  // below this, std::sort is as fast
-  if (actions.size() < kRadixFrom) {
-    std::sort(actions.begin(), actions.end(), ranks_before);
-    return;
-  }
-  std::vector<RankedAction> buffer(actions.size());
-  for (int shift = 0; shift < 64; shift += 8) {
+  std::vector<FullKey> run;
+  if (actions.size() < kRadixFrom) return sort_run(actions, 0, actions.size(), order, run);
+  std::vector<Ranked> buffer(actions.size());
+  for (int shift = 0; shift < 32; shift += 8) {
     size_t counts[257] = {};
-    for (const RankedAction& action : actions) ++counts[((action.key >> shift) & 0xff) + 1];
-    if (counts[((actions[0].key >> shift) & 0xff) + 1] == actions.size()) continue;  // one digit: no change
+    for (const Ranked& action : actions) ++counts[((action.high >> shift) & 0xff) + 1];
+    if (counts[((actions[0].high >> shift) & 0xff) + 1] == actions.size()) continue;  // one digit: no change
     for (size_t digit = 1; digit < 257; ++digit) counts[digit] += counts[digit - 1];
-    for (const RankedAction& action : actions) buffer[counts[(action.key >> shift) & 0xff]++] = action;
+    for (const Ranked& action : actions) buffer[counts[(action.high >> shift) & 0xff]++] = action;
     actions.swap(buffer);
   }
   for (size_t begin = 0; begin < actions.size();) {
     size_t end = begin + 1;
-    while (end < actions.size() && actions[end].key == actions[begin].key) ++end;
-    if (end - begin > 1) std::sort(actions.begin() + begin, actions.begin() + end, ranks_before);
+    while (end < actions.size() && actions[end].high == actions[begin].high) ++end;
+    if (end - begin > 1) sort_run(actions, begin, end, order, run);
     begin = end;
   }
 }
@@ -217,14 +242,17 @@ Decision decide(const ExplorationSettings& settings, const std::vector<double>& 
   for (uint32_t index : decision.ranking) placed[index] = true;
 
   // The rest by score, highest first; a random key per action breaks ties.
-  std::vector<RankedAction> rest;
+  RankOrder order{std::vector<uint64_t>(scores.size()), std::vector<uint64_t>(scores.size())};
+  std::vector<Ranked> rest;
   rest.reserve(scores.size() - decision.ranking.size());
   for (size_t i = 0; i < scores.size(); ++i) {
-    const uint64_t tie_break = rng.next_u64();
-    if (!placed[i]) rest.push_back({descending_key(scores[i]), tie_break, static_cast<uint32_t>(i)});
+    order.tie_breaks[i] = rng.next_u64();
+    if (placed[i]) continue;
+    order.keys[i] = descending_key(scores[i]);
+    rest.push_back({static_cast<uint32_t>(order.keys[i] >> 32), static_cast<uint32_t>(i)});
   }
-  sort_ranked(rest);
-  for (const RankedAction& action : rest) decision.ranking.push_back(action.index);
+  sort_ranked(rest, order);
+  for (const Ranked& action : rest) decision.ranking.push_back(action.index);
   return decision;
 }
 

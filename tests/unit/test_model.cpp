@@ -117,6 +117,32 @@ TEST(Model, ScoreAllMatchesScore) {
   EXPECT_NE(scores[0], scores[2]);
 }
 
+// score_all gathers and adds the terms of many actions in blocks, four at a
+// time: the scores must still be score()'s to the bit, for actions of
+// different sizes, past a block's end, and under rules that pair some
+// namespaces only.
+TEST(Model, ScoreAllMatchesScoreForManyActionsAndRules) {
+  FeatureSpace space;
+  space.interactions = Interactions::none();
+  space.interactions.add("user", "*");
+  space.interactions.add("*", "_id");
+  Model model(space, LearnerSettings{});
+  const FeatureSet context =
+      features_of(R"({"user": {"segment": "s", "age": 31.5}, "device": "mobile", "time": {"hour": 7}})");
+  std::vector<FeatureSet> actions;
+  for (int i = 0; i < 45; ++i) {
+    std::string features = "{";
+    for (int k = 0; k < i % 5; ++k)
+      features += (k ? ", " : "") + std::string("\"n") + std::to_string(k) + "\": {\"p\": " + std::to_string(i + k + 0.25) + "}";
+    actions.push_back(action_of("a" + std::to_string(i), features + "}"));
+  }
+  for (int i = 0; i < 200; ++i) model.learn(context, actions[i % actions.size()], (i % 7) * 0.1, 0.3, 5);
+  std::vector<double> scores;
+  model.score_all(context, actions, scores);
+  ASSERT_EQ(scores.size(), actions.size());
+  for (size_t i = 0; i < actions.size(); ++i) EXPECT_EQ(scores[i], model.score(context, actions[i])) << i;
+}
+
 TEST(Model, ImportanceWeightingGivesTheWeightedMean) {
   // Reward 1 logged with probability 0.5 counts twice as much as reward 0 logged with 1.
   const FeatureSet context = features_of("{}");

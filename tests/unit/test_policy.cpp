@@ -179,6 +179,24 @@ TEST(Decide, HundredThousandActionsAreAllRankedOnce) {
   }
 }
 
+// The ranking of thousands of actions is pinned: scores that tie, that agree
+// in all but their last bits, of both signs and zero, ranked as the first
+// radix sort of release 0.2.0 ranked them (a checksum of the ranking), so a
+// faster sort cannot change a logged or returned ranking.
+TEST(Decide, ThousandsOfActionsRankAsBefore) {
+  Rng rng(11);
+  std::vector<double> scores(5000);
+  for (double& s : scores) {
+    const uint64_t kind = rng.next_u64() % 4;
+    const double base = std::floor(rng.next_double() * 40.0) / 40.0 - 0.5;
+    s = kind == 0 ? base : kind == 1 ? std::nextafter(base, 2.0) : kind == 2 ? base + 1e-9 : -0.0;
+  }
+  const Decision decision = decide(with(Algorithm::kEpsilonGreedy), scores, 100, 2024, 3);
+  uint64_t checksum = 1469598103934665603ULL;
+  for (uint32_t index : decision.ranking) checksum = (checksum ^ index) * 1099511628211ULL;
+  EXPECT_EQ(checksum, 14278859464200459585ULL);
+}
+
 // Property: for every algorithm, at every slot, the policy's probabilities
 // over the actions not yet placed sum to 1, placed actions get none, every
 // other action some, and the logged slot probability is the one of the action
