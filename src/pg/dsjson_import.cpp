@@ -682,6 +682,12 @@ class Importer {
   };
   std::vector<UnknownAction> unknown_actions_;
   std::string key_;
+  DsjsonLineReader reader_;
+  // The hashes and numbers of the last numbered line's actions, all known,
+  // and their actions_version (0: none): most lines repeat them.
+  uint64_t numbered_version_ = 0;
+  std::vector<int64_t> numbered_hashes_;
+  std::vector<int64_t> numbered_numbers_;
 };
 
 void Importer::add_line(int64_t line_number, std::string_view text) {
@@ -690,7 +696,7 @@ void Importer::add_line(int64_t line_number, std::string_view text) {
   pending.line_number = line_number;
   pending.duplicate = false;
   try {
-    read_dsjson_line(text, pending.decision);
+    reader_.read(text, pending.decision);
   } catch (const DsjsonError& error) {
     bad_line(line_number, error.field(), error.what());
   }
@@ -747,8 +753,15 @@ void Importer::number_known_actions(size_t size) {
   unknown_actions_.clear();
   for (size_t i = 0; i < size; ++i) {
     PendingLine& pending = batch_[i];
+    const uint64_t version = pending.decision.actions_version;
+    if (version != 0 && version == numbered_version_) {
+      pending.action_hashes = numbered_hashes_;
+      pending.action_numbers = numbered_numbers_;
+      continue;
+    }
     const TokenList& actions = pending.decision.actions;
     const size_t count = pending.decision.action_ids.size();
+    const size_t unknown_before = unknown_actions_.size();
     pending.action_hashes.assign(count, 0);
     pending.action_numbers.assign(count, 0);  // 0: not known yet (numbers start at 1)
     if (last_at_position_.size() < count) last_at_position_.resize(count, nullptr);
@@ -770,6 +783,11 @@ void Importer::number_known_actions(size_t size) {
         if (pending.actions_sizes.empty()) container_sizes(actions, pending.actions_sizes);
         unknown_actions_.push_back({i, k, begin, key_});
       }
+    }
+    if (version != 0 && unknown_actions_.size() == unknown_before) {
+      numbered_version_ = version;
+      numbered_hashes_ = pending.action_hashes;
+      numbered_numbers_ = pending.action_numbers;
     }
   }
 }
