@@ -414,10 +414,23 @@ size_t mark_logged(std::vector<PendingLine>& batch, size_t size) {
 // bulk (pg/bulk_insert.hpp): an INSERT ... SELECT FROM unnest(rows) took a
 // third of an import's time in the executor, and a WAL record and a buffer
 // lookup a row. Open for the whole call (their tuple slots made once).
+// The rewards too when their per-event limit does not apply to the caller
+// (see sql/update/61_reward_limit_when.sql): its trigger would do nothing;
+// else (null) they are inserted by a statement, which fires it.
 struct EventTables {
   BulkInsert* decisions;
   BulkInsert* states;
+  BulkInsert* rewards;
 };
+
+bool reward_limit_applies() {
+  if (SPI_execute("SELECT pz.reward_limit() IS NOT NULL", true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+    elog(ERROR, "pz: reading the reward limit failed");
+  bool is_null;
+  bool applies = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null));
+  SPI_freetuptable(SPI_tuptable);
+  return applies;
+}
 
 void open_event_tables(EventTables* tables) {
   static const char* const kDecisionColumns[] = {"event_id",      "loop_id",       "created_at",
@@ -429,6 +442,13 @@ void open_event_tables(EventTables* tables) {
   Oid states = DatumGetObjectId(DirectFunctionCall1(regclassin, CStringGetDatum("pz.event_state")));
   tables->decisions = bulk_insert_begin(decisions, kDecisionColumns, lengthof(kDecisionColumns));
   tables->states = bulk_insert_begin(states, kStateColumns, lengthof(kStateColumns));
+  tables->rewards = nullptr;
+  if (!reward_limit_applies()) {
+    static const char* const kRewardColumns[] = {"event_id", "received_at", "value", "slot"};
+    Oid rewards = DatumGetObjectId(DirectFunctionCall1(regclassin, CStringGetDatum("pz.rewards")));
+    tables->rewards =
+        bulk_insert_begin_untriggered(rewards, kRewardColumns, lengthof(kRewardColumns), "rewards_per_event_limit");
+  }
 }
 
 // Each new line's decision and its (joined) state; the columns left out are
@@ -507,19 +527,17 @@ int64 first_different(ArrayType* rows, int32 loop_id) {
   return line;
 }
 
-void insert_rewards(const ImportPlans& plans, const std::vector<PendingLine>& batch, size_t size) {
+// Each new line's rewards, received when it was made.
+void insert_rewards(const ImportPlans& plans, const EventTables& tables, const std::vector<PendingLine>& batch,
+                    size_t size) {
   std::vector<Datum> ids, times, values, slots;
   std::vector<bool> slot_nulls;
   for (size_t i = 0; i < size; ++i) {
     const PendingLine& pending = batch[i];
     if (pending.duplicate) continue;
     for (const DsjsonReward& reward : pending.decision.rewards) {
-      pg_uuid_t* uuid = static_cast<pg_uuid_t*>(palloc(sizeof(pg_uuid_t)));
-      memcpy(uuid->data, pending.decision.event_id.data(), UUID_LEN);
-      ids.push_back(UUIDPGetDatum(uuid));
-      times.push_back(TimestampTzGetDatum(pending.decision.has_timestamp
-                                              ? pending.decision.timestamp_us - kPostgresEpochUs
-                                              : GetCurrentTransactionStartTimestamp()));
+      ids.push_back(event_id_datum(pending.decision));
+      times.push_back(TimestampTzGetDatum(created_at(pending.decision)));
       values.push_back(Float8GetDatum(reward.value));
       slots.push_back(Int32GetDatum(reward.slot));
       slot_nulls.push_back(reward.slot == 0);
@@ -527,6 +545,20 @@ void insert_rewards(const ImportPlans& plans, const std::vector<PendingLine>& ba
   }
   if (ids.empty()) return;
   int count = static_cast<int>(ids.size());
+  if (tables.rewards != nullptr) {
+    Datum* row = bulk_insert_values(tables.rewards);
+    bool* nulls = bulk_insert_nulls(tables.rewards);
+    for (int i = 0; i < count; ++i) {
+      row[0] = ids[i];
+      row[1] = times[i];
+      row[2] = values[i];
+      row[3] = slots[i];
+      nulls[3] = slot_nulls[i];
+      bulk_insert_row(tables.rewards);
+    }
+    bulk_insert_flush(tables.rewards);
+    return;
+  }
   int dims[1] = {count};
   int lbs[1] = {1};
   bool* nulls = static_cast<bool*>(palloc(sizeof(bool) * count));
@@ -646,14 +678,15 @@ class Importer {
   TupleDesc row_desc_;
   MemoryContext batch_context_;  // the jsonb and rows of one batch
   MemoryContext call_context_;   // the call's (the event tables opened)
-  EventTables tables_ = {nullptr, nullptr};
+  EventTables tables_ = {nullptr, nullptr, nullptr};
   ImportPlans plans_;
   LoopSettings settings_;
   std::unique_ptr<Model> model_;
   std::vector<PendingLine> batch_;
   size_t batch_size_ = 0;
-  // Event ids seen in this text: the hash of their line and its number.
-  std::unordered_map<EventId, std::pair<size_t, int64_t>, EventIdHash> seen_;
+  // Event ids seen in this text: their line (in the text, which outlives the
+  // call's importer) and its number.
+  std::unordered_map<EventId, std::pair<std::string_view, int64_t>, EventIdHash> seen_;
   ImportCounts counts_;
   FeatureSet context_features_;
   // The features of each action learned in this call, by its document's hash.
@@ -700,10 +733,9 @@ void Importer::add_line(int64_t line_number, std::string_view text) {
   } catch (const DsjsonError& error) {
     bad_line(line_number, error.field(), error.what());
   }
-  size_t hash = std::hash<std::string_view>()(text);
-  auto [earlier, first] = seen_.try_emplace(pending.decision.event_id, hash, line_number);
+  auto [earlier, first] = seen_.try_emplace(pending.decision.event_id, text, line_number);
   if (!first) {
-    if (earlier->second.first != hash)
+    if (earlier->second.first != text)
       throw SqlError(
           ERRCODE_UNIQUE_VIOLATION,
           "event " + uuid_to_text(pending.decision.event_id) + " of line " +
@@ -904,7 +936,7 @@ void Importer::flush() {
     else
       ++counts_.skipped;
   }
-  pg_call([&] { insert_rewards(plans_, batch_, size); });
+  pg_call([&] { insert_rewards(plans_, tables_, batch_, size); });
   pg_call([&] { store_slots(batch_, size, loop_.default_reward); });
   // In line order, as the trainer learns in event order.
   for (size_t i = 0; i < size; ++i)
@@ -922,6 +954,7 @@ ImportCounts Importer::finish() {
     pg_call([&] {
       bulk_insert_finish(tables_.decisions);
       bulk_insert_finish(tables_.states);
+      if (tables_.rewards != nullptr) bulk_insert_finish(tables_.rewards);
     });
   pg_call([&] { count_imported(loop_, counts_.rewarded, counts_.defaulted, counts_.skipped); });
   counts_.model_version = loop_.model_version;
