@@ -1,6 +1,7 @@
 // Reading DSJSON lines into pz decision records (see dsjson.hpp and the
 // README's field mapping).
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <string>
 #include <unordered_set>
@@ -615,8 +616,10 @@ size_t multi_index(const TokenList& parsed) {
 // is escaped); which object it belongs to, the parse tells.
 size_t multi_value_start(std::string_view line) {
   constexpr std::string_view kName = "\"_multi\"";
-  size_t at = line.find(kName);
-  if (at == std::string_view::npos) return kAbsent;
+  // memmem: find() stops at every quote of the line.
+  const void* found = memmem(line.data(), line.size(), kName.data(), kName.size());
+  if (found == nullptr) return kAbsent;
+  size_t at = static_cast<size_t>(static_cast<const char*>(found) - line.data());
   auto blank = [&](size_t k) {
     return k < line.size() && (line[k] == ' ' || line[k] == '\t' || line[k] == '\n' || line[k] == '\r');
   };

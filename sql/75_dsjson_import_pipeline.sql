@@ -1,7 +1,8 @@
 -- The DSJSON import appends rewards in bulk when their per-event limit does
 -- not apply to the caller (a superuser: the trigger's WHEN is false), and by
 -- an INSERT that fires the trigger when it does (pz.max_rewards_per_event
--- for a pz_admin): the same rows either way, and the same limit.
+-- for a pz_admin): the same rows either way, and the same limit. It reads
+-- the next batch of lines while it stores one: errors still come in line order.
 SET TimeZone = 'UTC';
 SELECT name FROM pz_create_loop('import_rewards');
 CREATE TEMP TABLE reward_lines AS
@@ -41,6 +42,38 @@ SELECT count(*) AS rewards, count(DISTINCT reward_id) AS distinct_ids, sum(value
  WHERE l.name = 'import_rewards';
 
 RESET pz.max_rewards_per_event;
+
+-- Lines are read in batches of 1000, the next batch while one is stored:
+-- errors still come in line order, and stop the whole import.
+CREATE TEMP TABLE many_lines AS
+SELECT n, format('{"EventId":"many-%s","a":[2,1],"p":[0.6,0.4],"_label_cost":%s,'
+                 '"c":{"u":{"n":%s},"_multi":[{"_tag":"x","f":{"k":1}},{"_tag":"y"}]}}',
+              n, -(n % 2), n % 7) AS line
+  FROM generate_series(1, 2500) AS n;
+CREATE FUNCTION many_text(broken int[], changed int[] DEFAULT '{}') RETURNS text
+LANGUAGE sql AS $$
+  SELECT string_agg(CASE WHEN n = ANY (broken) THEN replace(line, '"p":[0.6,0.4]', '"p":[0.6,1.4]')
+                         WHEN n = ANY (changed) THEN replace(line, '"_label_cost":', '"_label_cost":-0.5,"x":')
+                         ELSE line END, E'\n' ORDER BY n)
+    FROM many_lines
+$$;
+-- A bad line in the third batch: nothing of the first two is kept.
+SELECT error_of($$SELECT pz_import_dsjson('import_rewards', many_text('{2300}'))$$);
+SELECT count(*) AS events FROM pz.decisions d JOIN pz.loops l USING (loop_id) WHERE l.name = 'import_rewards';
+-- Lines 1..600 logged; then line 500 again with other content (a 23505 of
+-- the first batch, found while storing it) before a bad line 1500 (of the
+-- second batch, read meanwhile): the first line's error is the one raised.
+SELECT (pz_import_dsjson('import_rewards', string_agg(line, E'\n' ORDER BY n)))->'imported' AS imported
+  FROM many_lines WHERE n <= 600;
+SELECT error_of($$SELECT pz_import_dsjson('import_rewards', many_text('{1500}', '{500}'))$$);
+SELECT error_of($$SELECT pz_import_dsjson('import_rewards', many_text('{1500}'))$$);
+-- All of it: the 600 logged lines skipped as identical, the others imported.
+SELECT pz_import_dsjson('import_rewards', many_text('{}'));
+SELECT count(*) AS events, count(*) FILTER (WHERE s.reward = 1) AS clicked
+  FROM pz.decisions d JOIN pz.event_state s USING (event_id) JOIN pz.loops l ON l.loop_id = d.loop_id
+ WHERE l.name = 'import_rewards' AND s.outcome IS NOT NULL;
+
 SELECT pz_drop_loop('import_rewards');
-DROP TABLE reward_lines;
+DROP FUNCTION many_text(int[], int[]);
+DROP TABLE reward_lines, many_lines;
 DROP ROLE regress_rewards_admin;
