@@ -46,13 +46,14 @@ RESET pz.max_rewards_per_event;
 -- Lines are read in batches of 1000, the next batch while one is stored:
 -- errors still come in line order, and stop the whole import.
 CREATE TEMP TABLE many_lines AS
-SELECT n, format('{"EventId":"many-%s","a":[2,1],"p":[0.6,0.4],"_label_cost":%s,'
+SELECT n, format('{"EventId":"pipeline-%s","a":[2,1],"p":[0.6,0.4],"_label_cost":%s,'
                  '"c":{"u":{"n":%s},"_multi":[{"_tag":"x","f":{"k":1}},{"_tag":"y"}]}}',
               n, -(n % 2), n % 7) AS line
   FROM generate_series(1, 2500) AS n;
-CREATE FUNCTION many_text(broken int[], changed int[] DEFAULT '{}') RETURNS text
+CREATE FUNCTION many_text(broken int[], changed int[] DEFAULT '{}', infinite int[] DEFAULT '{}') RETURNS text
 LANGUAGE sql AS $$
   SELECT string_agg(CASE WHEN n = ANY (broken) THEN replace(line, '"p":[0.6,0.4]', '"p":[0.6,1.4]')
+                         WHEN n = ANY (infinite) THEN replace(line, '"u":{"n":', '"u":{"big":1e999,"n":')
                          WHEN n = ANY (changed) THEN replace(line, '"_label_cost":', '"_label_cost":-0.5,"x":')
                          ELSE line END, E'\n' ORDER BY n)
     FROM many_lines
@@ -60,20 +61,25 @@ $$;
 -- A bad line in the third batch: nothing of the first two is kept.
 SELECT error_of($$SELECT pz_import_dsjson('import_rewards', many_text('{2300}'))$$);
 SELECT count(*) AS events FROM pz.decisions d JOIN pz.loops l USING (loop_id) WHERE l.name = 'import_rewards';
--- Lines 1..600 logged; then line 500 again with other content (a 23505 of
--- the first batch, found while storing it) before a bad line 1500 (of the
--- second batch, read meanwhile): the first line's error is the one raised.
+-- Lines 1..600 and 1500 logged; then line 500 again with other content (a
+-- 23505 of the first batch, found while storing it) before a bad line 1500
+-- (of the second batch, read meanwhile): the first line's error is raised.
 SELECT (pz_import_dsjson('import_rewards', string_agg(line, E'\n' ORDER BY n)))->'imported' AS imported
-  FROM many_lines WHERE n <= 600;
+  FROM many_lines WHERE n <= 600 OR n = 1500;
 SELECT error_of($$SELECT pz_import_dsjson('import_rewards', many_text('{1500}', '{500}'))$$);
 SELECT error_of($$SELECT pz_import_dsjson('import_rewards', many_text('{1500}'))$$);
--- All of it: the 600 logged lines skipped as identical, the others imported.
+-- A number out of range on line 700 (found learning the first batch, while
+-- the second is stored) comes before line 1500's other content (found
+-- storing the second batch).
+SELECT error_of($$SELECT pz_import_dsjson('import_rewards', many_text('{}', '{1500}', '{700}'))$$);
+SELECT error_of($$SELECT pz_import_dsjson('import_rewards', many_text('{}', '{1500}'))$$);
+-- All of it: the 601 logged lines skipped as identical, the others imported.
 SELECT pz_import_dsjson('import_rewards', many_text('{}'));
 SELECT count(*) AS events, count(*) FILTER (WHERE s.reward = 1) AS clicked
   FROM pz.decisions d JOIN pz.event_state s USING (event_id) JOIN pz.loops l ON l.loop_id = d.loop_id
  WHERE l.name = 'import_rewards' AND s.outcome IS NOT NULL;
 
 SELECT pz_drop_loop('import_rewards');
-DROP FUNCTION many_text(int[], int[]);
+DROP FUNCTION many_text(int[], int[], int[]);
 DROP TABLE reward_lines, many_lines;
 DROP ROLE regress_rewards_admin;
