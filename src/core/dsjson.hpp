@@ -61,11 +61,30 @@ struct DsjsonDecision {
   // for a skipped line).
   size_t slots = 0;
   std::vector<std::optional<double>> slot_rewards;
+  // Lines read by one DsjsonLineReader with the same nonzero number here have
+  // the same actions (action_ids, actions and their token ranges).
+  uint64_t actions_version = 0;
 };
 
 // Parses one line (without its newline). Throws DsjsonError. The decision's
 // documents point into `line`: it must outlive their use.
 void read_dsjson_line(std::string_view line, DsjsonDecision& out);
+
+// Reads lines as read_dsjson_line does, remembering the actions ("c._multi")
+// of the last line whose actions it parsed: a line whose _multi is the same
+// text takes them over, and their actions_version, without parsing them
+// again (a log repeats its few action lists on most lines, and they are most
+// of a line).
+class DsjsonLineReader {
+ public:
+  void read(std::string_view line, DsjsonDecision& out);
+
+ private:
+  std::string multi_text_;  // the remembered _multi value as written; empty: none
+  DsjsonDecision actions_;  // its actions, with texts of their own
+  uint64_t version_ = 0;
+  TokenList parsed_;
+};
 
 // The features of a decision and of its chosen action (rank 1), as the
 // trainer builds them from the stored event; for a slot after the first (rank

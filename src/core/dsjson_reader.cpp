@@ -1,6 +1,7 @@
 // Reading DSJSON lines into pz decision records (see dsjson.hpp and the
 // README's field mapping).
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <string>
 #include <unordered_set>
@@ -48,7 +49,10 @@ std::string number_text(double value) {
 // Walks a parsed line.
 class LineReader {
  public:
-  LineReader(const TokenList& line, DsjsonDecision& out) : line_(line), out_(out) {}
+  // given_multi: the token of c._multi when `out` holds its actions already
+  // (see DsjsonLineReader), else kAbsent.
+  LineReader(const TokenList& line, DsjsonDecision& out, size_t given_multi = kAbsent)
+      : line_(line), out_(out), given_multi_(given_multi) {}
   void read(std::string_view text);
 
  private:
@@ -116,6 +120,7 @@ class LineReader {
 
   const TokenList& line_;
   DsjsonDecision& out_;
+  const size_t given_multi_;
   std::string event_id_;
   bool has_event_id_ = false;
   size_t slots_ = kAbsent;
@@ -225,10 +230,12 @@ void LineReader::read_context(size_t index) {
   });
   out_.context.end_object();
   if (multi == kAbsent) fail("c._multi", "is missing: a decision needs its actions");
-  expect("c._multi", multi, TokenType::kBeginArray, "an array");
-  out_.actions.begin_array();
-  for_each_element(multi, [&](size_t position, size_t element) { read_action(position, element); });
-  out_.actions.end_array();
+  if (multi != given_multi_) {
+    expect("c._multi", multi, TokenType::kBeginArray, "an array");
+    out_.actions.begin_array();
+    for_each_element(multi, [&](size_t position, size_t element) { read_action(position, element); });
+    out_.actions.end_array();
+  }
   if (out_.action_ids.empty()) fail("c._multi", "must hold at least one action");
   if (slots_ != kAbsent) {
     expect("c._slots", slots_, TokenType::kBeginArray, "an array");
@@ -530,7 +537,9 @@ void LineReader::read(std::string_view text) {
 
 }  // namespace
 
-void read_dsjson_line(std::string_view line, DsjsonDecision& out) {
+namespace {
+
+void reset(DsjsonDecision& out) {
   out.has_timestamp = false;
   out.timestamp_us = 0;
   out.context.clear();
@@ -546,19 +555,29 @@ void read_dsjson_line(std::string_view line, DsjsonDecision& out) {
   out.action_features.clear();
   out.slots = 0;
   out.slot_rewards.clear();
-  thread_local TokenList parsed;
-  thread_local TokenList unordered;
+  out.actions_version = 0;
+}
+
+void parse_line(std::string_view line, TokenList& parsed, MarkedValue* marked) {
   try {
-    parse_json_tokens(line, parsed);
-  } catch (const DsjsonError&) {
-    throw;
+    if (marked != nullptr)
+      parse_json_tokens(line, parsed, *marked);
+    else
+      parse_json_tokens(line, parsed);
   } catch (const InputError& error) {
     fail("line", error.what());
   }
-  LineReader(parsed, out).read(line);
+}
+
+// Reads a parsed line into `out` (reset); given_multi: see LineReader.
+void read_parsed(const TokenList& parsed, std::string_view line, DsjsonDecision& out,
+                 size_t given_multi) {
+  thread_local TokenList unordered;
+  LineReader(parsed, out, given_multi).read(line);
   // As jsonb will store them, so that features come in the trainer's order.
   order_like_jsonb(out.context, unordered);
   std::swap(out.context, unordered);
+  if (given_multi != kAbsent) return;
   order_like_jsonb(out.actions, unordered);
   std::swap(out.actions, unordered);
   size_t i = 1;
@@ -573,6 +592,90 @@ void read_dsjson_line(std::string_view line, DsjsonDecision& out) {
     out.action_features.push_back(features);
     i = end;
   }
+}
+
+// The value token of the line's c._multi as LineReader finds it (of repeated
+// members, the last), or kAbsent.
+size_t multi_index(const TokenList& parsed) {
+  auto last_member = [&](size_t object, std::string_view name) {
+    size_t found = kAbsent;
+    if (object == kAbsent || parsed[object].type != TokenType::kBeginObject) return found;
+    size_t i = object + 1;
+    while (parsed[i].type != TokenType::kEndObject) {
+      if (parsed.text(parsed[i]) == name) found = i + 1;
+      i = parsed.value_end(i + 1);
+    }
+    return found;
+  };
+  if (parsed.size() == 0) return kAbsent;
+  return last_member(last_member(0, "c"), "_multi");
+}
+
+// Where the value of the line's first "_multi" member starts, or kAbsent.
+// Only a member name can be "_multi" followed by ':' (a quote inside a string
+// is escaped); which object it belongs to, the parse tells.
+size_t multi_value_start(std::string_view line) {
+  constexpr std::string_view kName = "\"_multi\"";
+  // memmem: find() stops at every quote of the line.
+  const void* found = memmem(line.data(), line.size(), kName.data(), kName.size());
+  if (found == nullptr) return kAbsent;
+  size_t at = static_cast<size_t>(static_cast<const char*>(found) - line.data());
+  auto blank = [&](size_t k) {
+    return k < line.size() && (line[k] == ' ' || line[k] == '\t' || line[k] == '\n' || line[k] == '\r');
+  };
+  at += kName.size();
+  while (blank(at)) ++at;
+  if (at == line.size() || line[at] != ':') return kAbsent;
+  ++at;
+  while (blank(at)) ++at;
+  return at < line.size() ? at : kAbsent;
+}
+
+}  // namespace
+
+void read_dsjson_line(std::string_view line, DsjsonDecision& out) {
+  thread_local TokenList parsed;
+  reset(out);
+  parse_line(line, parsed, nullptr);
+  read_parsed(parsed, line, out, kAbsent);
+}
+
+void DsjsonLineReader::read(std::string_view line, DsjsonDecision& out) {
+  MarkedValue marked;
+  const size_t start = multi_value_start(line);
+  if (start != kAbsent) {
+    marked.at = start;
+    if (!multi_text_.empty() && line.substr(start, multi_text_.size()) == multi_text_) {
+      // The remembered actions, if those bytes are c._multi's value. Any
+      // error is left to the full read below, so that it is the same.
+      marked.skip_length = multi_text_.size();
+      try {
+        parse_json_tokens(line, parsed_, marked);
+        if (marked.index != kAbsent && marked.index == multi_index(parsed_)) {
+          reset(out);
+          out.actions = actions_.actions;
+          out.action_ids = actions_.action_ids;
+          out.action_tokens = actions_.action_tokens;
+          out.action_features = actions_.action_features;
+          read_parsed(parsed_, line, out, marked.index);
+          out.actions_version = version_;
+          return;
+        }
+      } catch (const InputError&) {
+      }
+      marked.skip_length = 0;
+    }
+  }
+  reset(out);
+  parse_line(line, parsed_, start != kAbsent ? &marked : nullptr);
+  read_parsed(parsed_, line, out, kAbsent);
+  if (start == kAbsent || marked.index == kAbsent || marked.index != multi_index(parsed_)) return;
+  multi_text_.assign(line.substr(start, marked.length));
+  actions_.actions.assign_owned(out.actions);
+  actions_.action_ids = out.action_ids;
+  actions_.action_tokens = out.action_tokens;
+  actions_.action_features = out.action_features;
+  out.actions_version = ++version_;
 }
 
 void featurize_context(const DsjsonDecision& decision, FeatureSet& context, size_t rank) {

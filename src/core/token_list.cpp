@@ -82,6 +82,21 @@ void TokenList::append(const TokenList& from, size_t begin, size_t end) {
   }
 }
 
+void TokenList::assign_owned(const TokenList& from) {
+  clear();
+  for (const ValueToken& token : from.tokens_) {
+    tokens_.push_back(token);
+    if (token.type != TokenType::kKey && token.type != TokenType::kString &&
+        token.type != TokenType::kNumber)
+      continue;
+    ValueToken& copy = tokens_.back();
+    copy.owned = true;
+    copy.pointer = nullptr;
+    copy.offset = strings_.size();
+    strings_.append(from.text(token));
+  }
+}
+
 void TokenList::replay(size_t begin, size_t end, DocumentHandler& handler) const {
   for (size_t i = begin; i < end; ++i) {
     const ValueToken& token = tokens_[i];
@@ -124,8 +139,9 @@ namespace {
 // interface, and it keeps each number's text.
 class Scanner {
  public:
-  Scanner(std::string_view text, TokenList& out)
-      : begin_(text.data()), p_(text.data()), end_(text.data() + text.size()), out_(out) {}
+  Scanner(std::string_view text, TokenList& out, MarkedValue* marked = nullptr)
+      : begin_(text.data()), p_(text.data()), end_(text.data() + text.size()), out_(out),
+        marked_(marked), mark_(marked != nullptr && marked->at < text.size() ? begin_ + marked->at : nullptr) {}
 
   void document() {
     value();
@@ -151,6 +167,10 @@ class Scanner {
   void value() {
     whitespace();
     if (p_ == end_) fail("a value is missing");
+    if (p_ == mark_) {
+      marked_value();
+      return;
+    }
     switch (*p_) {
       case '{':
         object();
@@ -173,6 +193,20 @@ class Scanner {
       default:
         number();
         break;
+    }
+  }
+
+  void marked_value() {
+    mark_ = nullptr;
+    marked_->index = out_.size();
+    if (marked_->skip_length > 0) {
+      if (static_cast<size_t>(end_ - p_) < marked_->skip_length) fail("a value is cut short");
+      out_.null_value();
+      p_ += marked_->skip_length;
+    } else {
+      const char* start = p_;
+      value();
+      marked_->length = static_cast<size_t>(p_ - start);
     }
   }
 
@@ -408,6 +442,8 @@ class Scanner {
   const char* p_;
   const char* end_;
   TokenList& out_;
+  MarkedValue* marked_;
+  const char* mark_;  // where the marked value starts; null once met
   int depth_ = 0;
   std::string scratch_;
 };
@@ -417,6 +453,13 @@ class Scanner {
 void parse_json_tokens(std::string_view text, TokenList& out) {
   out.clear();
   Scanner(text, out).document();
+}
+
+void parse_json_tokens(std::string_view text, TokenList& out, MarkedValue& marked) {
+  out.clear();
+  marked.index = std::string_view::npos;
+  marked.length = 0;
+  Scanner(text, out, &marked).document();
 }
 
 namespace {

@@ -59,6 +59,9 @@ class TokenList : public DocumentHandler {
   }
   // Appends tokens [begin, end) of another list.
   void append(const TokenList& from, size_t begin, size_t end);
+  // Makes this list a copy of `from` that keeps every text itself, so that it
+  // outlives the source `from` points into.
+  void assign_owned(const TokenList& from);
   // Feeds tokens [begin, end) to a handler (numbers as doubles).
   void replay(size_t begin, size_t end, DocumentHandler& handler) const;
 
@@ -93,6 +96,21 @@ class TokenList : public DocumentHandler {
 
 // Parses JSON text into `out` (cleared first); throws InputError on malformed JSON.
 void parse_json_tokens(std::string_view text, TokenList& out);
+
+// A value of the text that parse_json_tokens is to find (or not read again):
+// the one that starts at byte `at`, if a value starts there.
+struct MarkedValue {
+  size_t at = 0;
+  // 0: parsed as usual. Otherwise the value there is not scanned but taken to
+  // be that many bytes, and is a null token: for a caller that has checked
+  // those bytes to be a valid JSON value it parsed before.
+  size_t skip_length = 0;
+  // Found by the parse: the value's token (npos: no value starts at `at`) and
+  // its length in bytes.
+  size_t index = std::string_view::npos;
+  size_t length = 0;
+};
+void parse_json_tokens(std::string_view text, TokenList& out, MarkedValue& marked);
 
 // Copies `in` to `out` (cleared first) with the members of every object in
 // jsonb's order (shorter keys first, then bytewise; of repeated keys the last

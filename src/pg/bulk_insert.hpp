@@ -21,6 +21,14 @@ struct BulkInsert;
 // held need to live until they are appended.
 BulkInsert* bulk_insert_begin(Oid relation_id, const char* const* columns, int ncolumns);
 
+// As bulk_insert_begin, for a table whose one row trigger is `trigger`, which
+// the caller has found to do nothing for the rows it will append (its WHEN
+// clause is false for this caller, say): it is not fired (another trigger is
+// refused). The columns left out get their defaults, evaluated for each row
+// as an INSERT evaluates them (a sequence's next value, say).
+BulkInsert* bulk_insert_begin_untriggered(Oid relation_id, const char* const* columns, int ncolumns,
+                                          const char* trigger);
+
 // The next row's values and nulls (ncolumns each), to fill before bulk_insert_row().
 Datum* bulk_insert_values(BulkInsert* insert);
 bool* bulk_insert_nulls(BulkInsert* insert);

@@ -5,8 +5,11 @@
 
 #include <algorithm>
 #include <array>
+#include <csignal>
 #include <cstring>
+#include <future>
 #include <memory>
+#include <system_error>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -414,10 +417,23 @@ size_t mark_logged(std::vector<PendingLine>& batch, size_t size) {
 // bulk (pg/bulk_insert.hpp): an INSERT ... SELECT FROM unnest(rows) took a
 // third of an import's time in the executor, and a WAL record and a buffer
 // lookup a row. Open for the whole call (their tuple slots made once).
+// The rewards too when their per-event limit does not apply to the caller
+// (see sql/update/61_reward_limit_when.sql): its trigger would do nothing;
+// else (null) they are inserted by a statement, which fires it.
 struct EventTables {
   BulkInsert* decisions;
   BulkInsert* states;
+  BulkInsert* rewards;
 };
+
+bool reward_limit_applies() {
+  if (SPI_execute("SELECT pz.reward_limit() IS NOT NULL", true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+    elog(ERROR, "pz: reading the reward limit failed");
+  bool is_null;
+  bool applies = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null));
+  SPI_freetuptable(SPI_tuptable);
+  return applies;
+}
 
 void open_event_tables(EventTables* tables) {
   static const char* const kDecisionColumns[] = {"event_id",      "loop_id",       "created_at",
@@ -429,6 +445,13 @@ void open_event_tables(EventTables* tables) {
   Oid states = DatumGetObjectId(DirectFunctionCall1(regclassin, CStringGetDatum("pz.event_state")));
   tables->decisions = bulk_insert_begin(decisions, kDecisionColumns, lengthof(kDecisionColumns));
   tables->states = bulk_insert_begin(states, kStateColumns, lengthof(kStateColumns));
+  tables->rewards = nullptr;
+  if (!reward_limit_applies()) {
+    static const char* const kRewardColumns[] = {"event_id", "received_at", "value", "slot"};
+    Oid rewards = DatumGetObjectId(DirectFunctionCall1(regclassin, CStringGetDatum("pz.rewards")));
+    tables->rewards =
+        bulk_insert_begin_untriggered(rewards, kRewardColumns, lengthof(kRewardColumns), "rewards_per_event_limit");
+  }
 }
 
 // Each new line's decision and its (joined) state; the columns left out are
@@ -507,19 +530,17 @@ int64 first_different(ArrayType* rows, int32 loop_id) {
   return line;
 }
 
-void insert_rewards(const ImportPlans& plans, const std::vector<PendingLine>& batch, size_t size) {
+// Each new line's rewards, received when it was made.
+void insert_rewards(const ImportPlans& plans, const EventTables& tables, const std::vector<PendingLine>& batch,
+                    size_t size) {
   std::vector<Datum> ids, times, values, slots;
   std::vector<bool> slot_nulls;
   for (size_t i = 0; i < size; ++i) {
     const PendingLine& pending = batch[i];
     if (pending.duplicate) continue;
     for (const DsjsonReward& reward : pending.decision.rewards) {
-      pg_uuid_t* uuid = static_cast<pg_uuid_t*>(palloc(sizeof(pg_uuid_t)));
-      memcpy(uuid->data, pending.decision.event_id.data(), UUID_LEN);
-      ids.push_back(UUIDPGetDatum(uuid));
-      times.push_back(TimestampTzGetDatum(pending.decision.has_timestamp
-                                              ? pending.decision.timestamp_us - kPostgresEpochUs
-                                              : GetCurrentTransactionStartTimestamp()));
+      ids.push_back(event_id_datum(pending.decision));
+      times.push_back(TimestampTzGetDatum(created_at(pending.decision)));
       values.push_back(Float8GetDatum(reward.value));
       slots.push_back(Int32GetDatum(reward.slot));
       slot_nulls.push_back(reward.slot == 0);
@@ -527,6 +548,20 @@ void insert_rewards(const ImportPlans& plans, const std::vector<PendingLine>& ba
   }
   if (ids.empty()) return;
   int count = static_cast<int>(ids.size());
+  if (tables.rewards != nullptr) {
+    Datum* row = bulk_insert_values(tables.rewards);
+    bool* nulls = bulk_insert_nulls(tables.rewards);
+    for (int i = 0; i < count; ++i) {
+      row[0] = ids[i];
+      row[1] = times[i];
+      row[2] = values[i];
+      row[3] = slots[i];
+      nulls[3] = slot_nulls[i];
+      bulk_insert_row(tables.rewards);
+    }
+    bulk_insert_flush(tables.rewards);
+    return;
+  }
   int dims[1] = {count};
   int lbs[1] = {1};
   bool* nulls = static_cast<bool*>(palloc(sizeof(bool) * count));
@@ -611,11 +646,60 @@ struct EventIdHash {
   }
 };
 
+// The lines of a text, each without its line break and the blanks around
+// it; blank lines are passed over (their numbers count).
+class TextLines {
+ public:
+  explicit TextLines(std::string_view text) : text_(text) {}
+  // The next line and its number (from 1); false at the end.
+  bool next(std::string_view& line, int64_t& number) {
+    while (start_ <= text_.size()) {
+      size_t end = text_.find('\n', start_);
+      if (end == std::string_view::npos) end = text_.size();
+      line = text_.substr(start_, end - start_);
+      ++number_;
+      start_ = end + 1;
+      while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t'))
+        line.remove_suffix(1);
+      while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
+      if (line.empty()) continue;
+      number = number_;
+      return true;
+    }
+    return false;
+  }
+
+ private:
+  std::string_view text_;
+  size_t start_ = 0;
+  int64_t number_ = 0;
+};
+
+// Runs `work`, which calls nothing of PostgreSQL's, on a thread of its own
+// (inline if none can be started), with every signal blocked there: the
+// backend's signal handlers run on its own thread only. The future's get()
+// rethrows what `work` threw; its destructor waits for `work` to end.
+template <typename Work>
+std::future<void> run_in_thread(Work work) {
+  sigset_t all, previous;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &previous);
+  std::future<void> future;
+  try {
+    future = std::async(std::launch::async, work);
+  } catch (const std::system_error&) {
+    future = std::async(std::launch::deferred, work);
+  }
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  return future;
+}
+
 class Importer {
  public:
   Importer(const ImportLoop& loop, Oid row_type, TupleDesc row_desc, MemoryContext batch_context,
-           const ImportPlans& plans)
-      : loop_(loop),
+           const ImportPlans& plans, std::string_view text)
+      : lines_(text),
+        loop_(loop),
         row_type_(row_type),
         row_desc_(row_desc),
         batch_context_(batch_context),
@@ -629,35 +713,53 @@ class Importer {
       model_ = std::make_unique<Model>(settings_.space, settings_.learner);
     }
     batch_.resize(kBatchLines);
+    next_.resize(kBatchLines);
+    learning_.resize(kBatchLines);
   }
 
-  void add_line(int64_t line_number, std::string_view text);
-  void flush();
-  ImportCounts finish();
+  // Imports every line of the text.
+  ImportCounts run();
 
  private:
+  // C++ side (see run()): the next lines into `batch`; how many.
+  size_t read_batch(std::vector<PendingLine>& batch);
+  bool add_line(PendingLine& pending, int64_t line_number, std::string_view text);
+  // PostgreSQL side: the batch's rows (and the documents of its new actions).
+  void store(size_t size);
+  void learn_batch(const std::vector<PendingLine>& batch, size_t size);
+  ImportCounts finish();
   void learn(const PendingLine& pending);
   void number_known_actions(size_t size);
   void store_new_documents();
   void remember_new_actions();
+
+  // Read by read_batch alone (on the reading thread).
+  TextLines lines_;
+  DsjsonLineReader reader_;
+  // Event ids seen in this text: their line (in the text, which outlives the
+  // call's importer) and its number.
+  std::unordered_map<EventId, std::pair<std::string_view, int64_t>, EventIdHash> seen_;
+  int64_t lines_read_ = 0;
+  int64_t lines_repeated_ = 0;  // identical to an earlier line of the text
+  std::vector<PendingLine> next_;  // the batch being read
+  // Used by learn_batch alone (on the reading thread, or after it ended).
+  std::vector<PendingLine> learning_;  // the batch being learned
+  std::unique_ptr<Model> model_;
+  FeatureSet context_features_;
+  // The features of each action learned in this call, by its document's hash.
+  std::unordered_map<int64_t, FeatureSet> action_features_;
+  int64_t learned_ = 0;
 
   const ImportLoop& loop_;
   Oid row_type_;
   TupleDesc row_desc_;
   MemoryContext batch_context_;  // the jsonb and rows of one batch
   MemoryContext call_context_;   // the call's (the event tables opened)
-  EventTables tables_ = {nullptr, nullptr};
+  EventTables tables_ = {nullptr, nullptr, nullptr};
   ImportPlans plans_;
   LoopSettings settings_;
-  std::unique_ptr<Model> model_;
-  std::vector<PendingLine> batch_;
-  size_t batch_size_ = 0;
-  // Event ids seen in this text: the hash of their line and its number.
-  std::unordered_map<EventId, std::pair<size_t, int64_t>, EventIdHash> seen_;
+  std::vector<PendingLine> batch_;  // the batch being stored
   ImportCounts counts_;
-  FeatureSet context_features_;
-  // The features of each action learned in this call, by its document's hash.
-  std::unordered_map<int64_t, FeatureSet> action_features_;
   // The documents of a batch to store (see store_new_documents).
   std::vector<Datum> new_hashes_;
   std::vector<Datum> new_documents_;
@@ -682,34 +784,92 @@ class Importer {
   };
   std::vector<UnknownAction> unknown_actions_;
   std::string key_;
+  // The hashes and numbers of the last numbered line's actions, all known,
+  // and their actions_version (0: none): most lines repeat them.
+  uint64_t numbered_version_ = 0;
+  std::vector<int64_t> numbered_hashes_;
+  std::vector<int64_t> numbered_numbers_;
 };
 
-void Importer::add_line(int64_t line_number, std::string_view text) {
-  ++counts_.lines;
-  PendingLine& pending = batch_[batch_size_];
+// While a batch is stored, another core learns the batch before it and then
+// reads (parses, checks) the batch after it: reading and learning take a
+// quarter of an import's time. Errors come in line order: those of the
+// batch learned, then of the one stored, then of the one read.
+ImportCounts Importer::run() {
+  size_t size = read_batch(batch_);
+  size_t learn_size = 0;  // of learning_
+  while (size > 0) {
+    pg_call([] { CHECK_FOR_INTERRUPTS(); });
+    size_t next_size = 0;
+    std::exception_ptr learn_error;
+    std::future<void> next = run_in_thread([this, learn_size, &next_size, &learn_error] {
+      try {
+        learn_batch(learning_, learn_size);
+      } catch (...) {
+        learn_error = std::current_exception();
+        return;
+      }
+      next_size = read_batch(next_);
+    });
+    try {
+      store(size);
+    } catch (...) {
+      next.wait();
+      if (learn_error) std::rethrow_exception(learn_error);
+      throw;
+    }
+    next.get();
+    if (learn_error) std::rethrow_exception(learn_error);
+    // The batch stored is learned next, the one read stored.
+    std::swap(learning_, batch_);
+    learn_size = size;
+    std::swap(batch_, next_);
+    size = next_size;
+  }
+  learn_batch(learning_, learn_size);
+  return finish();
+}
+
+// In line order, as the trainer learns in event order (C++ side).
+void Importer::learn_batch(const std::vector<PendingLine>& batch, size_t size) {
+  for (size_t i = 0; i < size; ++i)
+    if (!batch[i].duplicate && batch[i].decision.outcome != DsjsonOutcome::kSkipped) learn(batch[i]);
+}
+
+size_t Importer::read_batch(std::vector<PendingLine>& batch) {
+  size_t size = 0;
+  std::string_view line;
+  int64_t number = 0;
+  while (size < kBatchLines && lines_.next(line, number))
+    if (add_line(batch[size], number, line)) ++size;
+  return size;
+}
+
+// Reads a line into `pending`; false for a line identical to an earlier one.
+bool Importer::add_line(PendingLine& pending, int64_t line_number, std::string_view text) {
+  ++lines_read_;
   pending.line_number = line_number;
   pending.duplicate = false;
   try {
-    read_dsjson_line(text, pending.decision);
+    reader_.read(text, pending.decision);
   } catch (const DsjsonError& error) {
     bad_line(line_number, error.field(), error.what());
   }
-  size_t hash = std::hash<std::string_view>()(text);
-  auto [earlier, first] = seen_.try_emplace(pending.decision.event_id, hash, line_number);
+  auto [earlier, first] = seen_.try_emplace(pending.decision.event_id, text, line_number);
   if (!first) {
-    if (earlier->second.first != hash)
+    if (earlier->second.first != text)
       throw SqlError(
           ERRCODE_UNIQUE_VIOLATION,
           "event " + uuid_to_text(pending.decision.event_id) + " of line " +
               std::to_string(line_number) + " is already on line " +
               std::to_string(earlier->second.second) + ", with other content",
           "An EventId can be imported once; a line identical to one already imported is skipped.");
-    ++counts_.duplicates;
-    return;
+    ++lines_repeated_;
+    return false;
   }
   container_sizes(pending.decision.context, pending.context_sizes);
   pending.actions_sizes.clear();
-  if (++batch_size_ == kBatchLines) flush();
+  return true;
 }
 
 void Importer::learn(const PendingLine& pending) {
@@ -738,7 +898,7 @@ void Importer::learn(const PendingLine& pending) {
     model_->learn(context_features_, *action, reward.value_or(loop_.default_reward), d.probabilities[rank],
                   d.action_ids.size() - rank);
   }
-  ++counts_.learned;
+  ++learned_;
 }
 
 // The numbers of each line's candidates that this call knows already (C++
@@ -747,8 +907,15 @@ void Importer::number_known_actions(size_t size) {
   unknown_actions_.clear();
   for (size_t i = 0; i < size; ++i) {
     PendingLine& pending = batch_[i];
+    const uint64_t version = pending.decision.actions_version;
+    if (version != 0 && version == numbered_version_) {
+      pending.action_hashes = numbered_hashes_;
+      pending.action_numbers = numbered_numbers_;
+      continue;
+    }
     const TokenList& actions = pending.decision.actions;
     const size_t count = pending.decision.action_ids.size();
+    const size_t unknown_before = unknown_actions_.size();
     pending.action_hashes.assign(count, 0);
     pending.action_numbers.assign(count, 0);  // 0: not known yet (numbers start at 1)
     if (last_at_position_.size() < count) last_at_position_.resize(count, nullptr);
@@ -770,6 +937,11 @@ void Importer::number_known_actions(size_t size) {
         if (pending.actions_sizes.empty()) container_sizes(actions, pending.actions_sizes);
         unknown_actions_.push_back({i, k, begin, key_});
       }
+    }
+    if (version != 0 && unknown_actions_.size() == unknown_before) {
+      numbered_version_ = version;
+      numbered_hashes_ = pending.action_hashes;
+      numbered_numbers_ = pending.action_numbers;
     }
   }
 }
@@ -823,10 +995,7 @@ void Importer::remember_new_actions() {
   }
 }
 
-void Importer::flush() {
-  if (batch_size_ == 0) return;
-  size_t size = batch_size_;
-  batch_size_ = 0;
+void Importer::store(size_t size) {
   size_t logged_count = 0;
   MemoryContext caller = nullptr;
   number_known_actions(size);
@@ -886,12 +1055,8 @@ void Importer::flush() {
     else
       ++counts_.skipped;
   }
-  pg_call([&] { insert_rewards(plans_, batch_, size); });
+  pg_call([&] { insert_rewards(plans_, tables_, batch_, size); });
   pg_call([&] { store_slots(batch_, size, loop_.default_reward); });
-  // In line order, as the trainer learns in event order.
-  for (size_t i = 0; i < size; ++i)
-    if (!batch_[i].duplicate && batch_[i].decision.outcome != DsjsonOutcome::kSkipped)
-      learn(batch_[i]);
   pg_call([&] {
     MemoryContextSwitchTo(caller);
     MemoryContextReset(batch_context_);
@@ -899,11 +1064,14 @@ void Importer::flush() {
 }
 
 ImportCounts Importer::finish() {
-  flush();
+  counts_.lines = lines_read_;
+  counts_.duplicates += lines_repeated_;
+  counts_.learned = learned_;
   if (tables_.decisions != nullptr)
     pg_call([&] {
       bulk_insert_finish(tables_.decisions);
       bulk_insert_finish(tables_.states);
+      if (tables_.rewards != nullptr) bulk_insert_finish(tables_.rewards);
     });
   pg_call([&] { count_imported(loop_, counts_.rewarded, counts_.defaulted, counts_.skipped); });
   counts_.model_version = loop_.model_version;
@@ -972,24 +1140,9 @@ PZ_SQL_FUNCTION(pz_import_dsjson) {
         AllocSetContextCreate(CurrentMemoryContext, "pz dsjson batch", ALLOCSET_DEFAULT_MINSIZE,
                               ALLOCSET_DEFAULT_INITSIZE, 64 * 1024);
   });
-  Importer importer(loop, row_type, row_desc, batch_context, plans);
   std::string_view text(VARDATA_ANY(dsjson), VARSIZE_ANY_EXHDR(dsjson));
-  int64_t line_number = 0;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view line = text.substr(start, end - start);
-    ++line_number;
-    start = end + 1;
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t'))
-      line.remove_suffix(1);
-    while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
-    if (line.empty()) continue;
-    if ((line_number & 1023) == 0) pg_call([] { CHECK_FOR_INTERRUPTS(); });
-    importer.add_line(line_number, line);
-  }
-  ImportCounts counts = importer.finish();
+  Importer importer(loop, row_type, row_desc, batch_context, plans, text);
+  ImportCounts counts = importer.run();
   std::string json = counts_json(counts);
   Datum result = 0;
   pg_call([&] {

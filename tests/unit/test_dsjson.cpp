@@ -305,6 +305,62 @@ TEST(Dsjson, NamesTheFieldOfEachError) {
             "_outcomes[1]._a");
 }
 
+// What a decision read from a line holds, as text, or its error.
+std::string decision_text(const std::string& line, DsjsonLineReader* reader) {
+  DsjsonDecision d;
+  try {
+    if (reader != nullptr)
+      reader->read(line, d);
+    else
+      read_dsjson_line(line, d);
+  } catch (const DsjsonError& error) {
+    return "error " + error.field() + ": " + error.what();
+  }
+  std::string text = uuid_to_text(d.event_id) + " " + json_of(d.context) + " " + json_of(d.actions);
+  for (const std::string& id : d.action_ids) text += " " + id;
+  for (auto [begin, end] : d.action_tokens) text += " " + std::to_string(begin) + "-" + std::to_string(end);
+  for (auto [begin, end] : d.action_features) text += " " + std::to_string(begin) + "-" + std::to_string(end);
+  for (size_t i = 0; i < d.ranking.size(); ++i)
+    text += " " + std::to_string(d.ranking[i]) + ":" + std::to_string(d.probabilities[i]);
+  for (const DsjsonReward& reward : d.rewards) text += " r" + std::to_string(reward.value);
+  return text + " " + std::to_string(static_cast<int>(d.outcome)) + " slots " + std::to_string(d.slots);
+}
+
+TEST(Dsjson, ALineReaderTakesOverRepeatedActionsAsIfItParsedThem) {
+  const std::string multi = R"("_multi":[{"_tag":"x","f":{"n":1.50}},{"_tag":"y"}])";
+  const std::vector<std::string> lines = {
+      R"({"EventId":"e1","c":{"u":{"s":"a"},)" + multi + R"(},"a":[1,2],"p":[0.8,0.2]})",
+      R"({"EventId":"e2","c":{"u":{"s":"b"},)" + multi + R"(},"a":[2,1],"p":[0.7,0.3],"_label_cost":-1})",
+      // The same text first in a namespace, then as c._multi.
+      R"({"EventId":"e3","c":{"u":{)" + multi + R"(},)" + multi + R"(},"a":[1,2],"p":[0.5,0.5]})",
+      R"({"EventId":"e3b","c":{"u":{)" + multi + R"(},"_multi":[{"_tag":"q"}]},"a":[1,2,3],"p":[0.5,0.3,0.2]})",
+      // Repeated members: the last "c" and the last "_multi" count.
+      R"({"EventId":"e4","c":{)" + multi + R"(},"c":{"v":1,"_multi":[{"_tag":"z"}]},"a":[1],"p":[1]})",
+      R"({"EventId":"e5","c":{)" + multi + R"(,"_multi":[{"_tag":"z"}]},"a":[1],"p":[1]})",
+      R"({"EventId":"e6","c":{"v":2,)" + multi + R"(},"a":[1,2],"p":[0.5,0.5]})",
+      // Errors elsewhere on a line with the remembered actions.
+      R"({"EventId":"e7","c":{)" + multi + R"(},"a":[1,3],"p":[0.5,0.5]})",
+      R"({"EventId":"e8","c":{)" + multi + R"(},"a":[1,2],"p":[0.5,0.5],)",
+      R"({"EventId":"e9","c":{"_multi" : [{"_tag":"x","f":{"n":1.50}},{"_tag":"y"}]},"a":[1,2],"p":[1,0]})",
+      R"({"EventId":"e10","c":{"x":1},)" + multi + R"(,"a":[1,2],"p":[1,0]})",
+      R"({"EventId":"e11","c":{)" + multi + R"(,"_slots":[{},{}]},"_outcomes":[{"_a":[1],"_p":[1]},{"_a":[0],"_p":[1]}]})",
+      R"({"EventId":"e12","c":{)" + multi + R"(}},"a":[1,2],"p":[0.5,0.5]})",
+      R"({"EventId":"e13","c":{"_multi":[{"_tag":"x"},{"_tag":"x"}]},"a":[1,2],"p":[0.5,0.5]})",
+      R"({"EventId":"e14","c":{)" + multi + R"(},"a":[1,2],"p":[0.5,0.5]})",
+  };
+  DsjsonLineReader reader;
+  for (const std::string& line : lines) EXPECT_EQ(decision_text(line, &reader), decision_text(line, nullptr)) << line;
+
+  DsjsonDecision first, second, other;
+  DsjsonLineReader versions;
+  versions.read(lines[0], first);
+  versions.read(lines[1], second);
+  EXPECT_NE(first.actions_version, 0u);
+  EXPECT_EQ(second.actions_version, first.actions_version);
+  versions.read(lines[4], other);
+  EXPECT_NE(other.actions_version, first.actions_version);
+}
+
 TEST(Dsjson, WritesALineThatReadsBackToTheSameDecision) {
   LoggedEvent event;
   event.event_id = "0190a0b2-0000-7000-8000-00000000002a";
