@@ -59,6 +59,39 @@ SELECT count(*) FROM pz_rank('order_shop', '{}',
 SELECT count(*) FROM pz_rank('order_shop', '{}',
                              (SELECT jsonb_agg(item_id ORDER BY item_id) FROM order_catalog), '{"learn": false}');
 
+-- The documents logged for rows are kept per backend under each row's bytes
+-- and columns chosen: what is logged stays what to_jsonb gives, whether kept
+-- or not, after the features chosen change and after the table does.
+CREATE FUNCTION order_logged_as_to_jsonb(event uuid) RETURNS boolean
+LANGUAGE sql AS $$
+SELECT e.actions = (SELECT jsonb_agg(jsonb_build_object('id', a ->> 'id', 'features',
+                                                        (SELECT jsonb_strip_nulls(to_jsonb(c) - 'item_id') FROM order_catalog c
+                                                          WHERE c.item_id = a ->> 'id')) ORDER BY n)
+                      FROM jsonb_array_elements(e.actions) WITH ORDINALITY AS x(a, n))
+  FROM pz.events e WHERE e.event_id = event
+$$;
+UPDATE order_catalog SET category = NULL WHERE item_id IN ('item5', 'item6');
+CREATE FUNCTION order_rank(event uuid) RETURNS bigint
+LANGUAGE sql AS $$
+SELECT count(*) FROM pz_rank_rows('order_shop', '{}', ARRAY(SELECT c FROM order_catalog c WHERE in_stock),
+                                  jsonb_build_object('event_id', event))
+$$;
+SELECT order_rank('00000000-0000-4000-8000-000000007811'), order_rank('00000000-0000-4000-8000-000000007812');
+SELECT order_logged_as_to_jsonb('00000000-0000-4000-8000-000000007811') AS first,
+       order_logged_as_to_jsonb('00000000-0000-4000-8000-000000007812') AS kept,
+       (SELECT count(*) FROM pz.events e, jsonb_array_elements(e.actions) AS a
+         WHERE e.event_id = '00000000-0000-4000-8000-000000007812' AND NOT a -> 'features' ? 'category') AS without_category;
+SELECT name FROM pz_configure_loop('order_shop', '{"action_features": ["price"]}');
+SELECT order_rank('00000000-0000-4000-8000-000000007813');
+SELECT DISTINCT jsonb_object_keys(a -> 'features') AS features_logged
+  FROM pz.events e, jsonb_array_elements(e.actions) AS a WHERE e.event_id = '00000000-0000-4000-8000-000000007813';
+SELECT name FROM pz_configure_loop('order_shop', '{"action_features": null}');
+ALTER TABLE order_catalog ADD COLUMN brand text DEFAULT 'acme';
+SELECT order_rank('00000000-0000-4000-8000-000000007814');
+SELECT order_logged_as_to_jsonb('00000000-0000-4000-8000-000000007814') AS after_alter,
+       (SELECT count(*) FROM pz.events e, jsonb_array_elements(e.actions) AS a
+         WHERE e.event_id = '00000000-0000-4000-8000-000000007814' AND a -> 'features' ->> 'brand' = 'acme') AS with_brand;
+
 SELECT pz_drop_loop('order_shop');
-DROP FUNCTION order_mismatches(jsonb), order_top(boolean);
+DROP FUNCTION order_mismatches(jsonb), order_top(boolean), order_logged_as_to_jsonb(uuid), order_rank(uuid);
 DROP TABLE order_catalog;
