@@ -350,8 +350,8 @@ b_report() {
   done
 }
 a2_b_notes() {
-  echo "a2: the DESIGN.md rows statement (pz_rank_rows(loop, \$1::jsonb, ARRAY(SELECT c FROM catalog c WHERE ...)),"
-  echo "   item returned, ORDER BY rank LIMIT 10; twenty users' contexts), fsync on for both sides; buffered in"
+  echo "a2: the README's rows statement (pz_rank_rows(loop, \$1::jsonb, ARRAY(SELECT c FROM catalog c WHERE ...))"
+  echo "   WITH ORDINALITY, item returned, ORDER BY ordinality LIMIT 10; twenty users' contexts), fsync on for both sides; buffered in"
   echo "   read-only sessions; 'learn false' logs nothing."
   echo "b: server-side, per call, in one session and one transaction, after subtracting a plpgsql loop"
   echo "   making a trivial call with the same context (${result[rank_overhead_50]} µs at 50 actions). {\"learn\": false}"
@@ -404,9 +404,10 @@ done
 fi
 
 # ------------------------------------------- a2. rows in, default durability
-# The recommended statement (DESIGN.md): the context bound as one jsonb
-# parameter, as an application sends it, the filter's rows going to
-# pz_rank_rows as they are and coming back as `item`. Twenty users' contexts,
+# The recommended statement (README, pz_rank_rows): the context bound as one
+# jsonb parameter, as an application sends it, the filter's rows going to
+# pz_rank_rows as they are and coming back as `item`, the top ten taken in
+# the order the rows come (rank order) WITH ORDINALITY, which needs no sort. Twenty users' contexts,
 # one script each (pgbench draws one per transaction). Against the plain query,
 # 2 clients, with fsync on (the server's default; the other runs use the
 # throwaway cluster's fsync off): logged transactionally (one durable commit
@@ -418,8 +419,9 @@ for ((user = 1; user <= 20; user++)); do
   cat >"$work/rows_$user.sql" <<SQL
 SELECT (r.item).item_id, (r.item).title, (r.item).price, r.rank, r.probability, r.event_id
 FROM pz_rank_rows(:loop, :context_$user::jsonb,
-       ARRAY(SELECT c FROM catalog c WHERE in_stock AND viable_group <= :g::int), :options::jsonb) AS r
-ORDER BY r.rank
+       ARRAY(SELECT c FROM catalog c WHERE in_stock AND viable_group <= :g::int), :options::jsonb)
+     WITH ORDINALITY AS r
+ORDER BY r.ordinality
 LIMIT 10;
 SQL
   rows_scripts+=" $work/rows_$user.sql"

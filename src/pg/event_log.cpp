@@ -99,9 +99,11 @@ const int64* candidate_hashes(const EventRow& row, int* count) {
   return reinterpret_cast<const int64*>(ARR_DATA_PTR(hashes));
 }
 
-ArrayType* hash_array(Jsonb* actions, size_t count) {
+// `known`: the hashes the caller gave (EventRecord::action_hashes), or nullptr.
+ArrayType* hash_array(Jsonb* actions, size_t count, const int64_t* known) {
   Datum* items = static_cast<Datum*>(palloc(count * sizeof(Datum)));
-  for (size_t i = 0; i < count; ++i) items[i] = Int64GetDatum(element_action_hash(actions, static_cast<uint32>(i)));
+  for (size_t i = 0; i < count; ++i)
+    items[i] = Int64GetDatum(known != nullptr ? known[i] : element_action_hash(actions, static_cast<uint32>(i)));
   return construct_array(items, static_cast<int>(count), INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
 }
 
@@ -148,7 +150,8 @@ void build_event_row(const EventRecord& record, EventRow* row) {
   values[kEventSubjectHashColumn] = PointerGetDatum(record.subject_hash);
   if (record.subject_hash == nullptr) row->nulls[kEventSubjectHashColumn] = 'n';
   values[14] = BoolGetDatum(is_exploration(*record.scores, decision.ranking[0]));
-  values[15] = PointerGetDatum(hash_array(actions, candidates.size()));
+  values[15] = PointerGetDatum(
+      hash_array(actions, candidates.size(), actions == record.actions ? record.action_hashes : nullptr));
   // The slots' own probabilities, in slot order; NULL without options.slots.
   if (decision.slot_probabilities.empty()) {
     values[16] = 0;

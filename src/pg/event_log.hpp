@@ -27,6 +27,9 @@ struct EventRecord {
   const std::string* baseline;  // nullptr: none
   const bytea* subject_hash;    // nullptr: none (see subjects.hpp)
   bool given_event_id = false;  // options.event_id: checked for reuse before queuing
+  // The content hash of each element of `actions` (action_hash), when the
+  // caller knows them; nullptr: hashed here.
+  const int64_t* action_hashes = nullptr;
 };
 
 std::string uuid_text(const pg_uuid_t& uuid);

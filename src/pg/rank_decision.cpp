@@ -177,7 +177,8 @@ RankOutcome decide_and_log(const RankInput& input,
                        !options.deferred,
                        options.has_baseline ? &options.baseline : nullptr,
                        options.subject.empty() ? nullptr : subject_hash(options.subject),
-                       !options.event_id.empty()};
+                       !options.event_id.empty(),
+                       logged.hashes};
     insert_event(record);
   }
   return outcome;

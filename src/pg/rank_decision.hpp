@@ -31,6 +31,7 @@ struct RankInput {
 struct LoggedActions {
   Jsonb* actions;
   size_t count;
+  const int64* hashes = nullptr;  // each element's content hash, when known (else computed)
 };
 
 struct RankOutcome {

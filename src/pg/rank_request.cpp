@@ -119,19 +119,47 @@ RankOptions parse_rank_options(JsonTokens tokens) {
 
 CandidateList::CandidateList(const RankOptions& options, size_t expected) : options_(options) {
   candidates_.reserve(expected);
-  seen_.reserve(expected);
+  ids_.reserve(expected);
+  id_bytes_.reserve(expected * 16);
+  size_t slots = 16;
+  while (slots < 2 * expected) slots *= 2;
+  slots_.assign(slots, 0);
+}
+
+bool CandidateList::seen(std::string_view id) {
+  if (2 * (ids_.size() + 1) > slots_.size()) {  // more ids than expected: rehash into twice the slots
+    slots_.assign(2 * slots_.size(), 0);
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = 0; i < ids_.size(); ++i) {
+      std::string_view known(id_bytes_.data() + ids_[i].first, ids_[i].second);
+      size_t slot = std::hash<std::string_view>{}(known) & mask;
+      while (slots_[slot] != 0) slot = (slot + 1) & mask;
+      slots_[slot] = static_cast<uint32_t>(i + 1);
+    }
+  }
+  const size_t mask = slots_.size() - 1;
+  size_t slot = std::hash<std::string_view>{}(id) & mask;
+  for (; slots_[slot] != 0; slot = (slot + 1) & mask) {
+    const auto& [offset, length] = ids_[slots_[slot] - 1];
+    if (std::string_view(id_bytes_.data() + offset, length) == id) return true;
+  }
+  ids_.emplace_back(static_cast<uint32_t>(id_bytes_.size()), static_cast<uint32_t>(id.size()));
+  id_bytes_.append(id);
+  slots_[slot] = static_cast<uint32_t>(ids_.size());
+  return false;
 }
 
 void CandidateList::add(Candidate candidate) {
   if (candidate.id.empty()) throw InputError(action_position(candidate.element) + " has an empty id");
-  if (!seen_.insert(candidate.id).second)
+  if (seen(candidate.id))
     throw InputError(action_position(candidate.element) + ": duplicate action id " + quoted(candidate.id));
-  if (options_.excluded.count(candidate.id) == 0) candidates_.push_back(std::move(candidate));
+  if (options_.excluded.empty() || options_.excluded.count(candidate.id) == 0)
+    candidates_.push_back(std::move(candidate));
 }
 
 std::vector<Candidate> CandidateList::finish() {
   if (candidates_.empty())
-    throw InputError(seen_.empty() ? "actions must not be an empty array"
+    throw InputError(ids_.empty() ? "actions must not be an empty array"
                                    : "every action is excluded: nothing is left to rank");
   if (options_.has_baseline) {
     bool found = false;

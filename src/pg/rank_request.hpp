@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
+#include <string_view>
 #include <unordered_set>
 #include <vector>
 
@@ -45,9 +47,17 @@ class CandidateList {
   std::vector<Candidate> finish();
 
  private:
+  // Whether `id` was added before; remembers it if not.
+  bool seen(std::string_view id);
+
   const RankOptions& options_;
   std::vector<Candidate> candidates_;
-  std::unordered_set<std::string> seen_;
+  // The ids added so far, back to back, and an open-addressing table of
+  // their (offset, length) + 1: one allocation each per call, where a set
+  // of strings allocated a node per candidate.
+  std::string id_bytes_;
+  std::vector<std::pair<uint32_t, uint32_t>> ids_;
+  std::vector<uint32_t> slots_;
 };
 
 // Candidates in the order given, without the excluded ones. Throws InputError

@@ -13,6 +13,7 @@
 #include "pg/loop_cache.hpp"
 #include "pg/rank_decision.hpp"
 #include "pg/rank_request.hpp"
+#include "pg/rank_row_documents.hpp"
 #include "pg/row_actions.hpp"
 
 namespace pz::pg {
@@ -98,12 +99,9 @@ PZ_SQL_FUNCTION(pz_rank_rows) {
   const std::vector<FeatureSet>& actions = featurize_candidates(rows.tokens, candidates);
   RankInput input{&loop, args.context, &context, &options, &candidates, &actions};
   RankOutcome outcome = decide_and_log(input, [&] {
-    std::vector<size_t> elements;
-    elements.reserve(candidates.size());
-    for (const Candidate& candidate : candidates) elements.push_back(candidate.element);
-    Jsonb* logged = nullptr;
-    pg_call([&] { logged = row_actions_jsonb(&rows, elements.data(), elements.size()); });
-    return LoggedActions{logged, candidates.size()};
+    int64* hashes = nullptr;
+    Jsonb* logged = logged_row_documents(rows, candidates, &hashes);
+    return LoggedActions{logged, candidates.size(), hashes};
   });
   emit_ranking(fcinfo, outcome, candidates, rows.items);
   return static_cast<Datum>(0);

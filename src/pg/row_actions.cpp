@@ -280,6 +280,7 @@ void read_row_actions(ArrayType* actions, const RowColumns* columns, TokenBuffer
   out->id_lengths = static_cast<int*>(palloc(sizeof(int) * (count + 1)));
   out->features_token = static_cast<size_t*>(palloc(sizeof(size_t) * (count + 1)));
   out->items = rows;
+  out->plan = nullptr;
   const RowPlan* plan = nullptr;
   Datum* values = nullptr;
   bool* value_nulls = nullptr;
@@ -293,6 +294,7 @@ void read_row_actions(ArrayType* actions, const RowColumns* columns, TokenBuffer
     // Rows of one array share their type (records may differ in their typmod).
     if (plan == nullptr || plan->type != type || plan->typmod != typmod) {
       plan = find_row_plan(type, typmod, columns);
+      out->plan = i == 0 ? plan : nullptr;  // a second plan: the rows' types differ
       // An object, and a key and a scalar value for each feature column, per row.
       reserve_tokens(tokens, static_cast<size_t>(count) * (2 * plan->feature_count + 2) + 16);
       values = static_cast<Datum*>(palloc(sizeof(Datum) * (plan->descriptor->natts + 1)));

@@ -21,6 +21,7 @@ struct RowActions {
   int* id_lengths;
   size_t* features_token;  // index of each row's features object in tokens
   Datum* items;            // each row as given
+  const RowPlan* plan;     // how every row was read; nullptr when the rows' types differ
 };
 
 // Throws 22023 unless `array_type` is an array of a composite type (or of a domain over one).
