@@ -1,6 +1,8 @@
 # Part h of bench/run.sh (sourced there, after lib.sh, with a cluster running):
 # importing a DSJSON file of $dsjson_lines synthetic decisions (10 actions,
-# about 1 KB a line, 30% clicked) with pz-dsjson, in one transaction. Sets
+# about 1 KB a line, 30% clicked) with pz-dsjson, in one transaction. Every
+# line offers the same 10 actions unless PZ_BENCH_DSJSON_CATALOG=M: then each
+# line offers 10 items drawn from a catalog of M. Sets
 # result[dsjson_rate] (lines/s, wall clock), result[dsjson_cpu] (server CPU
 # µs per line) and dsjson_summary.
 #
@@ -18,8 +20,9 @@ if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
 fi
 
 dsjson_lines=${PZ_BENCH_DSJSON_LINES:-1000000}
-log "h. DSJSON import: generating $dsjson_lines lines"
-"$PZ_ROOT/build/tools/pz-dsjson" generate "$dsjson_lines" "$work/decisions.dsjson"
+dsjson_catalog=${PZ_BENCH_DSJSON_CATALOG:-0}
+log "h. DSJSON import: generating $dsjson_lines lines (catalog $dsjson_catalog: 0 = the same actions on every line)"
+"$PZ_ROOT/build/tools/pz-dsjson" generate "$dsjson_lines" "$work/decisions.dsjson" --catalog "$dsjson_catalog"
 psql -X -q -v ON_ERROR_STOP=1 -c "SELECT name FROM pz_create_loop('dsjson_import')" >/dev/null
 log "h. DSJSON import: pz-dsjson import ($(du -h "$work/decisions.dsjson" | cut -f1))"
 dsjson_out=$("$PZ_ROOT/build/tools/pz-dsjson" import dsjson_import "$work/decisions.dsjson")

@@ -3,7 +3,7 @@
 //
 //   pz-dsjson import LOOP FILE [--batch-lines N]   all of FILE, or nothing
 //   pz-dsjson export LOOP FILE [--since T] [--until T]
-//   pz-dsjson generate LINES FILE [--actions N] [--seed S]   synthetic lines (benchmarks)
+//   pz-dsjson generate LINES FILE [--actions N] [--catalog M] [--seed S]   synthetic lines (benchmarks)
 //
 // import streams FILE in batches of lines (the next one read while the server
 // imports one), each one pz_import_dsjson call, all in one transaction: a bad
@@ -33,7 +33,7 @@ int usage() {
   std::cerr
       << "usage: pz-dsjson import LOOP FILE [--batch-lines N]\n"
          "       pz-dsjson export LOOP FILE [--since TIMESTAMPTZ] [--until TIMESTAMPTZ]\n"
-         "       pz-dsjson generate LINES FILE [--actions N] [--seed S]\n"
+         "       pz-dsjson generate LINES FILE [--actions N] [--catalog M] [--seed S]\n"
          "The database is chosen by libpq's environment (PGHOST, PGPORT, PGDATABASE, PGUSER...).\n";
   return 2;
 }
@@ -219,7 +219,15 @@ int export_file(const std::string& loop, const std::string& path, const std::str
 // Synthetic decisions of a shop: users of 5 segments, `actions` items of 4
 // categories, a logging policy that explores with epsilon 0.2, clicks that
 // depend on segment x category.
-int generate_file(long long count, const std::string& path, int actions, unsigned seed) {
+// With catalog = 0 every line offers the same actions (a fixed action list,
+// as most callers of the hosted service sent); with catalog = M each line
+// offers `actions` distinct items drawn from M, in a random order (a caller
+// that filters its catalog per request).
+int generate_file(long long count, const std::string& path, int actions, int catalog, unsigned seed) {
+  if (actions < 1 || catalog < 0 || (catalog > 0 && catalog < actions)) {
+    std::cerr << "pz-dsjson: --actions must be at least 1, and --catalog 0 or at least --actions\n";
+    return 2;
+  }
   std::ofstream out(path, std::ios::binary);
   if (!out) {
     std::cerr << "pz-dsjson: cannot write " << path << "\n";
@@ -233,7 +241,14 @@ int generate_file(long long count, const std::string& path, int actions, unsigne
   const double epsilon = 0.2;
   const long long start = 1772323200LL;  // 2026-03-01T00:00:00Z
   std::vector<int> order(static_cast<size_t>(actions));
+  std::vector<int> items(static_cast<size_t>(catalog > 0 ? catalog : actions));
+  for (size_t i = 0; i < items.size(); ++i) items[i] = static_cast<int>(i);
   for (long long n = 0; n < count; ++n) {
+    // The line's offered items: the first `actions` of a partial shuffle.
+    if (catalog > 0)
+      for (int i = 0; i < actions; ++i)
+        std::swap(items[static_cast<size_t>(i)],
+                  items[static_cast<size_t>(i) + random() % static_cast<size_t>(catalog - i)]);
     int segment = static_cast<int>(random() % 5);
     int chosen = static_cast<int>(random() % static_cast<unsigned>(actions));
     bool greedy = uniform(random) >= epsilon;
@@ -267,10 +282,12 @@ int generate_file(long long count, const std::string& path, int actions, unsigne
     line += "],\"c\":{\"user\":{\"segment\":\"" + std::string(kSegments[segment]) +
             "\",\"tenure_days\":" + std::to_string(random() % 1000) + "},\"device\":\"" +
             kDevices[random() % 3] + "\",\"_multi\":[";
-    for (int i = 0; i < actions; ++i)
-      line += std::string(i ? "," : "") + "{\"_tag\":\"item-" + std::to_string(i + 1) +
-              "\",\"item\":{\"category\":\"" + kCategories[i % 4] +
-              "\",\"price\":" + std::to_string(5 + (i * 7) % 40) + "}}";
+    for (int i = 0; i < actions; ++i) {
+      const int item = items[static_cast<size_t>(i)];
+      line += std::string(i ? "," : "") + "{\"_tag\":\"item-" + std::to_string(item + 1) +
+              "\",\"item\":{\"category\":\"" + kCategories[item % 4] +
+              "\",\"price\":" + std::to_string(5 + (item * 7) % 40) + "}}";
+    }
     line += "]},\"p\":[";
     for (int i = 0; i < actions; ++i)
       line += (i ? "," : "") +
@@ -296,6 +313,7 @@ int main(int argc, char** argv) {
     if (command == "generate")
       return generate_file(std::stoll(argv[2]), argv[3],
                            std::stoi(option(argc, argv, "actions", "10")),
+                           std::stoi(option(argc, argv, "catalog", "0")),
                            static_cast<unsigned>(std::stoul(option(argc, argv, "seed", "1"))));
   } catch (const std::exception& error) {
     std::cerr << "pz-dsjson: " << error.what() << "\n";
