@@ -33,3 +33,7 @@ SELECT pz_train('earliest') - 'model_version' - 'examples' AS counts;
 SELECT event_id, outcome, reward FROM pz.events
  WHERE event_id::text LIKE '00000000-0000-4000-8000-00000000760%' ORDER BY event_id;
 SELECT pz_drop_loop('earliest');
+
+-- The primary key of pz.event_state keeps room for the join's second entry
+-- of each event.
+SELECT c.relname, c.reloptions FROM pg_class AS c WHERE c.oid = 'pz.event_state_pkey'::regclass;

@@ -20,3 +20,12 @@ COMMENT ON AGGREGATE pz.earliest_reward(float8, timestamptz, bigint) IS 'Interna
 REVOKE ALL ON FUNCTION pz.earliest_reward_step(internal, float8, timestamptz, bigint),
                        pz.earliest_reward_final(internal),
                        pz.earliest_reward(float8, timestamptz, bigint) FROM PUBLIC;
+
+-- The join writes a new version of each event's pz.event_state row (the
+-- pending index's predicate, joined_at IS NULL, rules out HOT updates), and
+-- so a second primary key entry next to the first. Leaf pages filled to half
+-- as events are logged (ids are mostly increasing: the right edge splits at
+-- the fillfactor) take those entries in place; full ones were split, after a
+-- bottom-up deletion pass that cannot succeed while the step's transaction
+-- is open. Pages split before this update keep their fill.
+ALTER INDEX pz.event_state_pkey SET (fillfactor = 50);
