@@ -14,7 +14,8 @@
 #   b. server-side time of one pz_rank call with 50, 500 and 5,000 actions,
 #      and of one pz_rank_rows call with 50 and 5,000;
 #   c. pz_reward throughput (pgbench, 8 clients);
-#   d. trainer throughput: joining and learning logged events with pz_train;
+#   d. trainer throughput: joining and learning logged events with pz_train
+#      (wall clock, and the CPU time of its backends);
 #   e. bytes per event and per reward on disk, bytes per cached model;
 #   f. the log's size at steady state under retention (bench/retention.sh).
 #   g. the filter-and-rank statement with each loop logging mode against the
