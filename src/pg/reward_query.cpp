@@ -14,7 +14,8 @@ std::string reward_expression(std::string_view aggregation, std::string_view onl
   if (aggregation == "median") return "percentile_cont(0.5) WITHIN GROUP (ORDER BY r.value)" + filter;
   if (aggregation == "min") return "min(r.value)" + filter;
   if (aggregation == "max") return "max(r.value)" + filter;
-  return "(array_agg(r.value ORDER BY r.received_at, r.reward_id)" + filter + ")[1]";
+  // earliest: an aggregate of pz's own, since an ordered one sorts for every group.
+  return "pz.earliest_reward(r.value, r.received_at, r.reward_id)" + filter;
 }
 
 std::string signal_rewards_subquery(std::string_view aggregation, std::string_view event_id,

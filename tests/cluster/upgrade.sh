@@ -38,8 +38,14 @@ SELECT md5(string_agg(fact, E'\n' ORDER BY fact)) FROM (
   UNION ALL
   SELECT format('index %s', indexdef) FROM pg_indexes WHERE schemaname = 'pz'
   UNION ALL
-  SELECT format('function %s', pg_get_functiondef(p.oid))
+  -- pg_get_functiondef() refuses aggregates: an aggregate's fact is its signature and support functions.
+  SELECT format('function %s', CASE WHEN p.prokind = 'a'
+                                    THEN format('aggregate %s(%s) sfunc %s stype %s finalfunc %s', p.proname,
+                                                pg_get_function_identity_arguments(p.oid), a.aggtransfn,
+                                                a.aggtranstype::regtype, a.aggfinalfn)
+                                    ELSE pg_get_functiondef(p.oid) END)
     FROM pg_depend AS d JOIN pg_proc AS p ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid
+    LEFT JOIN pg_aggregate AS a ON a.aggfnoid = p.oid
    WHERE d.refclassid = 'pg_extension'::regclass
      AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'pz') AND d.deptype = 'e'
 ) AS facts
