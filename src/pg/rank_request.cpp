@@ -121,31 +121,21 @@ CandidateList::CandidateList(const RankOptions& options, size_t expected) : opti
   candidates_.reserve(expected);
   ids_.reserve(expected);
   id_bytes_.reserve(expected * 16);
-  size_t slots = 16;
-  while (slots < 2 * expected) slots *= 2;
-  slots_.assign(slots, 0);
+  id_index_.presize(expected);
+}
+
+std::string_view CandidateList::id_at(size_t index) const {
+  return std::string_view(id_bytes_.data() + ids_[index].first, ids_[index].second);
 }
 
 bool CandidateList::seen(std::string_view id) {
-  if (2 * (ids_.size() + 1) > slots_.size()) {  // more ids than expected: rehash into twice the slots
-    slots_.assign(2 * slots_.size(), 0);
-    const size_t mask = slots_.size() - 1;
-    for (size_t i = 0; i < ids_.size(); ++i) {
-      std::string_view known(id_bytes_.data() + ids_[i].first, ids_[i].second);
-      size_t slot = std::hash<std::string_view>{}(known) & mask;
-      while (slots_[slot] != 0) slot = (slot + 1) & mask;
-      slots_[slot] = static_cast<uint32_t>(i + 1);
-    }
-  }
-  const size_t mask = slots_.size() - 1;
-  size_t slot = std::hash<std::string_view>{}(id) & mask;
-  for (; slots_[slot] != 0; slot = (slot + 1) & mask) {
-    const auto& [offset, length] = ids_[slots_[slot] - 1];
-    if (std::string_view(id_bytes_.data() + offset, length) == id) return true;
-  }
+  const auto hash = [](std::string_view text) { return std::hash<std::string_view>{}(text); };
+  id_index_.prepare_insert(ids_.size(), [&](size_t index) { return hash(id_at(index)); });
+  const size_t slot = id_index_.probe(hash(id), [&](size_t index) { return id_at(index) == id; });
+  if (id_index_.at(slot) != IndexTable::kNone) return true;
+  id_index_.place(slot, ids_.size());
   ids_.emplace_back(static_cast<uint32_t>(id_bytes_.size()), static_cast<uint32_t>(id.size()));
   id_bytes_.append(id);
-  slots_[slot] = static_cast<uint32_t>(ids_.size());
   return false;
 }
 

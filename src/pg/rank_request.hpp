@@ -9,6 +9,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "core/index_table.hpp"
 #include "pg/jsonb_tokens.hpp"
 
 namespace pz::pg {
@@ -52,12 +53,14 @@ class CandidateList {
 
   const RankOptions& options_;
   std::vector<Candidate> candidates_;
-  // The ids added so far, back to back, and an open-addressing table of
-  // their (offset, length) + 1: one allocation each per call, where a set
-  // of strings allocated a node per candidate.
+  std::string_view id_at(size_t index) const;
+
+  // The ids added so far, back to back, and a hash index of their (offset,
+  // length): one allocation each per call, where a set of strings allocated
+  // a node per candidate.
   std::string id_bytes_;
   std::vector<std::pair<uint32_t, uint32_t>> ids_;
-  std::vector<uint32_t> slots_;
+  IndexTable id_index_;
 };
 
 // Candidates in the order given, without the excluded ones. Throws InputError

@@ -1,10 +1,10 @@
 #include "pg/rank_row_documents.hpp"
 
-#include <algorithm>
 #include <cstring>
 #include <deque>
 #include <string>
 
+#include "core/index_table.hpp"
 #include "pg/action_store.hpp"
 #include "pg/guard.hpp"
 
@@ -52,52 +52,40 @@ struct Document {
   uint64 key_hash;
 };
 
-// An open-addressing table of documents by key. A deque: what find and add
-// return stays valid until start_call empties the cache.
+// Documents by key. A deque: what find and add return stays valid until
+// start_call empties the cache.
 class DocumentCache {
  public:
   // Called before a call's lookups: a cache past its size starts over.
   void start_call() {
     if (bytes_ <= kMaxCachedBytes) return;
     documents_.clear();
-    slots_.clear();
+    index_.clear();
     bytes_ = 0;
   }
 
   // The document of `key`, or nullptr.
   const Document* find(const std::string& key, uint64 key_hash) const {
-    if (slots_.empty()) return nullptr;
-    const size_t mask = slots_.size() - 1;
-    for (size_t slot = key_hash & mask; slots_[slot] != 0; slot = (slot + 1) & mask) {
-      const Document& document = documents_[slots_[slot] - 1];
-      if (document.key_hash == key_hash && document.key == key) return &document;
-    }
-    return nullptr;
+    if (index_.empty()) return nullptr;
+    const size_t found = index_.at(index_.probe(key_hash, [&](size_t i) { return matches(i, key, key_hash); }));
+    return found == IndexTable::kNone ? nullptr : &documents_[found];
   }
 
   const Document* add(const std::string& key, uint64 key_hash, const char* container, size_t length, int64 hash) {
     bytes_ += key.size() + length + sizeof(Document);
-    if (2 * (documents_.size() + 1) > slots_.size()) grow();
+    index_.prepare_insert(documents_.size(), [&](size_t i) { return documents_[i].key_hash; });
+    index_.place(index_.probe(key_hash, [](size_t) { return false; }), documents_.size());
     documents_.push_back(Document{key, std::string(container, length), hash, key_hash});
-    place(documents_.size() - 1);
     return &documents_.back();
   }
 
  private:
-  void place(size_t index) {
-    const size_t mask = slots_.size() - 1;
-    size_t slot = documents_[index].key_hash & mask;
-    while (slots_[slot] != 0) slot = (slot + 1) & mask;
-    slots_[slot] = static_cast<uint32_t>(index + 1);
-  }
-
-  void grow() {
-    slots_.assign(std::max<size_t>(64, 2 * slots_.size()), 0);
-    for (size_t i = 0; i < documents_.size(); ++i) place(i);
+  bool matches(size_t i, const std::string& key, uint64 key_hash) const {
+    return documents_[i].key_hash == key_hash && documents_[i].key == key;
   }
 
   std::deque<Document> documents_;
-  std::vector<uint32_t> slots_;  // document index + 1; 0: empty
+  IndexTable index_;
   size_t bytes_ = 0;
 };
 
