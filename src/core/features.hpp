@@ -25,6 +25,15 @@ struct NamespaceSpan {
   uint32_t end;
 };
 
+// The features and namespaces of one action, kept elsewhere (a FeatureSet,
+// or a backend's cache of featurized actions): what scoring reads.
+struct FeatureView {
+  const Feature* features;
+  uint32_t size;
+  const NamespaceSpan* namespaces;  // begin and end index into `features`
+  uint32_t namespace_count;
+};
+
 class FeatureSet {
  public:
   void clear();
@@ -43,6 +52,11 @@ class FeatureSet {
   const std::vector<Feature>& features() const { return features_; }
   const std::vector<NamespaceSpan>& namespaces() const { return namespaces_; }
   size_t size() const { return features_.size(); }
+  // Valid until the set changes.
+  FeatureView view() const {
+    return {features_.data(), static_cast<uint32_t>(features_.size()), namespaces_.data(),
+            static_cast<uint32_t>(namespaces_.size())};
+  }
 
  private:
   [[noreturn]] static void throw_add_before_namespace();

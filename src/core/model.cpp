@@ -188,13 +188,14 @@ class TermBlock {
   }
 
   // Gathers the terms of actions [begin, end) (at most kActions).
-  void gather(const std::vector<FeatureSet>& actions, size_t begin, size_t end) {
+  template <class Actions>
+  void gather(const Actions& actions, size_t begin, size_t end) {
     size_t most = 0;  // each action feature, alone and with every context feature
-    for (size_t i = begin; i < end; ++i) most += actions[i].size() * (1 + crossed_.size());
+    for (size_t i = begin; i < end; ++i) most += view_of(actions[i]).size * (1 + crossed_.size());
     if (terms_.size() < most) terms_.resize(most);
     Term* next = terms_.data();
     for (size_t i = begin; i < end; ++i) {
-      next = gather_action(actions[i], next);
+      next = gather_action(view_of(actions[i]), next);
       ends_[i - begin] = static_cast<size_t>(next - terms_.data());
     }
     count_ = end - begin;
@@ -248,10 +249,14 @@ class TermBlock {
     return at + 1;
   }
 
-  Term* gather_action(const FeatureSet& action, Term* next) const {
-    const Feature* features = action.features().data();
-    for (const Feature& feature : action.features()) next = add(next, feature.hash & mask_, feature.value);
-    for (const NamespaceSpan& action_span : action.namespaces()) {
+  static FeatureView view_of(const FeatureSet& action) { return action.view(); }
+  static FeatureView view_of(const FeatureView& action) { return action; }
+
+  Term* gather_action(const FeatureView& action, Term* next) const {
+    const Feature* features = action.features;
+    for (uint32_t f = 0; f < action.size; ++f) next = add(next, features[f].hash & mask_, features[f].value);
+    for (uint32_t n = 0; n < action.namespace_count; ++n) {
+      const NamespaceSpan& action_span = action.namespaces[n];
       for (const NamespaceSpan& context_span : context_.namespaces()) {
         if (!rules_.applies(context_span.namespace_hash, action_span.namespace_hash)) continue;
         for (uint32_t c = context_span.begin; c < context_span.end; ++c) {
@@ -288,8 +293,8 @@ class TermBlock {
 
 }  // namespace
 
-void Model::score_all(const FeatureSet& context, const std::vector<FeatureSet>& actions,
-                      std::vector<double>& scores) const {
+template <class Actions>
+void Model::score_views(const FeatureSet& context, const Actions& actions, std::vector<double>& scores) const {
   const double shared = context_score(context);
   scores.resize(actions.size());
   TermBlock block(space_.interactions, context, space_.mask(), weight_data());
@@ -298,6 +303,16 @@ void Model::score_all(const FeatureSet& context, const std::vector<FeatureSet>& 
     block.gather(actions, begin, end);
     block.sum_into(shared, scores.data() + begin);
   }
+}
+
+void Model::score_all(const FeatureSet& context, const std::vector<FeatureSet>& actions,
+                      std::vector<double>& scores) const {
+  score_views(context, actions, scores);
+}
+
+void Model::score_all(const FeatureSet& context, const std::vector<FeatureView>& actions,
+                      std::vector<double>& scores) const {
+  score_views(context, actions, scores);
 }
 
 // One step of importance-weighted squared loss with VW's default update

@@ -47,6 +47,9 @@ class Model {
   // Same for many actions; the context's own part is computed once.
   void score_all(const FeatureSet& context, const std::vector<FeatureSet>& actions,
                  std::vector<double>& scores) const;
+  // The same over actions kept elsewhere; the same scores to the bit.
+  void score_all(const FeatureSet& context, const std::vector<FeatureView>& actions,
+                 std::vector<double>& scores) const;
 
   // Each term of score(context, action) in turn: (context feature index, action
   // feature index, weight x value); -1 for no feature on that side, both -1
@@ -84,6 +87,8 @@ class Model {
   }
   double context_score(const FeatureSet& context) const;
   double action_score(const FeatureSet& context, const FeatureSet& action) const;
+  template <class Actions>
+  void score_views(const FeatureSet& context, const Actions& actions, std::vector<double>& scores) const;
 
   FeatureSpace space_;
   LearnerSettings settings_;

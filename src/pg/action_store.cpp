@@ -82,20 +82,18 @@ ActionKey key_of(int32 loop_id, int64 hash) { return ActionKey{hash, loop_id, 0}
 
 }  // namespace
 
-namespace {
-int64 hash_bytes(const void* data, size_t length) {
+int64 container_action_hash(const void* container, size_t length) {
   return static_cast<int64>(
-      hash_bytes_extended(static_cast<const unsigned char*>(data), static_cast<int>(length), kSeed));
+      hash_bytes_extended(static_cast<const unsigned char*>(container), static_cast<int>(length), kSeed));
 }
-}  // namespace
 
-int64 action_hash(const Jsonb* action) { return hash_bytes(VARDATA(action), VARSIZE(action) - VARHDRSZ); }
+int64 action_hash(const Jsonb* action) { return container_action_hash(VARDATA(action), VARSIZE(action) - VARHDRSZ); }
 
 int64 element_action_hash(Jsonb* actions, uint32 element) {
   JsonbValue* value = getIthJsonbValueFromContainer(&actions->root, element);
   // An object or array inside the list has the layout of a document of its
   // own (the bytes pz.action_hash hashes): hashed in place, not copied out.
-  if (value->type == jbvBinary) return hash_bytes(value->val.binary.data, static_cast<size_t>(value->val.binary.len));
+  if (value->type == jbvBinary) return container_action_hash(value->val.binary.data, static_cast<size_t>(value->val.binary.len));
   return action_hash(JsonbValueToJsonb(value));
 }
 

@@ -28,6 +28,10 @@ namespace pz::pg {
 // The content hash of an action document (pz.action_hash).
 int64 action_hash(const Jsonb* action);
 
+// The same for a document given by its root container (a jsonb's bytes
+// after its length word, or an object or array inside one): pure, never ereports.
+int64 container_action_hash(const void* container, size_t length);
+
 // The same for element `element` of a jsonb array of actions, without
 // building the element as a document of its own.
 int64 element_action_hash(Jsonb* actions, uint32 element);

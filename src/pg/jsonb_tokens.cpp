@@ -101,11 +101,13 @@ JsonToken* push_token(TokenBuffer* buffer, TokenKind kind) {
   return token;
 }
 
-void append_jsonb_tokens(Jsonb* document, TokenBuffer* buffer) {
-  JsonbIterator* iterator = JsonbIteratorInit(&document->root);
+void append_jsonb_tokens(Jsonb* document, TokenBuffer* buffer) { append_container_tokens(&document->root, buffer); }
+
+void append_container_tokens(JsonbContainer* container, TokenBuffer* buffer) {
+  JsonbIterator* iterator = JsonbIteratorInit(container);
   JsonbValue value;
   JsonbIteratorToken type;
-  bool raw_scalar_array = JB_ROOT_IS_SCALAR(document);
+  bool raw_scalar_array = JsonContainerIsScalar(container);
   while ((type = JsonbIteratorNext(&iterator, &value, false)) != WJB_DONE) {
     // A scalar document is stored as a one-element "raw scalar" array: show the scalar only.
     if (raw_scalar_array && (type == WJB_BEGIN_ARRAY || type == WJB_END_ARRAY)) continue;

@@ -65,6 +65,8 @@ JsonToken* push_token(TokenBuffer* buffer, TokenKind kind);
 void reserve_tokens(TokenBuffer* buffer, size_t capacity);
 // Appends the tokens of a jsonb document. Unguarded (may ereport).
 void append_jsonb_tokens(Jsonb* document, TokenBuffer* buffer);
+// The same for a container inside a document (an element of an array).
+void append_container_tokens(JsonbContainer* container, TokenBuffer* buffer);
 // A numeric as float8, exactly as PostgreSQL converts it. Unguarded (may ereport).
 double numeric_to_double(Numeric number);
 

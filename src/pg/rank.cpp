@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "core/features.hpp"
+#include "pg/cached_actions.hpp"
 #include "pg/freed_memory.hpp"
 #include "pg/guard.hpp"
 #include "pg/jsonb_tokens.hpp"
@@ -48,17 +49,22 @@ PZ_SQL_FUNCTION(pz_rank) {
   FeatureSet context;
   RankOptions options = read_context_and_options(args.context, args.options, context);
   KeptTokens kept;
-  pg_call([&] { append_jsonb_tokens(args.actions, kept.buffer()); });
-  JsonTokens action_tokens = kept.tokens();
-  // Sized up front: growing the id set rehashed it a dozen times at 5,000 actions.
-  std::vector<Candidate> candidates =
-      parse_candidates(action_tokens, options, JsonContainerSize(&args.actions->root));
+  CachedActions cached(jsonb_action_cache());
+  std::vector<Candidate> candidates;
+  const bool through_cache = cached.read(args.actions, options, kept.buffer(), &candidates);
+  if (!through_cache) {
+    pg_call([&] { append_jsonb_tokens(args.actions, kept.buffer()); });
+    // Sized up front: growing the id set rehashed it a dozen times at 5,000 actions.
+    candidates = parse_candidates(kept.tokens(), options, JsonContainerSize(&args.actions->root));
+  }
 
   const CachedLoop& loop = current_loop(args.loop);
-  const std::vector<FeatureSet>& actions = featurize_candidates(action_tokens, candidates);
+  const std::vector<FeatureView>& actions =
+      through_cache ? cached.featurize(candidates, kept.buffer()) : featurize_candidates(kept.tokens(), candidates);
   RankInput input{&loop, args.context, &context, &options, &candidates, &actions};
   RankOutcome outcome = decide_and_log(input, [&] {
-    return LoggedActions{args.actions, JsonContainerSize(&args.actions->root)};
+    return LoggedActions{args.actions, JsonContainerSize(&args.actions->root),
+                         through_cache ? cached.hashes() : nullptr};
   });
   emit_ranking(fcinfo, outcome, candidates, nullptr);
   return static_cast<Datum>(0);

@@ -140,13 +140,18 @@ RankOptions read_context_and_options(Jsonb* context, Jsonb* options, FeatureSet&
   return parse_rank_options(options == nullptr ? JsonTokens{} : tokenize_jsonb(options));
 }
 
-const std::vector<FeatureSet>& featurize_candidates(JsonTokens tokens,
-                                                    const std::vector<Candidate>& candidates) {
+const std::vector<FeatureView>& featurize_candidates(JsonTokens tokens,
+                                                     const std::vector<Candidate>& candidates) {
   // Reused between calls: featurizing thousands of actions then allocates nothing.
   static std::vector<FeatureSet> pool;
+  static std::vector<FeatureView> views;
   pool.resize(candidates.size());
-  for (size_t i = 0; i < candidates.size(); ++i) featurize_action(tokens, candidates[i], pool[i]);
-  return pool;
+  views.resize(candidates.size());
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    featurize_action(tokens, candidates[i], pool[i]);
+    views[i] = pool[i].view();
+  }
+  return views;
 }
 
 RankOutcome decide_and_log(const RankInput& input,

@@ -22,7 +22,7 @@ struct RankInput {
   const FeatureSet* context_features;
   const RankOptions* options;
   const std::vector<Candidate>* candidates;
-  const std::vector<FeatureSet>* actions;  // by candidate
+  const std::vector<FeatureView>* actions;  // by candidate
 };
 
 // The candidates as they are logged in pz.events.actions: a jsonb array and
@@ -54,8 +54,8 @@ RankOptions read_context_and_options(Jsonb* context, Jsonb* options, FeatureSet&
 
 // The features of each candidate, read from `tokens` (actions as jsonb or as
 // rows). Reuses its storage between calls.
-const std::vector<FeatureSet>& featurize_candidates(JsonTokens tokens,
-                                                    const std::vector<Candidate>& candidates);
+const std::vector<FeatureView>& featurize_candidates(JsonTokens tokens,
+                                                     const std::vector<Candidate>& candidates);
 
 // Scores, explores and, unless options.learn is false, logs the event with
 // the actions `log_actions` gives (called only then).

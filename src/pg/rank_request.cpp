@@ -159,51 +159,54 @@ std::vector<Candidate> CandidateList::finish() {
   return std::move(candidates_);
 }
 
+Candidate parse_candidate(TokenCursor& cursor, size_t element) {
+  Candidate candidate{{}, element, 0, false};
+  const JsonToken& start = cursor.peek();
+  // Named only in errors: not built for every action.
+  auto position = [element] { return action_position(element); };
+  if (start.kind == TokenKind::kBeginObject) {
+    cursor.next();
+    bool has_id = false;
+    while (cursor.peek().kind != TokenKind::kEndObject) {
+      std::string_view key = cursor.next().string();
+      if (key == "id") {
+        if (!token_as_id(cursor.peek(), candidate.id))
+          throw InputError(position() + ": \"id\" must be a string, not " + json_type_name(cursor.peek()));
+        has_id = true;
+        cursor.skip_value();
+      } else if (key == "features") {
+        const JsonToken& features = cursor.peek();
+        if (features.kind == TokenKind::kBeginObject) {
+          candidate.features_token = cursor.position();
+          candidate.has_features = true;
+        } else if (features.kind != TokenKind::kNull) {
+          throw InputError(position() + ": \"features\" must be an object, not " + json_type_name(features));
+        }
+        cursor.skip_value();
+      } else {
+        throw InputError(position() + " has an unknown key " + quoted(key) +
+                         " (an action is {\"id\": ..., \"features\": {...}})");
+      }
+    }
+    cursor.next();
+    if (!has_id) throw InputError(position() + " has no \"id\"");
+  } else if (!token_as_id(start, candidate.id)) {
+    throw InputError(position() + " must be an object {\"id\": ..., \"features\": {...}} or an id string, not " +
+                     json_type_name(start));
+  } else {
+    cursor.next();
+  }
+  return candidate;
+}
+
 std::vector<Candidate> parse_candidates(JsonTokens tokens, const RankOptions& options, size_t expected) {
   TokenCursor cursor(tokens);
   if (cursor.peek().kind != TokenKind::kBeginArray)
     throw InputError(std::string("actions must be a JSON array, not ") + json_type_name(cursor.peek()));
   cursor.next();
   CandidateList candidates(options, expected);
-  for (size_t element = 0; cursor.peek().kind != TokenKind::kEndArray; ++element) {
-    Candidate candidate{{}, element, 0, false};
-    const JsonToken& start = cursor.peek();
-    // Named only in errors: not built for every action.
-    auto position = [element] { return action_position(element); };
-    if (start.kind == TokenKind::kBeginObject) {
-      cursor.next();
-      bool has_id = false;
-      while (cursor.peek().kind != TokenKind::kEndObject) {
-        std::string_view key = cursor.next().string();
-        if (key == "id") {
-          if (!token_as_id(cursor.peek(), candidate.id))
-            throw InputError(position() + ": \"id\" must be a string, not " + json_type_name(cursor.peek()));
-          has_id = true;
-          cursor.skip_value();
-        } else if (key == "features") {
-          const JsonToken& features = cursor.peek();
-          if (features.kind == TokenKind::kBeginObject) {
-            candidate.features_token = cursor.position();
-            candidate.has_features = true;
-          } else if (features.kind != TokenKind::kNull) {
-            throw InputError(position() + ": \"features\" must be an object, not " + json_type_name(features));
-          }
-          cursor.skip_value();
-        } else {
-          throw InputError(position() + " has an unknown key " + quoted(key) +
-                           " (an action is {\"id\": ..., \"features\": {...}})");
-        }
-      }
-      cursor.next();
-      if (!has_id) throw InputError(position() + " has no \"id\"");
-    } else if (!token_as_id(start, candidate.id)) {
-      throw InputError(position() + " must be an object {\"id\": ..., \"features\": {...}} or an id string, not " +
-                       json_type_name(start));
-    } else {
-      cursor.next();
-    }
-    candidates.add(std::move(candidate));
-  }
+  for (size_t element = 0; cursor.peek().kind != TokenKind::kEndArray; ++element)
+    candidates.add(parse_candidate(cursor, element));
   return candidates.finish();
 }
 

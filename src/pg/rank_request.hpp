@@ -63,6 +63,10 @@ class CandidateList {
   IndexTable id_index_;
 };
 
+// The action at the cursor (element `element` of the actions given), the
+// cursor moved past it. Throws InputError for a malformed action.
+Candidate parse_candidate(TokenCursor& cursor, size_t element);
+
 // Candidates in the order given, without the excluded ones. Throws InputError
 // for a malformed action, a duplicate id, nothing left to rank, or a baseline
 // that is not a candidate.

@@ -87,7 +87,9 @@ PZ_SQL_FUNCTION(pz_rank_rows) {
   ColumnChoice choice(loop.settings.rows);
   KeptTokens tokens;
   RowActions rows;
-  pg_call([&] { read_row_actions(args.actions, choice.columns(), tokens.buffer(), &rows); });
+  ActionCache& cache = row_action_cache();
+  cache.start_call();
+  pg_call([&] { read_row_actions(args.actions, choice.columns(), &cache, tokens.buffer(), &rows); });
 
   CandidateList list(options, static_cast<size_t>(rows.count));
   for (int i = 0; i < rows.count; ++i) {
@@ -96,7 +98,7 @@ PZ_SQL_FUNCTION(pz_rank_rows) {
   }
   std::vector<Candidate> candidates = list.finish();
 
-  const std::vector<FeatureSet>& actions = featurize_candidates(rows.tokens, candidates);
+  const std::vector<FeatureView>& actions = featurize_rows(rows, candidates);
   RankInput input{&loop, args.context, &context, &options, &candidates, &actions};
   RankOutcome outcome = decide_and_log(input, [&] {
     int64* hashes = nullptr;

@@ -1,6 +1,7 @@
 #include "pg/row_actions.hpp"
 
 #include <cstring>
+#include <string_view>
 
 #include "pg/row_plans.hpp"
 
@@ -244,6 +245,64 @@ void push_tokens(JsonbParseState** state, const JsonToken* tokens, size_t begin)
   } while (depth > 0);
 }
 
+// Whether a value's document is a function of its bytes alone. The others
+// are written with output functions or settings of the session (enums'
+// labels, floats' digits, nested rows' types), and are read every time.
+bool stable_value(ValueKind kind) {
+  switch (kind) {
+    case ValueKind::kString:
+    case ValueKind::kInt2:
+    case ValueKind::kInt4:
+    case ValueKind::kInt8:
+    case ValueKind::kNumeric:
+    case ValueKind::kBool:
+    case ValueKind::kJsonb:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool cacheable_plan(const RowPlan* plan) {
+  if (plan->signature == nullptr || !stable_value(plan->key_value.kind)) return false;
+  for (int i = 0; i < plan->feature_count; ++i)
+    if (!stable_value(plan->features[i].value.kind)) return false;
+  return true;
+}
+
+// Whether every row is there, of the first one's type, and stored plainly
+// (its bytes as a key): only then are the rows looked up.
+bool rows_of_one_type(const Datum* rows, const bool* nulls, int count) {
+  Oid type = InvalidOid;
+  int32 typmod = -1;
+  for (int i = 0; i < count; ++i) {
+    if (nulls[i] || VARATT_IS_EXTENDED(DatumGetPointer(rows[i]))) return false;
+    HeapTupleHeader row = reinterpret_cast<HeapTupleHeader>(DatumGetPointer(rows[i]));
+    if (i == 0) {
+      type = HeapTupleHeaderGetTypeId(row);
+      typmod = HeapTupleHeaderGetTypMod(row);
+    } else if (HeapTupleHeaderGetTypeId(row) != type || HeapTupleHeaderGetTypMod(row) != typmod) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Looks row `i` up in `cache` by its key: true if found (its entry and id set).
+bool find_cached_row(const ActionCache* cache, const RowPlan* plan, HeapTupleHeader row, int i, RowActions* out) {
+  const RowKey key = row_key(plan, row);
+  const uint64 hash = ActionCache::hash(key.head(), key.body);
+  const size_t entry = cache->find(key.head(), key.body, hash);
+  out->entries[i] = entry;
+  out->key_hashes[i] = hash;
+  if (entry == ActionCache::kNone) return false;
+  const std::string_view id = cache->id(entry);
+  out->ids[i] = id.data();
+  out->id_lengths[i] = static_cast<int>(id.size());
+  out->features_token[i] = 0;
+  return true;
+}
+
 void push_string(JsonbParseState** state, JsonbIteratorToken kind, const char* text, int length) {
   JsonbValue value;
   value.type = jbvString;
@@ -254,6 +313,18 @@ void push_string(JsonbParseState** state, JsonbIteratorToken kind, const char* t
 
 }  // namespace
 
+RowKey row_key(const RowPlan* plan, HeapTupleHeader row) {
+  RowKey key;
+  const uint16 attributes = HeapTupleHeaderGetNatts(row);
+  const char has_nulls = (row->t_infomask & HEAP_HASNULL) != 0 ? 'n' : '-';
+  memcpy(key.head_bytes, &plan->serial, sizeof plan->serial);
+  memcpy(key.head_bytes + sizeof plan->serial, &attributes, sizeof attributes);
+  key.head_bytes[sizeof plan->serial + sizeof attributes] = has_nulls;
+  const size_t from = offsetof(HeapTupleHeaderData, t_bits);
+  key.body = std::string_view(reinterpret_cast<const char*>(row) + from, HeapTupleHeaderGetDatumLength(row) - from);
+  return key;
+}
+
 void check_row_array_type(Oid array_type) {
   Oid element = get_element_type(array_type);
   if (element == InvalidOid || !type_is_rowtype(getBaseType(element)))
@@ -263,8 +334,8 @@ void check_row_array_type(Oid array_type) {
                     errhint("Pass ARRAY(SELECT c FROM catalog c WHERE ...) or array_agg(c).")));
 }
 
-void read_row_actions(ArrayType* actions, const RowColumns* columns, TokenBuffer* tokens,
-                      RowActions* out) {
+void read_row_actions(ArrayType* actions, const RowColumns* columns, const ActionCache* cache,
+                      TokenBuffer* tokens, RowActions* out) {
   Oid element_type = ARR_ELEMTYPE(actions);
   int16 length;
   bool by_value;
@@ -281,6 +352,8 @@ void read_row_actions(ArrayType* actions, const RowColumns* columns, TokenBuffer
   out->features_token = static_cast<size_t*>(palloc(sizeof(size_t) * (count + 1)));
   out->items = rows;
   out->plan = nullptr;
+  out->entries = nullptr;
+  bool look_up = cache != nullptr && rows_of_one_type(rows, nulls, count);
   const RowPlan* plan = nullptr;
   Datum* values = nullptr;
   bool* value_nulls = nullptr;
@@ -299,7 +372,13 @@ void read_row_actions(ArrayType* actions, const RowColumns* columns, TokenBuffer
       reserve_tokens(tokens, static_cast<size_t>(count) * (2 * plan->feature_count + 2) + 16);
       values = static_cast<Datum*>(palloc(sizeof(Datum) * (plan->descriptor->natts + 1)));
       value_nulls = static_cast<bool*>(palloc(sizeof(bool) * (plan->descriptor->natts + 1)));
+      look_up = look_up && cacheable_plan(plan);  // one plan for every row (rows_of_one_type)
+      if (look_up) {
+        out->entries = static_cast<size_t*>(palloc(sizeof(size_t) * count));
+        out->key_hashes = static_cast<uint64*>(palloc(sizeof(uint64) * count));
+      }
     }
+    if (look_up && find_cached_row(cache, plan, row, i, out)) continue;
     out->features_token[i] = tokens->size;
     emit_row(plan, row, values, value_nulls, true, tokens);
     if (value_nulls[plan->key_attribute])

@@ -122,6 +122,8 @@ RowPlan* build_row_plan(Oid type, int32 typmod, uint64 identifier, const RowColu
   plan->type = type;
   plan->typmod = typmod;
   plan->identifier = identifier;
+  static uint64 plans_built = 0;
+  plan->serial = ++plans_built;
   TupleDesc descriptor = lookup_rowtype_tupdesc_copy(type, typmod);
   plan->descriptor = descriptor;
   plan->key_attribute = -1;

@@ -63,6 +63,7 @@ struct RowPlan {
   Oid type;
   int32 typmod;
   uint64 identifier;  // the type cache's tuple descriptor identity when built
+  uint64 serial;      // no other plan of this backend has had it: names the plan in cache keys
   char* signature;    // nullptr for nested rows (every column)
   size_t signature_length;
   TupleDesc descriptor;

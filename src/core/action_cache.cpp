@@ -1,0 +1,109 @@
+#include "action_cache.hpp"
+
+#include <cstring>
+
+#include "hashing.hpp"
+
+namespace pz {
+
+namespace {
+
+// Two independent lanes of 8-byte words, each a multiply-xorshift step, so
+// that one multiplication's latency overlaps the other's; the tail is read
+// as shorter words. Finished by murmur3's fmix64 of both lanes.
+uint64_t hash_bytes(std::string_view bytes) {
+  constexpr uint64_t kOdd[2] = {0x9e3779b97f4a7c15ULL, 0xc2b2ae3d27d4eb4fULL};
+  uint64_t lane[2] = {bytes.size() * kOdd[0], ~bytes.size() * kOdd[1]};
+  const char* data = bytes.data();
+  size_t left = bytes.size();
+  for (; left >= 16; left -= 16, data += 16) {
+    for (int k = 0; k < 2; ++k) {
+      uint64_t word;
+      std::memcpy(&word, data + 8 * k, sizeof word);
+      lane[k] = (lane[k] ^ word) * kOdd[k];
+      lane[k] ^= lane[k] >> 29;
+    }
+  }
+  for (int k = 0; k < 2 && left > 0; ++k) {
+    uint64_t word = 0;
+    const size_t take = left < 8 ? left : 8;
+    std::memcpy(&word, data, take);
+    data += take;
+    left -= take;
+    lane[k] = (lane[k] ^ word) * kOdd[k];
+    lane[k] ^= lane[k] >> 29;
+  }
+  return hashing_detail::mix64(lane[0] ^ hashing_detail::mix64(lane[1]));
+}
+
+}  // namespace
+
+uint64_t ActionCache::hash(std::string_view head, std::string_view body) {
+  const uint64_t hash = hash_bytes(body);
+  if (head.empty()) return hash;
+  // The parts' lengths are in their hashes: ("ab", "c") and ("a", "bc") differ.
+  return hashing_detail::mix64(hash ^ (hash_bytes(head) * 0xff51afd7ed558ccdULL));
+}
+
+void ActionCache::start_call() {
+  if (counted_bytes_ <= max_bytes_) return;
+  bytes_.clear();
+  features_.clear();
+  namespaces_.clear();
+  entries_.clear();
+  index_.clear();
+  counted_bytes_ = 0;
+}
+
+bool ActionCache::matches(size_t entry, std::string_view head, std::string_view body, uint64_t key_hash) const {
+  const Entry& candidate = entries_[entry];
+  if (candidate.key_hash != key_hash || candidate.key_length != head.size() + body.size()) return false;
+  const std::string_view key = part(candidate.key_offset, candidate.key_length);
+  return key.substr(0, head.size()) == head && key.substr(head.size()) == body;
+}
+
+size_t ActionCache::find(std::string_view head, std::string_view body, uint64_t key_hash) const {
+  if (index_.empty()) return kNone;
+  return index_.at(index_.probe(key_hash, [&](size_t entry) { return matches(entry, head, body, key_hash); }));
+}
+
+size_t ActionCache::add(std::string_view head, std::string_view body, uint64_t key_hash, std::string_view id,
+                        const FeatureSet& features, std::string_view document, int64_t document_hash) {
+  const size_t entry = entries_.size();
+  index_.prepare_insert(entry, [&](size_t i) { return entries_[i].key_hash; });
+  const size_t slot = index_.probe(key_hash, [](size_t) { return false; });
+
+  Entry added{};
+  added.key_hash = key_hash;
+  added.document_hash = document_hash;
+  added.key_offset = bytes_.size();
+  added.key_length = static_cast<uint32_t>(head.size() + body.size());
+  bytes_.append(head);
+  bytes_.append(body);
+  added.id_offset = bytes_.size();
+  added.id_length = static_cast<uint32_t>(id.size());
+  bytes_.append(id);
+  added.document_offset = bytes_.size();
+  added.document_length = static_cast<uint32_t>(document.size());
+  bytes_.append(document);
+  added.feature_begin = static_cast<uint32_t>(features_.size());
+  added.feature_count = static_cast<uint32_t>(features.size());
+  features_.insert(features_.end(), features.features().begin(), features.features().end());
+  added.namespace_begin = static_cast<uint32_t>(namespaces_.size());
+  added.namespace_count = static_cast<uint32_t>(features.namespaces().size());
+  namespaces_.insert(namespaces_.end(), features.namespaces().begin(), features.namespaces().end());
+  entries_.push_back(added);
+  index_.place(slot, entry);
+
+  counted_bytes_ += head.size() + body.size() + id.size() + document.size() + features.size() * sizeof(Feature) +
+                    features.namespaces().size() * sizeof(NamespaceSpan) + sizeof(Entry) + 2 * sizeof(uint32_t);
+  return entry;
+}
+
+FeatureView ActionCache::features(size_t entry) const {
+  const Entry& found = entries_[entry];
+  return {features_.data() + found.feature_begin, found.feature_count, namespaces_.data() + found.namespace_begin,
+          found.namespace_count};
+}
+
+}  // namespace pz
