@@ -137,35 +137,6 @@ double Model::score(const FeatureSet& context, const FeatureSet& action) const {
   return context_score(context) + action_score(context, action);
 }
 
-void Model::novelty_all(const FeatureSet& context, const std::vector<FeatureSet>& actions,
-                        std::vector<double>& novelty) const {
-  static const uint32_t id_namespace = namespace_hash(kActionIdNamespace);
-  const float* weights = weight_data();
-  const uint32_t mask = space_.mask();
-  novelty.assign(actions.size(), 0.0);
-  for (size_t i = 0; i < actions.size(); ++i) {
-    size_t ties = 0, unlearned = 0;
-    for (const NamespaceSpan& id_span : actions[i].namespaces()) {
-      if (id_span.namespace_hash != id_namespace) continue;
-      for (uint32_t a = id_span.begin; a < id_span.end; ++a) {
-        const uint32_t id_hash = actions[i].features()[a].hash;
-        ++ties;
-        unlearned += weights[id_hash & mask] == 0.0f;
-        for (const NamespaceSpan& context_span : context.namespaces()) {
-          if (!space_.interactions.applies(context_span.namespace_hash, id_namespace)) continue;
-          for (uint32_t c = context_span.begin; c < context_span.end; ++c) {
-            const Feature& feature = context.features()[c];
-            if (feature.value == 0.0f) continue;  // a zero feature's weight never moves
-            ++ties;
-            unlearned += weights[interaction_hash(feature.hash, id_hash) & mask] == 0.0f;
-          }
-        }
-      }
-    }
-    if (ties > 0) novelty[i] = static_cast<double>(unlearned) / static_cast<double>(ties);
-  }
-}
-
 // The same walk as visit_all_features, with the indexes of the features.
 void Model::visit_terms(const FeatureSet& context, const FeatureSet& action,
                         const std::function<void(int32_t, int32_t, double)>& term) const {

@@ -48,16 +48,6 @@ class Model {
   void score_all(const FeatureSet& context, const std::vector<FeatureSet>& actions,
                  std::vector<double>& scores) const;
 
-  // For each action, how little the model has learned about it for this
-  // context: the share of the weights that tie its id (namespace `_id`) to
-  // the context, its id's own weight and, where interactions apply, the id
-  // crossed with each context feature of non-zero value, that no example has
-  // ever changed (they are exactly 0). 1 for an action never learned, 0 for
-  // one learned with every feature of this context, and 0 for an action
-  // without an id. Reads the weights only, so a scoring model can tell.
-  void novelty_all(const FeatureSet& context, const std::vector<FeatureSet>& actions,
-                   std::vector<double>& novelty) const;
-
   // Each term of score(context, action) in turn: (context feature index, action
   // feature index, weight x value); -1 for no feature on that side, both -1
   // for the bias. For explanations: slower than score().

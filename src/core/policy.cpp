@@ -4,7 +4,6 @@
 #include <cmath>
 #include <cstring>
 #include <numeric>
-#include <stdexcept>
 
 #include "errors.hpp"
 #include "random.hpp"
@@ -28,32 +27,13 @@ Best find_best(const std::vector<double>& scores) {
   return best;
 }
 
-// Each action's share of epsilon with cold start: (1 - cold_start) / n, plus
-// cold_start in proportion to its squared novelty (squared, so that the few
-// actions the model has never learned stand out from the many it knows a
-// little). Empty when epsilon is spread uniformly.
-std::vector<double> cold_start_shares(double cold_start, const std::vector<double>& novelty) {
-  const size_t n = novelty.size();
-  double total = 0.0;
-  for (double v : novelty) total += v * v;
-  if (cold_start <= 0.0 || !(total > 0.0)) return {};
-  std::vector<double> shares(n);
-  for (size_t i = 0; i < n; ++i)
-    shares[i] = (1.0 - cold_start) / static_cast<double>(n) + cold_start * novelty[i] * novelty[i] / total;
-  return shares;
-}
-
-std::vector<double> epsilon_greedy(double epsilon, double cold_start, const std::vector<double>& scores,
-                                   const std::vector<double>& novelty) {
+std::vector<double> epsilon_greedy(double epsilon, const std::vector<double>& scores) {
   const Best best = find_best(scores);
-  const std::vector<double> shares = cold_start_shares(cold_start, novelty);
   const double explore = epsilon / static_cast<double>(scores.size());
-  const double exploit = (1.0 - epsilon) / static_cast<double>(best.ties);
+  const double exploit = explore + (1.0 - epsilon) / static_cast<double>(best.ties);
   std::vector<double> probabilities(scores.size());
-  for (size_t i = 0; i < scores.size(); ++i) {
-    const double explored = shares.empty() ? explore : epsilon * shares[i];
-    probabilities[i] = scores[i] == best.score ? explored + exploit : explored;
-  }
+  for (size_t i = 0; i < scores.size(); ++i)
+    probabilities[i] = scores[i] == best.score ? exploit : explore;
   return probabilities;
 }
 
@@ -204,16 +184,14 @@ std::string_view algorithm_name(Algorithm algorithm) {
 
 std::vector<double> action_probabilities(const ExplorationSettings& settings,
                                          const std::vector<double>& scores,
-                                         uint64_t examples_seen, const std::vector<double>& novelty) {
+                                         uint64_t examples_seen) {
   if (scores.empty()) throw InputError("there must be at least one action");
   for (double score : scores) {
     if (!std::isfinite(score)) throw InputError("action scores must be finite");
   }
-  if (!novelty.empty() && novelty.size() != scores.size())
-    throw std::invalid_argument("novelty must be given for every action or none");
   switch (settings.algorithm) {
     case Algorithm::kEpsilonGreedy:
-      return epsilon_greedy(settings.epsilon, settings.cold_start, scores, novelty);
+      return epsilon_greedy(settings.epsilon, scores);
     case Algorithm::kSoftmax:
       return softmax(settings.temperature, scores);
     case Algorithm::kSquareCB:
@@ -228,18 +206,14 @@ bool is_exploration(const std::vector<double>& scores, uint32_t shown) {
 
 std::vector<double> remaining_probabilities(const ExplorationSettings& settings,
                                             const std::vector<double>& scores,
-                                            const std::vector<uint32_t>& placed, uint64_t examples_seen,
-                                            const std::vector<double>& novelty) {
+                                            const std::vector<uint32_t>& placed, uint64_t examples_seen) {
   std::vector<bool> taken(scores.size(), false);
   for (uint32_t index : placed) taken.at(index) = true;
-  std::vector<double> rest, rest_novelty;
+  std::vector<double> rest;
   rest.reserve(scores.size());
-  for (size_t i = 0; i < scores.size(); ++i) {
-    if (taken[i]) continue;
-    rest.push_back(scores[i]);
-    if (!novelty.empty()) rest_novelty.push_back(novelty.at(i));
-  }
-  const std::vector<double> rest_probabilities = action_probabilities(settings, rest, examples_seen, rest_novelty);
+  for (size_t i = 0; i < scores.size(); ++i)
+    if (!taken[i]) rest.push_back(scores[i]);
+  const std::vector<double> rest_probabilities = action_probabilities(settings, rest, examples_seen);
   std::vector<double> probabilities(scores.size(), 0.0);
   for (size_t i = 0, r = 0; i < scores.size(); ++i)
     if (!taken[i]) probabilities[i] = rest_probabilities[r++];
@@ -247,9 +221,9 @@ std::vector<double> remaining_probabilities(const ExplorationSettings& settings,
 }
 
 Decision decide(const ExplorationSettings& settings, const std::vector<double>& scores,
-                uint64_t examples_seen, uint64_t seed, size_t slots, const std::vector<double>& novelty) {
+                uint64_t examples_seen, uint64_t seed, size_t slots) {
   Decision decision;
-  decision.probabilities = action_probabilities(settings, scores, examples_seen, novelty);
+  decision.probabilities = action_probabilities(settings, scores, examples_seen);
   Rng rng(seed);
   const size_t chosen = draw(decision.probabilities, rng.next_double());
   decision.ranking.reserve(scores.size());
@@ -258,8 +232,7 @@ Decision decide(const ExplorationSettings& settings, const std::vector<double>& 
     decision.slot_probabilities.push_back(decision.probabilities[chosen]);
     const size_t shown = std::min(slots, scores.size());
     while (decision.ranking.size() < shown) {
-      const std::vector<double> p =
-          remaining_probabilities(settings, scores, decision.ranking, examples_seen, novelty);
+      const std::vector<double> p = remaining_probabilities(settings, scores, decision.ranking, examples_seen);
       const size_t next = draw(p, rng.next_double());
       decision.ranking.push_back(static_cast<uint32_t>(next));
       decision.slot_probabilities.push_back(p[next]);

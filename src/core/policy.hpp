@@ -20,22 +20,14 @@ struct ExplorationSettings {
   double temperature = 0.05;  // softmax: p ~ exp(score / temperature)
   double gamma_scale = 10.0;  // squarecb: gamma = gamma_scale * examples^gamma_exponent
   double gamma_exponent = 0.5;
-  // epsilon_greedy: the share of epsilon given to the actions the model has
-  // learned least about for this visit (their novelty, Model::novelty_all),
-  // the rest spread uniformly; 0: all of it uniformly.
-  double cold_start = 0.5;
 };
 
 // Exact probabilities (sum to 1). Epsilon-greedy splits 1 - epsilon evenly
 // among the actions tied for the best score, so an untrained model picks
-// uniformly at random; of epsilon, the share `cold_start` goes to the actions
-// in proportion to their squared `novelty` (one value in [0, 1] an action, or
-// empty: none known) and the rest uniformly, so an action the model has never
-// learned is explored first without changing how much is explored.
+// uniformly at random.
 std::vector<double> action_probabilities(const ExplorationSettings& settings,
                                          const std::vector<double>& scores,
-                                         uint64_t examples_seen,
-                                         const std::vector<double>& novelty = {});
+                                         uint64_t examples_seen);
 
 // Whether showing `shown` first is an exploration: its score is below the
 // best (an action tied for the best is the model's best).
@@ -55,17 +47,14 @@ struct Decision {
 // scores alone, so they sum to 1 over the remaining actions.
 std::vector<double> remaining_probabilities(const ExplorationSettings& settings,
                                             const std::vector<double>& scores,
-                                            const std::vector<uint32_t>& placed, uint64_t examples_seen,
-                                            const std::vector<double>& novelty = {});
+                                            const std::vector<uint32_t>& placed, uint64_t examples_seen);
 
 // ranking[0] is drawn from the probabilities with a generator seeded by `seed`
 // (from the event id, so a logged decision can be reproduced); with `slots`
 // (0: none) ranking[1..slots-1] are drawn the same way, each from the actions
 // not placed before it (a conditional contextual bandit); the rest follow by
-// score, highest first, ties in a seeded random order. `novelty` as
-// action_probabilities takes it.
+// score, highest first, ties in a seeded random order.
 Decision decide(const ExplorationSettings& settings, const std::vector<double>& scores,
-                uint64_t examples_seen, uint64_t seed, size_t slots = 0,
-                const std::vector<double>& novelty = {});
+                uint64_t examples_seen, uint64_t seed, size_t slots = 0);
 
 }  // namespace pz

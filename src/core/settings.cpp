@@ -139,7 +139,6 @@ LoopSettings parse_loop_settings(std::string_view json_text) {
   read_number(settings, "exploration", 0.0, false, 1.0, "a number from 0 to 1",
               loop.exploration.epsilon);
   read_algorithm(settings, loop.exploration.algorithm);
-  read_number(settings, "cold_start", 0.0, false, 1.0, "a number from 0 to 1", loop.exploration.cold_start);
   read_number(settings, "temperature", 0.0, true, kNoLimit, "a number greater than 0",
               loop.exploration.temperature);
   read_number(settings, "gamma", 0.0, true, kNoLimit, "a number greater than 0",

@@ -41,7 +41,7 @@ struct LoopSettings {
   RewardSettings rewards;
 };
 
-// Reads keys exploration, algorithm, cold_start, temperature, gamma, bits, interactions
+// Reads keys exploration, algorithm, temperature, gamma, bits, interactions
 // ("*" wildcards; an array of [context, action] pairs), learning_rate, power_t,
 // l2, action_key, action_features (an array of column names), logging,
 // objective, default_reward, reward_aggregation from JSON text; ignores keys

@@ -157,16 +157,8 @@ RankOutcome decide_and_log(const RankInput& input,
   loop.model->score_all(*input.context_features, *input.actions, outcome.scores);
 
   outcome.event_id = new_event_id(options);
-  const ExplorationSettings policy = decision_policy(loop.settings.exploration, options);
-  // Cold start: how little the model knows each action for this context
-  // steers where epsilon-greedy explores (none to steer at epsilon 0).
-  static std::vector<double> novelty;
-  novelty.clear();
-  if (policy.algorithm == Algorithm::kEpsilonGreedy && policy.cold_start > 0 && policy.epsilon > 0)
-    loop.model->novelty_all(*input.context_features, *input.actions, novelty);
-  outcome.decision = decide(policy, outcome.scores, loop.model->examples(),
-                            seed_from_bytes(outcome.event_id.data, UUID_LEN), static_cast<size_t>(options.slots),
-                            novelty);
+  outcome.decision = decide(decision_policy(loop.settings.exploration, options), outcome.scores, loop.model->examples(),
+                            seed_from_bytes(outcome.event_id.data, UUID_LEN), static_cast<size_t>(options.slots));
   if (loop.apprentice) follow_baseline(*input.candidates, options, outcome.decision);
 
   outcome.logged = options.learn;
