@@ -1,6 +1,7 @@
 #include "change.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <deque>
 #include <string>
 
@@ -9,7 +10,6 @@ namespace pz_sim {
 namespace {
 
 constexpr int kVanishingPerPersona = 5;
-constexpr double kNewItemHiddenQuality = 1.0;
 // The new item is the persona's rank 1 once the model showed it as its best
 // (not as an exploration) in half of the persona's last kColdStartVisits visits.
 constexpr int kColdStartVisits = 20;
@@ -93,13 +93,7 @@ void plan_change(Shop& shop, Change change, long change_at, int persona) {
     const size_t n = shop.personas.size();
     for (size_t p = 0; p < n; ++p) take_tastes(shop.personas_after[p], shop.personas[(p + 1) % n]);
   } else if (change == Change::kNewItem) {
-    Item item = shop.items[ranked_for(shop, shop.personas[persona]).front()];
-    item.sku = "SKU-NEW";
-    item.rating = 5.0;
-    item.stock = 50;
-    item.region = kAllRegions;
-    item.hidden_quality = kNewItemHiddenQuality;
-    shop.items.push_back(item);
+    shop.items.push_back(new_item_like(shop.items[ranked_for(shop, shop.personas[persona]).front()]));
     shop.sold_before.push_back(false);
     shop.sold_after.push_back(true);
     shop.new_item = static_cast<int>(shop.items.size()) - 1;
@@ -163,17 +157,24 @@ void print_change_report(std::FILE* out, const std::vector<VisitResult>& results
         cold_start = persona_visits, cold_start_all = static_cast<long>(i + 1 - at);
       if (i >= last_quarter) ++quarter_visits, shown += r.shown_new_item;
     }
+    // How many shows of each, to the persona, before the click rates differ by
+    // two standard errors: what any learner needs to tell the two apart.
+    const double p_new = click_probability(persona, item);
+    const double p_best = click_probability(persona, shop.items[ranked_for(shop, persona).front()]);
+    const double gap = p_new - p_best;
+    const long shows_to_tell = gap > 0 ? std::lround(4 * (p_new * (1 - p_new) + p_best * (1 - p_best)) / (gap * gap)) : -1;
     std::fprintf(out,
-                 "  the new item (%s): click probability %.3f for the %s, whose best item before had %.3f;\n"
+                 "  the new item (%s): click probability %.3f for the %s, whose best item before had %.3f\n"
+                 "  (the difference is two standard errors after about %ld shows of each to the persona);\n"
                  "  the model's rank 1 for the persona (in %d of its last %d visits) %s%s\n"
                  "  shown in %.0f%% of the persona's visits in the last quarter\n",
-                 item.sku.c_str(), click_probability(persona, item), persona.name.c_str(),
-                 click_probability(persona, shop.items[ranked_for(shop, persona).front()]), kColdStartVisits / 2,
+                 item.sku.c_str(), p_new, persona.name.c_str(), p_best, shows_to_tell, kColdStartVisits / 2,
                  kColdStartVisits,
                  cold_start < 0 ? "never" : ("after " + std::to_string(cold_start) + " of its visits").c_str(),
                  cold_start < 0 ? "" : (" (" + std::to_string(cold_start_all) + " visits in all)").c_str(),
                  quarter_visits ? 100.0 * shown / quarter_visits : 0.0);
-    figures += " cold_start=" + std::to_string(cold_start) + " cold_start_all=" + std::to_string(cold_start_all);
+    figures += " cold_start=" + std::to_string(cold_start) + " cold_start_all=" + std::to_string(cold_start_all) +
+               " shows_to_tell=" + std::to_string(shows_to_tell);
   }
   std::fprintf(out, "change figures: %s\n", figures.c_str());
 }

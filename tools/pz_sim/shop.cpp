@@ -174,6 +174,17 @@ double click_probability(const Persona& persona, const Item& item) {
   return 0.7 / (1.0 + std::exp(-(utility - 3.0)));
 }
 
+Item new_item_like(const Item& favourite) {
+  constexpr double kNewItemHiddenQuality = 1.0;
+  Item item = favourite;
+  item.sku = "SKU-NEW";
+  item.rating = 5.0;
+  item.stock = 50;
+  item.region = kAllRegions;
+  item.hidden_quality = kNewItemHiddenQuality;
+  return item;
+}
+
 std::string context_json(const Visitor& v) {
   const char* orders = v.orders == 0 ? "none" : v.orders < 4 ? "1-3" : v.orders < 12 ? "4-11" : "12+";
   std::string json = "{\"visitor\": {\"city\": \"" + std::string(kCities[v.city].name) + "\", \"device\": \"" +

@@ -89,6 +89,9 @@ std::vector<Item> make_catalog(int size, std::mt19937_64& rng);
 std::vector<Persona> make_personas();
 Visitor draw_visitor(const std::vector<Persona>& personas, std::mt19937_64& rng);
 double click_probability(const Persona& persona, const Item& item);
+// The item of `--change new-item`: a copy of `favourite`, rated 5.0, sold
+// everywhere, and better made than its features show.
+Item new_item_like(const Item& favourite);
 // The visitor's context document as the application would build it (JSON text).
 std::string context_json(const Visitor& visitor);
 // Items the shop may show this visitor: in stock and shipped to their region.
