@@ -137,26 +137,52 @@ int compare_misses(const void* a, const void* b) {
   return 0;
 }
 
-// The documents of the appended rows not known to be stored: stored with one
-// statement a loop, each once (pg/action_store.hpp).
-void store_new_documents(const EventRow* rows, int count, const bool* appended) {
+// Whether row `i` has the same loop and candidates, in the same order, as
+// row `j`: a catalog filter gives consecutive decisions the same list, whose
+// numbers are then looked up once.
+bool same_candidates(const EventRow* rows, int i, int j) {
+  if (loop_of(rows[i]) != loop_of(rows[j])) return false;
+  const int64* a;
+  const int64* b;
+  const int count = event_candidates(rows[i], &a);
+  return event_candidates(rows[j], &b) == count && memcmp(a, b, sizeof(int64) * count) == 0;
+}
+
+// The appended rows' candidates' numbers (pz.actions.action_number), each
+// row's own array or the one of the row before it with the same candidates;
+// 0 for a document not known to be stored, listed in *misses.
+int64** known_numbers(const EventRow* rows, int count, const bool* appended, Miss** misses, int* miss_count) {
+  int64** numbers = static_cast<int64**>(palloc0(sizeof(int64*) * count));
   int total = 0;
   for (int i = 0; i < count; ++i) {
     const int64* hashes;
     if (appended[i]) total += event_candidates(rows[i], &hashes);
   }
-  Miss* misses = static_cast<Miss*>(palloc(sizeof(Miss) * (total > 0 ? total : 1)));
-  int n = 0;
+  *misses = static_cast<Miss*>(palloc(sizeof(Miss) * (total > 0 ? total : 1)));
+  *miss_count = 0;
+  int previous = -1;
   for (int i = 0; i < count; ++i) {
     if (!appended[i]) continue;
+    if (previous >= 0 && same_candidates(rows, i, previous)) {
+      numbers[i] = numbers[previous];
+      continue;
+    }
+    previous = i;
     const int64* hashes;
-    int candidates = event_candidates(rows[i], &hashes);
+    const int candidates = event_candidates(rows[i], &hashes);
+    numbers[i] = static_cast<int64*>(palloc(sizeof(int64) * (candidates > 0 ? candidates : 1)));
     for (int c = 0; c < candidates; ++c) {
-      int64 number;
-      if (!action_known(loop_of(rows[i]), hashes[c], &number))
-        misses[n++] = {loop_of(rows[i]), hashes[c], i, c};
+      if (action_known(loop_of(rows[i]), hashes[c], &numbers[i][c])) continue;
+      numbers[i][c] = 0;  // never a document's number (a sequence's, from 1)
+      (*misses)[(*miss_count)++] = {loop_of(rows[i]), hashes[c], i, c};
     }
   }
+  return numbers;
+}
+
+// The documents not known to be stored (known_numbers): stored with one
+// statement a loop, each once (pg/action_store.hpp).
+void store_new_documents(const EventRow* rows, Miss* misses, int n) {
   if (n == 0) return;
   qsort(misses, n, sizeof(Miss), compare_misses);
   Datum* hashes = static_cast<Datum*>(palloc(sizeof(Datum) * n));
@@ -179,15 +205,28 @@ void store_new_documents(const EventRow* rows, int count, const bool* appended) 
   }
 }
 
-// Each candidate's document number, or nullptr when one has none: its loop
-// was dropped after all (store_action_documents stores none for it).
-int64* candidate_numbers_known(const EventRow& row) {
+// Fills in the numbers of the documents just stored; false when one has
+// none: its loop was dropped after all (store_action_documents stores none
+// for it), and so are its rows'.
+bool resolve_misses(int64** numbers, const Miss* misses, int n) {
+  bool all = true;
+  for (int m = 0; m < n; ++m) {
+    int64* number = &numbers[misses[m].row][misses[m].candidate];
+    if (!action_known(misses[m].loop_id, misses[m].hash, number)) {
+      *number = 0;
+      all = false;
+    }
+  }
+  return all;
+}
+
+// Whether every candidate of the row has a number (see resolve_misses).
+bool numbers_complete(const EventRow& row, const int64* numbers) {
   const int64* hashes;
-  int candidates = event_candidates(row, &hashes);
-  int64* numbers = static_cast<int64*>(palloc(sizeof(int64) * (candidates > 0 ? candidates : 1)));
+  const int candidates = event_candidates(row, &hashes);
   for (int c = 0; c < candidates; ++c)
-    if (!action_known(loop_of(row), hashes[c], &numbers[c])) return nullptr;
-  return numbers;
+    if (numbers[c] == 0) return false;
+  return true;
 }
 
 }  // namespace
@@ -210,17 +249,20 @@ void write_queued_rows(const EventRow* rows, int count, QueuedWrite* results) {
   bool* appended = static_cast<bool*>(palloc(sizeof(bool) * count));
   for (int i = 0; i < count; ++i) appended[i] = !individual[i] && !discarded[i];
   // The documents first: the decisions reference them by number.
-  store_new_documents(rows, count, appended);
+  Miss* misses;
+  int miss_count;
+  int64** numbers = known_numbers(rows, count, appended, &misses, &miss_count);
+  store_new_documents(rows, misses, miss_count);
+  const bool all_resolved = resolve_misses(numbers, misses, miss_count);
   EventAppend append;
   bool open = false;
   for (int i = 0; i < count; ++i) {
     results[i] = QueuedWrite::kDiscarded;
     if (!appended[i]) continue;
-    int64* numbers = candidate_numbers_known(rows[i]);
-    if (numbers == nullptr) continue;
+    if (!all_resolved && !numbers_complete(rows[i], numbers[i])) continue;
     if (!open) begin_event_append(&append);
     open = true;
-    append_event(&append, rows[i], numbers);
+    append_event(&append, rows[i], numbers[i]);
     results[i] = QueuedWrite::kWritten;
   }
   if (open) finish_event_append(&append);
