@@ -11,7 +11,7 @@
 // Prints, per persona, the share of its gap from random to best that the
 // shown items closed over the last 30% of the visits (the demo's `captured`).
 // --new-item: pz-sim's `--change new-item` at half time (a copy of the office
-// admin's favourite, rated 5.0 and better made than its features show), and
+// admin's favourite, clearly better: pz_sim::new_item_for), and
 // after how many of the office admin's visits the new item was the model's
 // rank 1 in 10 of its last 20 (pz-sim's cold start figure).
 #include <algorithm>
@@ -68,16 +68,6 @@ struct Logged {
   size_t actions;
 };
 
-// pz-sim's new item (tools/pz_sim/change.cpp), for persona 0's favourite in stock.
-Item new_item_for(const std::vector<Item>& items, const Persona& persona) {
-  const Item* best = nullptr;
-  for (const Item& item : items)
-    if (item.stock > 0 && (best == nullptr || pz_sim::click_probability(persona, item) >
-                                                  pz_sim::click_probability(persona, *best)))
-      best = &item;
-  return pz_sim::new_item_like(*best);
-}
-
 struct ColdStart {
   bool enabled = false;
   long persona_visits = -1;  // -1: never
@@ -105,7 +95,7 @@ std::vector<Tally> run(long visits, unsigned long long seed, const LearnerSettin
   const long measure_from = visits - visits * 3 / 10;
   for (long v = 0; v < visits; ++v) {
     if (v == arrival) {
-      items.push_back(new_item_for(items, personas[0]));
+      items.push_back(pz_sim::new_item_for(items, personas[0]));
       item_features.push_back(features_of(item_json(items.back()), &items.back().sku));
     }
     std::seed_seq seeds{seed, static_cast<unsigned long long>(v)};

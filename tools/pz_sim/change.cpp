@@ -93,7 +93,7 @@ void plan_change(Shop& shop, Change change, long change_at, int persona) {
     const size_t n = shop.personas.size();
     for (size_t p = 0; p < n; ++p) take_tastes(shop.personas_after[p], shop.personas[(p + 1) % n]);
   } else if (change == Change::kNewItem) {
-    shop.items.push_back(new_item_like(shop.items[ranked_for(shop, shop.personas[persona]).front()]));
+    shop.items.push_back(new_item_for(shop.items, shop.personas[persona]));
     shop.sold_before.push_back(false);
     shop.sold_after.push_back(true);
     shop.new_item = static_cast<int>(shop.items.size()) - 1;
@@ -123,7 +123,7 @@ void print_change_report(std::FILE* out, const std::vector<VisitResult>& results
   const long recovered = visits_to_reach(results, at, 0.8 * before);
   const long to_best = visits_to_reach(results, at, 0.8);
   static const char* const kWhat[] = {"", "each persona takes the next one's tastes; its signals stay its own",
-                                      "a better item arrives", "each persona's five best items go out of stock"};
+                                      "a clearly better item arrives", "each persona's five best items go out of stock"};
   std::fprintf(out, "\nChange: %s at visit %zu (%s); share of the best, trailing %ld visits:\n",
                change_name(shop.change), at, kWhat[static_cast<int>(shop.change)], kRecoveryWindow);
   std::fprintf(out, "  before the change                  %.3f\n", before);

@@ -17,9 +17,9 @@ const char* change_name(Change change);
 
 // Fills shop.personas_after, the sold flags and the arriving item from the
 // shop's catalog and personas: a drift gives each persona the next one's
-// tastes (its signals stay its own), a new item is a copy of `persona`'s
-// favourite rated 5.0 and better made than it shows (hidden quality), a
-// vanish takes each persona's five best items out of stock.
+// tastes (its signals stay its own), an item clearly better for `persona`
+// arrives (new_item_for), a vanish takes each persona's five best items out
+// of stock.
 void plan_change(Shop& shop, Change change, long change_at, int persona);
 
 // Visits of the trailing mean the recovery is read from.

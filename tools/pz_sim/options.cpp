@@ -43,7 +43,7 @@ const char* const kUsage =
     "  --attention A       the carousel's attention decay per position, 0..1 (default 0.6)\n"
     "  --change KIND       change the shop mid-run and print how the loop followed:\n"
     "                      drift (each persona takes the next one's tastes), new-item\n"
-    "                      (a better item for one persona arrives), vanish (each\n"
+    "                      (a clearly better item for one persona arrives), vanish (each\n"
     "                      persona's five best items go out of stock), none (default)\n"
     "  --change-at N       visit number of the change (default: half way)\n"
     "  --new-item-for P    the persona the new item is for (default office_admin)\n";

@@ -169,19 +169,27 @@ double click_probability(const Persona& persona, const Item& item) {
                          persona.pack_utility[pack_kind(item.pack_size)] +
                          persona.price_slope * std::log2(item.price / 20.0) +
                          persona.rating_weight * (item.rating - 3.5) + item.hidden_quality;
-  // At most 0.7: even a perfect match is not always clicked; a poor match
-  // still is, now and then (about 1 visit in 10 for a random item).
-  return 0.7 / (1.0 + std::exp(-(utility - 3.0)));
+  // At most the cap (0.7 but for a new item): even a perfect match is not
+  // always clicked; a poor match still is, now and then (about 1 visit in 10
+  // for a random item).
+  return item.click_cap / (1.0 + std::exp(-(utility - 3.0)));
 }
 
-Item new_item_like(const Item& favourite) {
+Item new_item_for(const std::vector<Item>& items, const Persona& persona) {
   constexpr double kNewItemHiddenQuality = 1.0;
-  Item item = favourite;
+  constexpr double kNewItemClickCap = 0.95;
+  const Item* favourite = nullptr;
+  for (const Item& candidate : items)
+    if (candidate.stock > 0 &&
+        (favourite == nullptr || click_probability(persona, candidate) > click_probability(persona, *favourite)))
+      favourite = &candidate;
+  Item item = *favourite;
   item.sku = "SKU-NEW";
   item.rating = 5.0;
   item.stock = 50;
   item.region = kAllRegions;
   item.hidden_quality = kNewItemHiddenQuality;
+  item.click_cap = kNewItemClickCap;
   return item;
 }
 

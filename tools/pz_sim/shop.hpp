@@ -21,6 +21,9 @@ struct Item {
   int region;     // index into kRegions; kAllRegions ships everywhere
   int popularity; // sales rank proxy, for the plain-SQL comparison
   double hidden_quality = 0;  // utility the features do not show (a new item's)
+  // The most it is clicked, even by a perfect match: 0.7 for the catalog; a
+  // new item that is clearly better lifts it (new_item_for).
+  double click_cap = 0.7;
 };
 
 inline constexpr int kCategoryCount = 8;
@@ -89,9 +92,11 @@ std::vector<Item> make_catalog(int size, std::mt19937_64& rng);
 std::vector<Persona> make_personas();
 Visitor draw_visitor(const std::vector<Persona>& personas, std::mt19937_64& rng);
 double click_probability(const Persona& persona, const Item& item);
-// The item of `--change new-item`: a copy of `favourite`, rated 5.0, sold
-// everywhere, and better made than its features show.
-Item new_item_like(const Item& favourite);
+// The item of `--change new-item`: a copy of `persona`'s favourite among the
+// items in stock, rated 5.0, sold everywhere, better made than its features
+// show and clicked up to 0.95 instead of 0.7, so that it is clearly better
+// for the persona (about 0.9 against the favourite's 0.6-0.7).
+Item new_item_for(const std::vector<Item>& items, const Persona& persona);
 // The visitor's context document as the application would build it (JSON text).
 std::string context_json(const Visitor& visitor);
 // Items the shop may show this visitor: in stock and shipped to their region.
