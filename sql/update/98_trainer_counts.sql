@@ -11,7 +11,11 @@ LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    IF after IS NULL THEN
+    -- An empty range, (after, through] with through <= after, without a query:
+    -- a step of a loop whose counters began before any reward was a minute old
+    -- asks for (0, 0], which the branch for after = 0 below (the count from
+    -- scratch) would answer by reading the loop's whole log.
+    IF after IS NULL OR through <= after THEN
         rewards := 0;
         late_rewards := 0;
         RETURN;
