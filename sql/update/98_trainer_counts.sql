@@ -20,7 +20,10 @@ BEGIN
         late_rewards := 0;
         RETURN;
     END IF;
-    IF after = 0 THEN
+    -- From scratch, by the loop's events, only for a loop without counters: one
+    -- whose counters began with it (pz_create_loop) at 0 had no reward then, so
+    -- the rewards since are what an incremental count reads anyway.
+    IF after = 0 AND NOT EXISTS (SELECT FROM pz.loop_counters AS c WHERE c.loop_id = count_rewards.loop_id) THEN
         EXECUTE 'SELECT count(*), count(*) FILTER (WHERE e.outcome IN (''skipped'', ''quarantined'')
                                                        OR r.received_at > e.joined_at)
                    FROM pz.event_state AS e
