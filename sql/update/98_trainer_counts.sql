@@ -11,12 +11,19 @@ LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    IF after IS NULL THEN
+    -- An empty range, (after, through] with through <= after, without a query:
+    -- a step of a loop whose counters began before any reward was a minute old
+    -- asks for (0, 0], which the branch for after = 0 below (the count from
+    -- scratch) would answer by reading the loop's whole log.
+    IF after IS NULL OR through <= after THEN
         rewards := 0;
         late_rewards := 0;
         RETURN;
     END IF;
-    IF after = 0 THEN
+    -- From scratch, by the loop's events, only for a loop without counters: one
+    -- whose counters began with it (pz_create_loop) at 0 had no reward then, so
+    -- the rewards since are what an incremental count reads anyway.
+    IF after = 0 AND NOT EXISTS (SELECT FROM pz.loop_counters AS c WHERE c.loop_id = count_rewards.loop_id) THEN
         EXECUTE 'SELECT count(*), count(*) FILTER (WHERE e.outcome IN (''skipped'', ''quarantined'')
                                                        OR r.received_at > e.joined_at)
                    FROM pz.event_state AS e

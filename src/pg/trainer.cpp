@@ -15,6 +15,7 @@
 #include "core/settings.hpp"
 #include "pg/featurize.hpp"
 #include "pg/array_text.hpp"
+#include "pg/event_log.hpp"
 #include "pg/guard.hpp"
 #include "pg/limits.hpp"
 #include "pg/logged_candidates.hpp"
@@ -65,7 +66,7 @@ struct DueEvent {
   double reward;
   int64 rewards;          // all its rewards by the time it was joined
   int64 counted_rewards;  // of those, the ones pz.loop_counters has counted
-  char* event_id;
+  pg_uuid_t event_id;  // as text only for a message (uuid_text)
   TimestampTz created_at;
   char* signal_rewards;  // with an objective: its rewards per signal (JSON), NULL when none named
   char** slot_signal_rewards;  // with an objective and slots: as signal_rewards, for slots 2 and beyond
@@ -196,12 +197,28 @@ Portal open_due_events(const char* query, const LoopForTraining* loop, Timestamp
   return portal;
 }
 
+// The columns of a due event (see event_columns_read), deformed once:
+// SPI_getbinval walks a tuple from its first column at every call for a
+// column after a variable-width one.
+struct DueRow {
+  static constexpr int kColumns = 15;
+  Datum values[kColumns];
+  bool nulls[kColumns];
+
+  void read(HeapTuple tuple, TupleDesc desc) {
+    if (desc->natts != kColumns) elog(ERROR, "pz: the due events' query returned %d columns", desc->natts);
+    heap_deform_tuple(tuple, desc, values, nulls);
+  }
+  // 1-based, as SPI numbers columns.
+  bool null(int column) const { return nulls[column - 1]; }
+  Datum value(int column) const { return values[column - 1]; }
+};
+
 // Columns 12 and 13 of a due event: its slots beyond the first (their
 // numbers come with the candidates, read by read_candidates).
-void read_slots(HeapTuple tuple, TupleDesc desc, DueEvent* event) {
-  bool is_null;
-  Datum probabilities = SPI_getbinval(tuple, desc, 12, &is_null);
-  if (is_null) return;
+void read_slots(const DueRow& row, DueEvent* event) {
+  if (row.null(12)) return;
+  Datum probabilities = row.value(12);
   ArrayType* logged = DatumGetArrayTypePCopy(probabilities);
   Datum* values;
   bool* nulls;
@@ -215,9 +232,8 @@ void read_slots(HeapTuple tuple, TupleDesc desc, DueEvent* event) {
   event->slot_has_reward = static_cast<bool*>(palloc0(sizeof(bool) * event->slots_logged));
   for (int i = 0; i < event->slots_logged; ++i)
     event->slot_probabilities[i] = nulls[i + 1] ? 0.0 : DatumGetFloat8(values[i + 1]);
-  Datum rewards = SPI_getbinval(tuple, desc, 13, &is_null);
-  if (!is_null) {
-    deconstruct_array(DatumGetArrayTypePCopy(rewards), FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
+  if (!row.null(13)) {
+    deconstruct_array(DatumGetArrayTypePCopy(row.value(13)), FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
                       &values, &nulls, &count);
     for (int i = 0; i < count && i < event->slots_logged; ++i) {
       event->slot_has_reward[i] = !nulls[i];
@@ -230,24 +246,22 @@ void read_slots(HeapTuple tuple, TupleDesc desc, DueEvent* event) {
 // expressions: the candidates' count, rank 1's probability and action, and
 // the actions of the slots. Column 3: the chosen action's number when the
 // ranking is kept as ids (NULL when it is not among the candidates).
-void read_candidates(HeapTuple tuple, TupleDesc desc, DueEvent* event) {
-  bool is_null;
-  bytea* value = DatumGetByteaPP(SPI_getbinval(tuple, desc, 5, &is_null));
+void read_candidates(const DueRow& row, DueEvent* event) {
+  bytea* value = DatumGetByteaPP(row.value(5));
   const int slots = event->slots_logged > 0 ? event->slots_logged : 0;
   int64* numbers = static_cast<int64*>(palloc0(sizeof(int64) * (1 + slots)));
   TrainingCandidates read;
   const char* error = nullptr;
   if (!read_training_candidates(value, slots, &read, numbers, &error))
-    ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED), errmsg("%s", error), errdetail("Event %s.", event->event_id)));
+    ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED), errmsg("%s", error), errdetail("Event %s.", uuid_text(event->event_id).c_str())));
   event->candidates = read.count;
   event->probability = read.probability;  // 0 (quarantined) without ranks
   if (read.ranked) {
     event->has_chosen = read.ranks > 0;
     event->chosen_number = numbers[0];
   } else {
-    Datum chosen = SPI_getbinval(tuple, desc, 3, &is_null);
-    event->has_chosen = !is_null;
-    event->chosen_number = is_null ? 0 : DatumGetInt64(chosen);
+    event->has_chosen = !row.null(3);
+    event->chosen_number = row.null(3) ? 0 : DatumGetInt64(row.value(3));
   }
   if (slots > 0) {
     event->slot_numbers = static_cast<int64*>(palloc0(sizeof(int64) * slots));
@@ -260,11 +274,9 @@ void read_candidates(HeapTuple tuple, TupleDesc desc, DueEvent* event) {
 }
 
 // Column 15 (with an objective): each further slot's rewards per signal.
-void read_slot_signal_rewards(HeapTuple tuple, TupleDesc desc, DueEvent* event) {
-  bool is_null;
-  Datum column = SPI_getbinval(tuple, desc, 15, &is_null);
-  if (is_null || event->slots_logged <= 0) return;
-  event->slot_signal_rewards = text_array_strings(column, event->slots_logged);
+void read_slot_signal_rewards(const DueRow& row, DueEvent* event) {
+  if (row.null(15) || event->slots_logged <= 0) return;
+  event->slot_signal_rewards = text_array_strings(row.value(15), event->slots_logged);
 }
 
 // Fetches the next batch into `batch_context` (reset by the caller between batches).
@@ -275,25 +287,24 @@ void fetch_due_events(Portal portal, MemoryContext batch_context, EventBatch* ba
   batch->count = count;
   batch->events = static_cast<DueEvent*>(palloc0(sizeof(DueEvent) * (count > 0 ? count : 1)));
   TupleDesc desc = SPI_tuptable->tupdesc;
+  DueRow row;
   for (int i = 0; i < count; ++i) {
-    HeapTuple tuple = SPI_tuptable->vals[i];
+    row.read(SPI_tuptable->vals[i], desc);
     DueEvent* event = &batch->events[i];
-    bool is_null;
-    event->tid = *reinterpret_cast<ItemPointer>(DatumGetPointer(SPI_getbinval(tuple, desc, 1, &is_null)));
-    read_jsonb_tokens(DatumGetJsonbPCopy(SPI_getbinval(tuple, desc, 2, &is_null)), &event->context);
-    event->chosen_action = TextDatumGetCString(SPI_getbinval(tuple, desc, 4, &is_null));
-    event->active = DatumGetBool(SPI_getbinval(tuple, desc, 6, &is_null));
-    Datum reward = SPI_getbinval(tuple, desc, 7, &is_null);
-    event->has_reward = !is_null;
-    event->reward = is_null ? 0.0 : DatumGetFloat8(reward);
-    event->rewards = DatumGetInt64(SPI_getbinval(tuple, desc, 8, &is_null));
-    event->counted_rewards = DatumGetInt64(SPI_getbinval(tuple, desc, 9, &is_null));
-    event->event_id = SPI_getvalue(tuple, desc, 10);
-    event->created_at = DatumGetTimestampTz(SPI_getbinval(tuple, desc, 11, &is_null));
-    read_slots(tuple, desc, event);
-    read_candidates(tuple, desc, event);
-    event->signal_rewards = SPI_getvalue(tuple, desc, 14);
-    read_slot_signal_rewards(tuple, desc, event);
+    event->tid = *reinterpret_cast<ItemPointer>(DatumGetPointer(row.value(1)));
+    read_jsonb_tokens(DatumGetJsonbPCopy(row.value(2)), &event->context);
+    event->chosen_action = TextDatumGetCString(row.value(4));
+    event->active = DatumGetBool(row.value(6));
+    event->has_reward = !row.null(7);
+    event->reward = row.null(7) ? 0.0 : DatumGetFloat8(row.value(7));
+    event->rewards = DatumGetInt64(row.value(8));
+    event->counted_rewards = DatumGetInt64(row.value(9));
+    event->event_id = *DatumGetUUIDP(row.value(10));
+    event->created_at = DatumGetTimestampTz(row.value(11));
+    read_slots(row, event);
+    read_candidates(row, event);
+    event->signal_rewards = row.null(14) ? nullptr : TextDatumGetCString(row.value(14));
+    read_slot_signal_rewards(row, event);
   }
   MemoryContextSwitchTo(spi);
   SPI_freetuptable(SPI_tuptable);
@@ -663,7 +674,7 @@ Outcome learn_or_quarantine(Model& model, const DueEvent& event, double default_
   } catch (const SqlError& error) {
     reason = error.what();
   }
-  pg_call([&] { warn_quarantined(loop.c_str(), event.event_id, reason.c_str()); });
+  pg_call([&] { warn_quarantined(loop.c_str(), uuid_text(event.event_id).c_str(), reason.c_str()); });
   return Outcome{event.tid, false, 0.0, "quarantined"};
 }
 
