@@ -7,7 +7,7 @@
 // checking a change to the learner against the demo before running it.
 //
 // Run: build/bench/pz_demo_shop [--visits N] [--seed S] [--seeds N] [--learning-rate R] [--power-t P]
-// [--exploration E] [--cold-start S] [--batch N] [--new-item]
+// [--exploration E] [--batch N] [--new-item]
 // Prints, per persona, the share of its gap from random to best that the
 // shown items closed over the last 30% of the visits (the demo's `captured`).
 // --new-item: pz-sim's `--change new-item` at half time (a copy of the office
@@ -92,7 +92,6 @@ std::vector<Tally> run(long visits, unsigned long long seed, const LearnerSettin
   std::vector<FeatureSet> candidates;
   std::vector<size_t> viable_items;
   std::vector<double> scores;
-  std::vector<bool> untrained;
   const long measure_from = visits - visits * 3 / 10;
   for (long v = 0; v < visits; ++v) {
     if (v == arrival) {
@@ -116,10 +115,7 @@ std::vector<Tally> run(long visits, unsigned long long seed, const LearnerSettin
     if (candidates.empty()) continue;
     FeatureSet context = features_of(pz_sim::context_json(visitor), nullptr);
     model.score_all(context, candidates, scores);
-    // As pz_rank does: epsilon-greedy steers part of its exploration to the items never trained on.
-    untrained.clear();
-    if (explores_untrained(exploration)) model.find_untrained(candidates, untrained);
-    const Decision decision = decide(exploration, scores, model.examples(), visit_rng(), 0, untrained);
+    const Decision decision = decide(exploration, scores, model.examples(), visit_rng());
     const uint32_t chosen = decision.ranking[0];
     if (arrival >= 0 && v >= arrival && visitor.persona == 0 && cold_start.persona_visits < 0) {
       ++persona_visits;
@@ -168,12 +164,11 @@ int main(int argc, char** argv) {
     else if (has_value && std::strcmp(argv[i], "--learning-rate") == 0) learner.learning_rate = std::atof(argv[++i]);
     else if (has_value && std::strcmp(argv[i], "--power-t") == 0) learner.power_t = std::atof(argv[++i]);
     else if (has_value && std::strcmp(argv[i], "--exploration") == 0) exploration.epsilon = std::atof(argv[++i]);
-    else if (has_value && std::strcmp(argv[i], "--cold-start") == 0) exploration.cold_start = std::atof(argv[++i]);
     else if (std::strcmp(argv[i], "--new-item") == 0) new_item = true;
     else {
       std::fprintf(stderr,
                    "usage: %s [--visits N] [--seed S] [--seeds N] [--learning-rate R] [--power-t P] "
-                   "[--exploration E] [--cold-start S] [--batch N] [--new-item]\n",
+                   "[--exploration E] [--batch N] [--new-item]\n",
                    argv[0]);
       return 2;
     }
@@ -197,9 +192,8 @@ int main(int argc, char** argv) {
     }
   }
   std::printf("demo shop offline: %ld visits, seeds %llu..%llu, batches of %zu, learning rate %g, power_t %g, "
-              "exploration %g, cold_start %g\ncaptured share of the gap from random to best, last 30%% of the visits:\n",
-              visits, seed, seed + seed_count - 1, batch, learner.learning_rate, learner.power_t, exploration.epsilon,
-              exploration.cold_start);
+              "exploration %g\ncaptured share of the gap from random to best, last 30%% of the visits:\n",
+              visits, seed, seed + seed_count - 1, batch, learner.learning_rate, learner.power_t, exploration.epsilon);
   for (size_t p = 0; p < personas.size(); ++p)
     std::printf("  %-14s %5.0f%%  (expected reward %.3f, random %.3f, best %.3f)\n", personas[p].name.c_str(),
                 100 * sums[p].captured(), sums[p].shown / sums[p].visits, sums[p].random / sums[p].visits,

@@ -12,8 +12,8 @@
 // the change for a changing one; per cohort as well.
 //
 // Run: build/bench/pz_learning_suite [--seeds N] [--rounds N] [--quick | --defaults-only] [--only ENVIRONMENT]
-// [--late-drift-scale K] [--power-t P] [--cold-start S]
-// (--quick: the default and a few settings only; --power-t, --cold-start: for every setting). Prints one table of shares,
+// [--late-drift-scale K] [--power-t P]
+// (--quick: the default and a few settings only; --power-t: for every setting). Prints one table of shares,
 // each setting's worst ratio to the best setting of an environment, the
 // per-cohort shares of the chosen and the current defaults, and the recovery
 // figures of the changing worlds.
@@ -267,7 +267,6 @@ Outcome simulate(const Environment& env, const Setting& setting, long base_round
   std::vector<int> shown_items;
   std::vector<FeatureSet> candidates;
   std::vector<double> scores, truth;
-  std::vector<bool> untrained;
   std::vector<Logged> batch;
   std::vector<double> window_shown(kWindow, 0), window_oracle(kWindow, 0);
   double sum_shown = 0, sum_oracle = 0, share_before = 0;
@@ -299,10 +298,7 @@ Outcome simulate(const Environment& env, const Setting& setting, long base_round
     }
     FeatureSet context = context_of(world, cohort, rng);
     model.score_all(context, candidates, scores);
-    // As pz_rank does: epsilon-greedy steers part of its exploration to the items never trained on.
-    untrained.clear();
-    if (explores_untrained(setting.exploration)) model.find_untrained(candidates, untrained);
-    const Decision decision = decide(setting.exploration, scores, model.examples(), rng.next_u64(), 0, untrained);
+    const Decision decision = decide(setting.exploration, scores, model.examples(), rng.next_u64());
     const uint32_t chosen = decision.ranking[0];
     const double reward = rng.next_double() < truth[chosen] ? 1.0 : 0.0;
     const double oracle = *std::max_element(truth.begin(), truth.end());
@@ -421,7 +417,6 @@ int main(int argc, char** argv) {
   bool defaults_only = false;
   double power_t = LearnerSettings{}.power_t;
   double late_scale = 5;  // late-drift runs this many times --rounds
-  double cold_start = ExplorationSettings{}.cold_start;
   std::string only;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--rounds") == 0 && i + 1 < argc)
@@ -436,12 +431,10 @@ int main(int argc, char** argv) {
       late_scale = std::atof(argv[++i]);
     else if (std::strcmp(argv[i], "--power-t") == 0 && i + 1 < argc)
       power_t = std::atof(argv[++i]);
-    else if (std::strcmp(argv[i], "--cold-start") == 0 && i + 1 < argc)
-      cold_start = std::atof(argv[++i]);
     else if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc)
       only = argv[++i];
     else {
-      std::fprintf(stderr, "usage: %s [--rounds N] [--seeds N] [--quick | --defaults-only] [--only ENVIRONMENT] [--late-drift-scale K] [--power-t P] [--cold-start S]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--rounds N] [--seeds N] [--quick | --defaults-only] [--only ENVIRONMENT] [--late-drift-scale K] [--power-t P]\n", argv[0]);
       return 2;
     }
   }
@@ -464,10 +457,7 @@ int main(int argc, char** argv) {
       defaults_only ? std::vector<Setting>{make_setting(ExplorationSettings{}.algorithm, ExplorationSettings{}.epsilon,
                                                         LearnerSettings{}.learning_rate)}
                     : grid(quick);
-  for (Setting& setting : settings) {
-    setting.learner.power_t = power_t;
-    setting.exploration.cold_start = cold_start;
-  }
+  for (Setting& setting : settings) setting.learner.power_t = power_t;
   // outcomes[setting][environment], summed over the seeds; recovery and cold
   // start averaged over the seeds that got there.
   std::vector<std::vector<Outcome>> outcomes(settings.size(), std::vector<Outcome>(environment_count));
@@ -492,8 +482,8 @@ int main(int argc, char** argv) {
     for (int e = 0; e < environment_count; ++e) best[e] = std::max(best[e], outcomes[s][e].total.share());
 
   std::printf("share of the oracle after half time (after the change: late-drift changes at 90%% of %.0f rounds),\n"
-              "%ld rounds (x0.5 for 1000-cand), %d seeds, batches of %d, power_t %g, cold_start %g\n",
-              late_scale * rounds, rounds, seeds, kBatchSize, power_t, cold_start);
+              "%ld rounds (x0.5 for 1000-cand), %d seeds, batches of %d, power_t %g\n",
+              late_scale * rounds, rounds, seeds, kBatchSize, power_t);
   std::printf("| setting |");
   for (const Environment& env : environments) std::printf(" %s |", env.name);
   std::printf(" worst ratio to best | mean |\n|---|");

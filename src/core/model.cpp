@@ -315,39 +315,6 @@ void Model::score_all(const FeatureSet& context, const std::vector<FeatureView>&
   score_views(context, actions, scores);
 }
 
-namespace {
-
-FeatureView view_of(const FeatureSet& action) { return action.view(); }
-FeatureView view_of(const FeatureView& action) { return action; }
-
-}  // namespace
-
-template <class Actions>
-void Model::untrained_views(const Actions& actions, std::vector<bool>& untrained) const {
-  static const uint32_t id_namespace = namespace_hash(kActionIdNamespace);
-  const float* weights = weight_data();
-  const uint32_t mask = space_.mask();
-  untrained.assign(actions.size(), false);
-  for (size_t i = 0; i < actions.size(); ++i) {
-    const FeatureView action = view_of(actions[i]);
-    // The id comes last (add_action_id), so the search is short.
-    for (uint32_t n = action.namespace_count; n-- > 0;) {
-      const NamespaceSpan& span = action.namespaces[n];
-      if (span.namespace_hash != id_namespace || span.begin == span.end) continue;
-      untrained[i] = weights[action.features[span.begin].hash & mask] == 0.0f;
-      break;
-    }
-  }
-}
-
-void Model::find_untrained(const std::vector<FeatureSet>& actions, std::vector<bool>& untrained) const {
-  untrained_views(actions, untrained);
-}
-
-void Model::find_untrained(const std::vector<FeatureView>& actions, std::vector<bool>& untrained) const {
-  untrained_views(actions, untrained);
-}
-
 // One step of importance-weighted squared loss with VW's default update
 // (adaptive, normalized, invariant): first the per-feature state and the
 // sensitivity of the prediction to the step, then the safe step itself.

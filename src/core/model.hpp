@@ -51,14 +51,6 @@ class Model {
   void score_all(const FeatureSet& context, const std::vector<FeatureView>& actions,
                  std::vector<double>& scores) const;
 
-  // Flags each action the model has never trained on: the weight of its id
-  // alone (feature `_id`) is exactly 0, as only a weight no update has moved
-  // is (or, rarely, one that no update of a feature hashed onto it has).
-  // Reads one weight an action, so a scoring model can tell cheaply. An
-  // action without an id is not flagged.
-  void find_untrained(const std::vector<FeatureSet>& actions, std::vector<bool>& untrained) const;
-  void find_untrained(const std::vector<FeatureView>& actions, std::vector<bool>& untrained) const;
-
   // Each term of score(context, action) in turn: (context feature index, action
   // feature index, weight x value); -1 for no feature on that side, both -1
   // for the bias. For explanations: slower than score().
@@ -95,8 +87,6 @@ class Model {
   }
   double context_score(const FeatureSet& context) const;
   double action_score(const FeatureSet& context, const FeatureSet& action) const;
-  template <class Actions>
-  void untrained_views(const Actions& actions, std::vector<bool>& untrained) const;
   template <class Actions>
   void score_views(const FeatureSet& context, const Actions& actions, std::vector<double>& scores) const;
 

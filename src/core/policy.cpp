@@ -4,7 +4,6 @@
 #include <cmath>
 #include <cstring>
 #include <numeric>
-#include <stdexcept>
 
 #include "errors.hpp"
 #include "random.hpp"
@@ -28,25 +27,13 @@ Best find_best(const std::vector<double>& scores) {
   return best;
 }
 
-// Of epsilon, the share cold_start goes evenly to the untrained actions and
-// the rest evenly to the others, unless uniform exploration already gives the
-// untrained that much (a new model, or many new actions at once): then
-// uniform, to the bit as without flags.
-std::vector<double> epsilon_greedy(const ExplorationSettings& settings, const std::vector<double>& scores,
-                                   const std::vector<bool>& untrained) {
+std::vector<double> epsilon_greedy(double epsilon, const std::vector<double>& scores) {
   const Best best = find_best(scores);
-  const double n = static_cast<double>(scores.size());
-  const double fresh = untrained.empty() ? 0.0 : static_cast<double>(std::count(untrained.begin(), untrained.end(), true));
-  const double epsilon = settings.epsilon;
-  const bool steered = fresh > 0.0 && fresh < settings.cold_start * n;
-  const double explore = steered ? epsilon * (1.0 - settings.cold_start) / (n - fresh) : epsilon / n;
-  const double fresh_explore = steered ? epsilon * settings.cold_start / fresh : explore;
-  const double exploit = (1.0 - epsilon) / static_cast<double>(best.ties);
+  const double explore = epsilon / static_cast<double>(scores.size());
+  const double exploit = explore + (1.0 - epsilon) / static_cast<double>(best.ties);
   std::vector<double> probabilities(scores.size());
-  for (size_t i = 0; i < scores.size(); ++i) {
-    const double explored = steered && untrained[i] ? fresh_explore : explore;
-    probabilities[i] = scores[i] == best.score ? explored + exploit : explored;
-  }
+  for (size_t i = 0; i < scores.size(); ++i)
+    probabilities[i] = scores[i] == best.score ? exploit : explore;
   return probabilities;
 }
 
@@ -84,11 +71,6 @@ std::vector<double> squarecb(const ExplorationSettings& settings, const std::vec
     if (scores[i] == best.score) probabilities[i] = each_best;
   }
   return probabilities;
-}
-
-void check_untrained(const std::vector<bool>& untrained, size_t actions) {
-  if (!untrained.empty() && untrained.size() != actions)
-    throw std::invalid_argument("untrained must flag every action or none");
 }
 
 size_t draw(const std::vector<double>& probabilities, double u) {
@@ -200,21 +182,16 @@ std::string_view algorithm_name(Algorithm algorithm) {
   return "unknown";
 }
 
-bool explores_untrained(const ExplorationSettings& settings) {
-  return settings.algorithm == Algorithm::kEpsilonGreedy && settings.epsilon > 0.0 && settings.cold_start > 0.0;
-}
-
 std::vector<double> action_probabilities(const ExplorationSettings& settings,
                                          const std::vector<double>& scores,
-                                         uint64_t examples_seen, const std::vector<bool>& untrained) {
+                                         uint64_t examples_seen) {
   if (scores.empty()) throw InputError("there must be at least one action");
   for (double score : scores) {
     if (!std::isfinite(score)) throw InputError("action scores must be finite");
   }
-  check_untrained(untrained, scores.size());
   switch (settings.algorithm) {
     case Algorithm::kEpsilonGreedy:
-      return epsilon_greedy(settings, scores, untrained);
+      return epsilon_greedy(settings.epsilon, scores);
     case Algorithm::kSoftmax:
       return softmax(settings.temperature, scores);
     case Algorithm::kSquareCB:
@@ -229,20 +206,14 @@ bool is_exploration(const std::vector<double>& scores, uint32_t shown) {
 
 std::vector<double> remaining_probabilities(const ExplorationSettings& settings,
                                             const std::vector<double>& scores,
-                                            const std::vector<uint32_t>& placed, uint64_t examples_seen,
-                                            const std::vector<bool>& untrained) {
-  check_untrained(untrained, scores.size());
+                                            const std::vector<uint32_t>& placed, uint64_t examples_seen) {
   std::vector<bool> taken(scores.size(), false);
   for (uint32_t index : placed) taken.at(index) = true;
   std::vector<double> rest;
-  std::vector<bool> rest_untrained;
   rest.reserve(scores.size());
-  for (size_t i = 0; i < scores.size(); ++i) {
-    if (taken[i]) continue;
-    rest.push_back(scores[i]);
-    if (!untrained.empty()) rest_untrained.push_back(untrained[i]);
-  }
-  const std::vector<double> rest_probabilities = action_probabilities(settings, rest, examples_seen, rest_untrained);
+  for (size_t i = 0; i < scores.size(); ++i)
+    if (!taken[i]) rest.push_back(scores[i]);
+  const std::vector<double> rest_probabilities = action_probabilities(settings, rest, examples_seen);
   std::vector<double> probabilities(scores.size(), 0.0);
   for (size_t i = 0, r = 0; i < scores.size(); ++i)
     if (!taken[i]) probabilities[i] = rest_probabilities[r++];
@@ -250,9 +221,9 @@ std::vector<double> remaining_probabilities(const ExplorationSettings& settings,
 }
 
 Decision decide(const ExplorationSettings& settings, const std::vector<double>& scores,
-                uint64_t examples_seen, uint64_t seed, size_t slots, const std::vector<bool>& untrained) {
+                uint64_t examples_seen, uint64_t seed, size_t slots) {
   Decision decision;
-  decision.probabilities = action_probabilities(settings, scores, examples_seen, untrained);
+  decision.probabilities = action_probabilities(settings, scores, examples_seen);
   Rng rng(seed);
   const size_t chosen = draw(decision.probabilities, rng.next_double());
   decision.ranking.reserve(scores.size());
@@ -261,8 +232,7 @@ Decision decide(const ExplorationSettings& settings, const std::vector<double>& 
     decision.slot_probabilities.push_back(decision.probabilities[chosen]);
     const size_t shown = std::min(slots, scores.size());
     while (decision.ranking.size() < shown) {
-      const std::vector<double> p =
-          remaining_probabilities(settings, scores, decision.ranking, examples_seen, untrained);
+      const std::vector<double> p = remaining_probabilities(settings, scores, decision.ranking, examples_seen);
       const size_t next = draw(p, rng.next_double());
       decision.ranking.push_back(static_cast<uint32_t>(next));
       decision.slot_probabilities.push_back(p[next]);

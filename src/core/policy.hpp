@@ -20,28 +20,14 @@ struct ExplorationSettings {
   double temperature = 0.05;  // softmax: p ~ exp(score / temperature)
   double gamma_scale = 10.0;  // squarecb: gamma = gamma_scale * examples^gamma_exponent
   double gamma_exponent = 0.5;
-  // epsilon_greedy: the share of epsilon spread over the actions the model
-  // has never trained on (see action_probabilities).
-  double cold_start = 0.25;
 };
-
-// Whether the policy gives a share to untrained actions, so that a caller
-// need not find them otherwise.
-bool explores_untrained(const ExplorationSettings& settings);
 
 // Exact probabilities (sum to 1). Epsilon-greedy splits 1 - epsilon evenly
 // among the actions tied for the best score, so an untrained model picks
-// uniformly at random. `untrained` (one flag an action, or empty: none) marks
-// the actions the model has never trained on (Model::find_untrained):
-// epsilon-greedy spreads the share `cold_start` of epsilon evenly over them
-// and the rest evenly over the others, so a new action is shown without
-// exploring more; when uniform exploration gives them that much already (none
-// flagged, a new model, many new actions) it stays uniform, to the bit as
-// without flags.
+// uniformly at random.
 std::vector<double> action_probabilities(const ExplorationSettings& settings,
                                          const std::vector<double>& scores,
-                                         uint64_t examples_seen,
-                                         const std::vector<bool>& untrained = {});
+                                         uint64_t examples_seen);
 
 // Whether showing `shown` first is an exploration: its score is below the
 // best (an action tied for the best is the model's best).
@@ -59,20 +45,16 @@ struct Decision {
 // The probabilities of the policy over the actions not yet `placed` (by
 // action index; placed ones get 0): the policy applied to the remaining
 // scores alone, so they sum to 1 over the remaining actions.
-// `untrained` as action_probabilities takes it, over all the actions.
 std::vector<double> remaining_probabilities(const ExplorationSettings& settings,
                                             const std::vector<double>& scores,
-                                            const std::vector<uint32_t>& placed, uint64_t examples_seen,
-                                            const std::vector<bool>& untrained = {});
+                                            const std::vector<uint32_t>& placed, uint64_t examples_seen);
 
 // ranking[0] is drawn from the probabilities with a generator seeded by `seed`
 // (from the event id, so a logged decision can be reproduced); with `slots`
 // (0: none) ranking[1..slots-1] are drawn the same way, each from the actions
 // not placed before it (a conditional contextual bandit); the rest follow by
-// score, highest first, ties in a seeded random order. `untrained` as
-// action_probabilities takes it.
+// score, highest first, ties in a seeded random order.
 Decision decide(const ExplorationSettings& settings, const std::vector<double>& scores,
-                uint64_t examples_seen, uint64_t seed, size_t slots = 0,
-                const std::vector<bool>& untrained = {});
+                uint64_t examples_seen, uint64_t seed, size_t slots = 0);
 
 }  // namespace pz
