@@ -29,7 +29,7 @@ PG_CPPFLAGS = -Isrc -isystem $(shell $(PG_CONFIG) --includedir-server) -I/usr/in
               -DPZ_VERSION='"$(EXTVERSION)"'
 # `make PZ_CHECKS=1`: warn wherever a shortcut differs from PostgreSQL's own code.
 ifdef PZ_CHECKS
-PG_CPPFLAGS += -DPZ_CHECK_NUMERIC_FAST_PATH
+PG_CPPFLAGS += -DPZ_CHECK_NUMERIC_FAST_PATH -DPZ_CHECK_ROW_FAST_PATH
 endif
 # -MMD -MP: rebuild objects when a header they include changes.
 PG_CXXFLAGS = -std=c++17 -fPIC -O2 -Wno-missing-field-initializers -MMD -MP

@@ -341,13 +341,16 @@ b_report() {
       verdict=""
       [[ -z $limit ]] || verdict=$(status "${result[rank_${kind}_$n]}" '<=' "$limit")
       row "b. pz_rank, $n actions, $what: µs per call" "${result[rank_${kind}_$n]}" "$target" "$verdict"
+      row "   the same, backend CPU µs per call" "${result[rank_${kind}_cpu_$n]}" "" ""
     done
   done
   for n in 50 5000; do
     case $n in 50) limit=30 target="<= 30 µs" ;; *) limit=1000 target="<= 1 ms" ;; esac
     row "b. pz_rank_rows, $n actions, {\"learn\": false}: µs per call" "${result[rows_time_nolog_$n]}" "$target" \
         "$(status "${result[rows_time_nolog_$n]}" '<=' "$limit")"
+    row "   the same, backend CPU µs per call" "${result[rows_cpu_nolog_$n]}" "" ""
     row "b. pz_rank_rows, $n actions, logged: µs per call" "${result[rows_time_log_$n]}" "" ""
+    row "   the same, backend CPU µs per call" "${result[rows_cpu_log_$n]}" "" ""
   done
 }
 a2_b_notes() {
@@ -357,6 +360,8 @@ a2_b_notes() {
   echo "b: server-side, per call, in one session and one transaction, after subtracting a plpgsql loop"
   echo "   making a trivial call with the same context (${result[rank_overhead_50]} µs at 50 actions). {\"learn\": false}"
   echo "   is pz_rank alone; 'logged' includes inserting the event row (both judged against the target)."
+  echo "   Backend CPU: the same calls in the backend's user and system time (/proc/self/stat, ticks of"
+  echo "   1/$(getconf CLK_TCK) s), which waiting for a core on a loaded machine does not inflate."
 }
 if [[ "${PZ_BENCH_LOGGING_ONLY:-0}" == 1 ]]; then
   report_header
@@ -459,7 +464,8 @@ log "b. pz_rank alone, server-side"
 # decision); with {} the event row is inserted as well, and the growth of
 # the decision log's tables (pz.decisions, pz.event_state and the shared
 # pz.actions behind the view pz.events) give the bytes per event.
-sql <<'SQL'
+# The backend's CPU time is reported too (clock ticks of /proc/self/stat).
+sed "s/TICKS_PER_S/$(getconf CLK_TCK)/" <<'SQL' | sql
 CREATE TABLE bench_actions AS
 SELECT g.size, (SELECT jsonb_agg(jsonb_build_object('id', item_id,
                    'features', jsonb_build_object('category', category, 'brand', brand, 'price', price)))
@@ -467,11 +473,21 @@ SELECT g.size, (SELECT jsonb_agg(jsonb_build_object('id', item_id,
        ARRAY(SELECT c FROM catalog c WHERE in_stock AND viable_group <= g.grp) AS row_actions
   FROM (VALUES (1, 50), (2, 500), (3, 5000)) AS g(grp, size);
 
+-- The backend's CPU time (user and system) so far, in clock ticks: on a
+-- loaded machine the wall clock also counts the time spent waiting for a core.
+CREATE FUNCTION bench_cpu_ticks() RETURNS bigint LANGUAGE sql
+RETURN (SELECT s[12]::bigint + s[13]::bigint
+          FROM regexp_split_to_array(split_part(pg_read_file('/proc/self/stat'), ') ', 2), ' ') AS s);
+
 -- rows: time pz_rank_rows with the same actions as catalog rows.
+-- cpu_us_per_call: the same in the backend's CPU time (overhead subtracted likewise).
 CREATE FUNCTION bench_rank_time(n integer, calls integer, options jsonb, rows boolean DEFAULT false,
-                                OUT us_per_call float8, OUT overhead_us float8, OUT bytes_per_event float8)
+                                OUT us_per_call float8, OUT overhead_us float8, OUT bytes_per_event float8,
+                                OUT cpu_us_per_call float8)
 LANGUAGE plpgsql AS $$
 DECLARE
+    ticks_per_s CONSTANT float8 := TICKS_PER_S;
+    ticks bigint;
     -- "|| '[]'" makes a new, uncompressed value, as the README's jsonb_agg
     -- gives pz_rank: the stored one is compressed, and pz_rank would time
     -- its decompression at every call (6-11% of a call at 5,000 actions).
@@ -484,6 +500,7 @@ BEGIN
     PERFORM count(*) FROM pz_rank('bench', '{}', acts, '{"learn": false}');
     PERFORM count(*) FROM pz_rank_rows('bench', '{}', row_acts, '{"learn": false}');
     size_before := pz_log_bytes();
+    ticks := bench_cpu_ticks();
     started := clock_timestamp();
     FOR i IN 1..calls LOOP
         IF rows THEN
@@ -499,7 +516,9 @@ BEGIN
         END IF;
     END LOOP;
     us_per_call := extract(epoch FROM clock_timestamp() - started) * 1e6 / calls;
+    cpu_us_per_call := (bench_cpu_ticks() - ticks) / ticks_per_s * 1e6 / calls;
     bytes_per_event := (pz_log_bytes() - size_before)::float8 / calls;
+    ticks := bench_cpu_ticks();
     started := clock_timestamp();
     FOR i IN 1..calls LOOP
         PERFORM count(*) FROM jsonb_each(
@@ -508,25 +527,28 @@ BEGIN
     END LOOP;
     overhead_us := extract(epoch FROM clock_timestamp() - started) * 1e6 / calls;
     us_per_call := us_per_call - overhead_us;
+    cpu_us_per_call := cpu_us_per_call - (bench_cpu_ticks() - ticks) / ticks_per_s * 1e6 / calls;
 END
 $$;
 SQL
 for n in "${sizes[@]}"; do
   calls=$((1000000 / n))  # about the same number of actions ranked per size
-  read -r result[rank_nolog_$n] result[rank_overhead_$n] _ < <(psql -X -A -t -q -F ' ' -v ON_ERROR_STOP=1 \
-    -c "SELECT round(us_per_call::numeric, 1), round(overhead_us::numeric, 1), 0 FROM bench_rank_time($n, $calls, '{\"learn\": false}')")
-  read -r result[rank_log_$n] _ result[event_bytes_$n] < <(psql -X -A -t -q -F ' ' -v ON_ERROR_STOP=1 \
-    -c "SELECT round(us_per_call::numeric, 1), 0, round(bytes_per_event) FROM bench_rank_time($n, $calls, '{}')")
+  read -r result[rank_nolog_$n] result[rank_overhead_$n] _ result[rank_nolog_cpu_$n] < <(psql -X -A -t -q -F ' ' -v ON_ERROR_STOP=1 \
+    -c "SELECT round(us_per_call::numeric, 1), round(overhead_us::numeric, 1), 0, round(cpu_us_per_call::numeric, 1) FROM bench_rank_time($n, $calls, '{\"learn\": false}')")
+  read -r result[rank_log_$n] _ result[event_bytes_$n] result[rank_log_cpu_$n] < <(psql -X -A -t -q -F ' ' -v ON_ERROR_STOP=1 \
+    -c "SELECT round(us_per_call::numeric, 1), 0, round(bytes_per_event), round(cpu_us_per_call::numeric, 1) FROM bench_rank_time($n, $calls, '{}')")
   echo "$n actions, $calls calls: ${result[rank_nolog_$n]} µs unlogged, ${result[rank_log_$n]} µs logged" \
-       "(loop overhead ${result[rank_overhead_$n]} µs subtracted), ${result[event_bytes_$n]} bytes per event"
+       "(loop overhead ${result[rank_overhead_$n]} µs subtracted), ${result[event_bytes_$n]} bytes per event;" \
+       "backend CPU ${result[rank_nolog_cpu_$n]} µs unlogged, ${result[rank_log_cpu_$n]} µs logged"
 done
 for n in 50 5000; do
   calls=$((1000000 / n))
-  read -r result[rows_time_nolog_$n] < <(value \
-    "SELECT round(us_per_call::numeric, 1) FROM bench_rank_time($n, $calls, '{\"learn\": false}', rows => true)")
-  read -r result[rows_time_log_$n] < <(value \
-    "SELECT round(us_per_call::numeric, 1) FROM bench_rank_time($n, $calls, '{}', rows => true)")
-  echo "pz_rank_rows, $n actions, $calls calls: ${result[rows_time_nolog_$n]} µs unlogged, ${result[rows_time_log_$n]} µs logged"
+  read -r result[rows_time_nolog_$n] result[rows_cpu_nolog_$n] < <(psql -X -A -t -q -F ' ' -v ON_ERROR_STOP=1 \
+    -c "SELECT round(us_per_call::numeric, 1), round(cpu_us_per_call::numeric, 1) FROM bench_rank_time($n, $calls, '{\"learn\": false}', rows => true)")
+  read -r result[rows_time_log_$n] result[rows_cpu_log_$n] < <(psql -X -A -t -q -F ' ' -v ON_ERROR_STOP=1 \
+    -c "SELECT round(us_per_call::numeric, 1), round(cpu_us_per_call::numeric, 1) FROM bench_rank_time($n, $calls, '{}', rows => true)")
+  echo "pz_rank_rows, $n actions, $calls calls: ${result[rows_time_nolog_$n]} µs unlogged, ${result[rows_time_log_$n]} µs logged;" \
+       "backend CPU ${result[rows_cpu_nolog_$n]} µs unlogged, ${result[rows_cpu_log_$n]} µs logged"
 done
 if [[ $b_only == 1 ]]; then
   report_header

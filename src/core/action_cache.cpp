@@ -1,5 +1,6 @@
 #include "action_cache.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "hashing.hpp"
@@ -36,6 +37,21 @@ uint64_t hash_bytes(std::string_view bytes) {
   return hashing_detail::mix64(lane[0] ^ hashing_detail::mix64(lane[1]));
 }
 
+// Whether a's first n bytes are b's: 8 bytes at a time, differences
+// gathered without a branch. libc's memcmp took 70 ns for an action's 110
+// bytes on the machine measured (perf), a quarter of a rank call over 5,000.
+bool same_bytes(const char* a, const char* b, size_t n) {
+  uint64_t difference = 0;
+  for (; n >= 8; n -= 8, a += 8, b += 8) {
+    uint64_t x, y;
+    std::memcpy(&x, a, sizeof x);
+    std::memcpy(&y, b, sizeof y);
+    difference |= x ^ y;
+  }
+  for (; n > 0; --n, ++a, ++b) difference |= static_cast<uint8_t>(*a ^ *b);
+  return difference == 0;
+}
+
 }  // namespace
 
 uint64_t ActionCache::hash(std::string_view head, std::string_view body) {
@@ -52,14 +68,55 @@ void ActionCache::start_call() {
   namespaces_.clear();
   entries_.clear();
   index_.clear();
+  id_index_.clear();
+  id_firsts_.clear();
+  id_stamps_.clear();
+  recent_.clear();
   counted_bytes_ = 0;
 }
 
-bool ActionCache::matches(size_t entry, std::string_view head, std::string_view body, uint64_t key_hash) const {
+bool ActionCache::same_key(size_t entry, std::string_view head, std::string_view body) const {
   const Entry& candidate = entries_[entry];
-  if (candidate.key_hash != key_hash || candidate.key_length != head.size() + body.size()) return false;
-  const std::string_view key = part(candidate.key_offset, candidate.key_length);
-  return key.substr(0, head.size()) == head && key.substr(head.size()) == body;
+  if (candidate.key_length != head.size() + body.size()) return false;
+  const char* key = bytes_.data() + candidate.key_offset;
+  return same_bytes(key, head.data(), head.size()) && same_bytes(key + head.size(), body.data(), body.size());
+}
+
+bool ActionCache::matches(size_t entry, std::string_view head, std::string_view body, uint64_t key_hash) const {
+  return entries_[entry].key_hash == key_hash && same_key(entry, head, body);
+}
+
+size_t ActionCache::recall(size_t position, std::string_view head, std::string_view body) const {
+  if (position >= recent_.size()) return kNone;
+  const size_t entry = recent_[position];
+  return entry != kNone && same_key(entry, head, body) ? entry : kNone;
+}
+
+uint32_t ActionCache::number_id(std::string_view id, uint64_t id_hash) {
+  const size_t count = id_firsts_.size();
+  id_index_.prepare_insert(count, [&](size_t i) { return entries_[id_firsts_[i]].id_hash; });
+  const size_t slot = id_index_.probe(id_hash, [&](size_t i) {
+    const Entry& first = entries_[id_firsts_[i]];
+    return first.id_hash == id_hash && part(first.id_offset, first.id_length) == id;
+  });
+  if (id_index_.at(slot) != kNone) return static_cast<uint32_t>(id_index_.at(slot));
+  id_index_.place(slot, count);
+  id_firsts_.push_back(entries_.size());  // the entry being added
+  return static_cast<uint32_t>(count);
+}
+
+size_t ActionCache::first_duplicate_id(const size_t* entries, size_t count) {
+  if (id_stamps_.size() < id_firsts_.size()) id_stamps_.resize(id_firsts_.size(), 0);
+  if (++stamp_ == 0) {  // wrapped: no stamp may look current
+    std::fill(id_stamps_.begin(), id_stamps_.end(), 0);
+    stamp_ = 1;
+  }
+  for (size_t i = 0; i < count; ++i) {
+    uint32_t& stamp = id_stamps_[entries_[entries[i]].id_number];
+    if (stamp == stamp_) return i;
+    stamp = stamp_;
+  }
+  return count;
 }
 
 size_t ActionCache::find(std::string_view head, std::string_view body, uint64_t key_hash) const {
@@ -75,6 +132,7 @@ size_t ActionCache::add(std::string_view head, std::string_view body, uint64_t k
 
   Entry added{};
   added.key_hash = key_hash;
+  added.id_hash = hash({}, id);
   added.document_hash = document_hash;
   added.key_offset = bytes_.size();
   added.key_length = static_cast<uint32_t>(head.size() + body.size());
@@ -92,6 +150,7 @@ size_t ActionCache::add(std::string_view head, std::string_view body, uint64_t k
   added.namespace_begin = static_cast<uint32_t>(namespaces_.size());
   added.namespace_count = static_cast<uint32_t>(features.namespaces().size());
   namespaces_.insert(namespaces_.end(), features.namespaces().begin(), features.namespaces().end());
+  added.id_number = number_id(id, added.id_hash);
   entries_.push_back(added);
   index_.place(slot, entry);
 

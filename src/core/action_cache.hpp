@@ -39,6 +39,22 @@ class ActionCache {
   // The entry of the key, or kNone. `key_hash` is hash(head, body).
   size_t find(std::string_view head, std::string_view body, uint64_t key_hash) const;
 
+  // The entry noted at `position` (of the caller's list of actions) in an
+  // earlier call, if its key is (head, body), else kNone: compared byte for
+  // byte, without hashing. A catalog's actions come in the same order call
+  // after call, so most are found here and only the others are hashed.
+  size_t recall(size_t position, std::string_view head, std::string_view body) const;
+  // Notes that `entry` is at `position` in this call (for recall() in the next).
+  void note(size_t position, size_t entry) {
+    if (recent_.size() <= position) recent_.resize(position + 1, kNone);
+    recent_[position] = entry;
+  }
+
+  // The position (in `entries`, each an entry number) of the first entry
+  // whose id an earlier one of them has, or `count` if their ids all differ.
+  // Without hashing or comparing ids: each entry knows its id's number.
+  size_t first_duplicate_id(const size_t* entries, size_t count);
+
   // Adds the entry of the key (not already in): the action's id, its features,
   // the document the caller logs for it (may be empty: none kept) and that
   // document's hash. Returns its number.
@@ -61,6 +77,7 @@ class ActionCache {
  private:
   struct Entry {
     uint64_t key_hash;
+    uint64_t id_hash;
     int64_t document_hash;
     size_t key_offset;  // key, id and document in bytes_
     size_t id_offset;
@@ -72,9 +89,12 @@ class ActionCache {
     uint32_t feature_count;
     uint32_t namespace_begin;  // in namespaces_
     uint32_t namespace_count;
+    uint32_t id_number;  // equal for the entries with equal ids
   };
   std::string_view part(size_t offset, uint32_t length) const { return std::string_view(bytes_.data() + offset, length); }
   bool matches(size_t entry, std::string_view head, std::string_view body, uint64_t key_hash) const;
+  bool same_key(size_t entry, std::string_view head, std::string_view body) const;
+  uint32_t number_id(std::string_view id, uint64_t id_hash);
 
   size_t max_bytes_;
   size_t counted_bytes_ = 0;
@@ -85,6 +105,13 @@ class ActionCache {
   std::vector<NamespaceSpan> namespaces_;
   std::vector<Entry> entries_;
   IndexTable index_;
+  // Each distinct id once, by its first entry: gives an added entry its id number.
+  IndexTable id_index_;
+  std::vector<size_t> id_firsts_;
+  // By id number: the stamp of the last first_duplicate_id() that met it.
+  std::vector<uint32_t> id_stamps_;
+  uint32_t stamp_ = 0;
+  std::vector<size_t> recent_;  // by position: the entry noted there
 };
 
 }  // namespace pz

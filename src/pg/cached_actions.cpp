@@ -21,6 +21,40 @@ ActionCache& jsonb_action_cache() {
   return cache;
 }
 
+std::vector<Candidate> cached_candidates(ActionCache& cache, const size_t* entries, size_t count,
+                                         const RankOptions& options) {
+  // A cached action's id passed CandidateList's checks when it was added:
+  // only duplicates are left to find.
+  const size_t duplicate = cache.first_duplicate_id(entries, count);
+  if (duplicate < count) CandidateList::throw_duplicate(duplicate, cache.id(entries[duplicate]));
+  CandidateList list(options, count);
+  for (size_t i = 0; i < count; ++i) list.add_checked(Candidate{std::string(cache.id(entries[i])), i, 0, false});
+  return list.finish();
+}
+
+void featurize_through_cache(ActionCache& cache, JsonTokens tokens, const std::vector<Candidate>& candidates,
+                             size_t* entries, const std::function<NewEntry(size_t element)>& describe,
+                             std::vector<FeatureView>& views) {
+  // The candidates not cached, featurized first, as featurize_candidates does.
+  static std::vector<FeatureSet> fresh;
+  static std::vector<size_t> missing;
+  missing.clear();
+  for (size_t i = 0; i < candidates.size(); ++i)
+    if (entries[candidates[i].element] == ActionCache::kNone) missing.push_back(i);
+  if (fresh.size() < missing.size()) fresh.resize(missing.size());
+  for (size_t k = 0; k < missing.size(); ++k) featurize_action(tokens, candidates[missing[k]], fresh[k]);
+  for (size_t k = 0; k < missing.size(); ++k) {
+    const Candidate& candidate = candidates[missing[k]];
+    const NewEntry entry = describe(candidate.element);
+    entries[candidate.element] = cache.add(entry.head, entry.body, entry.key_hash, candidate.id, fresh[k],
+                                           entry.document, entry.document_hash);
+    cache.note(candidate.element, entries[candidate.element]);
+  }
+  // Views only now: adding to the cache may move what earlier views showed.
+  views.resize(candidates.size());
+  for (size_t i = 0; i < candidates.size(); ++i) views[i] = cache.features(entries[candidates[i].element]);
+}
+
 bool CachedActions::read(Jsonb* actions, const RankOptions& options, TokenBuffer* tokens,
                          std::vector<Candidate>* candidates) {
   JsonbContainer* root = &actions->root;
@@ -41,36 +75,43 @@ bool CachedActions::read(Jsonb* actions, const RankOptions& options, TokenBuffer
     Element& element = elements_[i];
     element.data = base + INTALIGN(offset);
     element.length = end - INTALIGN(offset);
-    element.key_hash = ActionCache::hash({}, std::string_view(element.data, element.length));
     element.first_token = 0;
     offset = end;
   }
 
   cache_.start_call();
+  entries_.resize(count);
   bool all_cached = true;
-  for (Element& element : elements_) {
-    element.entry = cache_.find({}, std::string_view(element.data, element.length), element.key_hash);
-    all_cached = all_cached && element.entry != ActionCache::kNone;
+  for (size_t i = 0; i < count; ++i) {
+    const std::string_view key(elements_[i].data, elements_[i].length);
+    size_t entry = cache_.recall(i, {}, key);
+    if (entry == ActionCache::kNone) {
+      entry = cache_.find({}, key, ActionCache::hash({}, key));
+      if (entry != ActionCache::kNone) cache_.note(i, entry);
+    }
+    entries_[i] = entry;
+    all_cached = all_cached && entry != ActionCache::kNone;
   }
-  if (!all_cached) {
-    pg_call([&] {
-      for (Element& element : elements_) {
-        if (element.entry != ActionCache::kNone) continue;
-        element.first_token = tokens->size;
-        append_container_tokens(reinterpret_cast<JsonbContainer*>(const_cast<char*>(element.data)), tokens);
-      }
-    });
+  if (all_cached) {
+    *candidates = cached_candidates(cache_, entries_.data(), count, options);
+    return true;
   }
+  pg_call([&] {
+    for (size_t i = 0; i < count; ++i) {
+      if (entries_[i] != ActionCache::kNone) continue;
+      elements_[i].first_token = tokens->size;
+      append_container_tokens(reinterpret_cast<JsonbContainer*>(const_cast<char*>(elements_[i].data)), tokens);
+    }
+  });
 
   CandidateList list(options, count);
   JsonTokens read_tokens{tokens->tokens, tokens->size};
   TokenCursor cursor(read_tokens);
   for (size_t i = 0; i < count; ++i) {
-    const Element& element = elements_[i];
-    if (element.entry != ActionCache::kNone) {
-      list.add(Candidate{std::string(cache_.id(element.entry)), i, 0, false});
+    if (entries_[i] != ActionCache::kNone) {
+      list.add(Candidate{std::string(cache_.id(entries_[i])), i, 0, false});
     } else {
-      cursor.seek(element.first_token);
+      cursor.seek(elements_[i].first_token);
       list.add(parse_candidate(cursor, i));
     }
   }
@@ -80,22 +121,16 @@ bool CachedActions::read(Jsonb* actions, const RankOptions& options, TokenBuffer
 
 const std::vector<FeatureView>& CachedActions::featurize(const std::vector<Candidate>& candidates,
                                                         const TokenBuffer* tokens) {
-  // One set for each action featurized here, copied into the cache.
-  static FeatureSet fresh;
-  const JsonTokens read_tokens{tokens->tokens, tokens->size};
-  for (const Candidate& candidate : candidates) {
-    Element& element = elements_[candidate.element];
-    if (element.entry != ActionCache::kNone) continue;
-    featurize_action(read_tokens, candidate, fresh);
-    element.entry = cache_.add({}, std::string_view(element.data, element.length), element.key_hash, candidate.id,
-                               fresh, {}, container_action_hash(element.data, element.length));
-  }
-  // Views only now: adding to the cache may move what earlier views showed.
-  features_.resize(candidates.size());
-  for (size_t i = 0; i < candidates.size(); ++i) features_[i] = cache_.features(elements_[candidates[i].element].entry);
+  featurize_through_cache(
+      cache_, JsonTokens{tokens->tokens, tokens->size}, candidates, entries_.data(),
+      [&](size_t element) {
+        const std::string_view key(elements_[element].data, elements_[element].length);
+        return NewEntry{{}, key, ActionCache::hash({}, key), {}, container_action_hash(key.data(), key.size())};
+      },
+      features_);
   hashes_.clear();
   if (candidates.size() == elements_.size())
-    for (const Element& element : elements_) hashes_.push_back(cache_.document_hash(element.entry));
+    for (const size_t entry : entries_) hashes_.push_back(cache_.document_hash(entry));
   return features_;
 }
 

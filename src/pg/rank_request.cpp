@@ -139,17 +139,25 @@ bool CandidateList::seen(std::string_view id) {
   return false;
 }
 
+void CandidateList::throw_duplicate(size_t element, std::string_view id) {
+  throw InputError(action_position(element) + ": duplicate action id " + quoted(id));
+}
+
 void CandidateList::add(Candidate candidate) {
   if (candidate.id.empty()) throw InputError(action_position(candidate.element) + " has an empty id");
-  if (seen(candidate.id))
-    throw InputError(action_position(candidate.element) + ": duplicate action id " + quoted(candidate.id));
+  if (seen(candidate.id)) throw_duplicate(candidate.element, candidate.id);
+  add_checked(std::move(candidate));
+}
+
+void CandidateList::add_checked(Candidate candidate) {
+  ++added_;
   if (options_.excluded.empty() || options_.excluded.count(candidate.id) == 0)
     candidates_.push_back(std::move(candidate));
 }
 
 std::vector<Candidate> CandidateList::finish() {
   if (candidates_.empty())
-    throw InputError(ids_.empty() ? "actions must not be an empty array"
+    throw InputError(added_ == 0 ? "actions must not be an empty array"
                                    : "every action is excluded: nothing is left to rank");
   if (options_.has_baseline) {
     bool found = false;

@@ -44,6 +44,10 @@ class CandidateList {
   CandidateList(const RankOptions& options, size_t expected);
   // Throws InputError, naming the candidate's position, for an empty or duplicate id.
   void add(Candidate candidate);
+  // Adds a candidate whose id the caller has checked (not empty, no other's).
+  void add_checked(Candidate candidate);
+  // The InputError add() throws for a duplicate id at `element`.
+  [[noreturn]] static void throw_duplicate(size_t element, std::string_view id);
   // Throws InputError when nothing is left to rank or the baseline is not a candidate.
   std::vector<Candidate> finish();
 
@@ -53,6 +57,7 @@ class CandidateList {
 
   const RankOptions& options_;
   std::vector<Candidate> candidates_;
+  size_t added_ = 0;  // excluded ones included
   std::string_view id_at(size_t index) const;
 
   // The ids added so far, back to back, and a hash index of their (offset,

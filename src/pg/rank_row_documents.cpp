@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "pg/action_store.hpp"
+#include "pg/cached_actions.hpp"
 #include "pg/featurize.hpp"
 #include "pg/guard.hpp"
 #include "pg/rank_decision.hpp"
@@ -55,41 +56,26 @@ ActionCache& row_action_cache() {
 
 const std::vector<FeatureView>& featurize_rows(RowActions& rows, const std::vector<Candidate>& candidates) {
   if (rows.entries == nullptr) return featurize_candidates(rows.tokens, candidates);
-  // The candidates read in this call, featurized first, as featurize_candidates does.
-  static std::vector<FeatureSet> fresh;
-  std::vector<size_t> read;
-  for (size_t i = 0; i < candidates.size(); ++i)
-    if (rows.entries[candidates[i].element] == ActionCache::kNone) read.push_back(i);
-  if (fresh.size() < read.size()) fresh.resize(read.size());
-  for (size_t k = 0; k < read.size(); ++k) featurize_action(rows.tokens, candidates[read[k]], fresh[k]);
-
-  // Their documents, each as a one-element array of its own.
-  std::vector<std::string_view> documents(read.size());
-  std::vector<int64> hashes(read.size());
-  if (!read.empty()) {
-    pg_call([&] {
-      for (size_t k = 0; k < read.size(); ++k) {
-        const size_t element = candidates[read[k]].element;
-        Jsonb* alone = row_actions_jsonb(&rows, &element, 1);
-        JsonbValue* value = getIthJsonbValueFromContainer(&alone->root, 0);
-        documents[k] = std::string_view(reinterpret_cast<const char*>(value->val.binary.data),
-                                        static_cast<size_t>(value->val.binary.len));
-        hashes[k] = element_action_hash(alone, 0);
-      }
-    });
-  }
-  ActionCache& cache = row_action_cache();
-  for (size_t k = 0; k < read.size(); ++k) {
-    const Candidate& candidate = candidates[read[k]];
-    const size_t element = candidate.element;
-    const RowKey key = row_key(rows.plan, reinterpret_cast<HeapTupleHeader>(DatumGetPointer(rows.items[element])));
-    rows.entries[element] = cache.add(key.head(), key.body, rows.key_hashes[element], candidate.id, fresh[k],
-                                      documents[k], hashes[k]);
-  }
-  // Views only now: adding to the cache may move what earlier views showed.
   static std::vector<FeatureView> views;
-  views.resize(candidates.size());
-  for (size_t i = 0; i < candidates.size(); ++i) views[i] = cache.features(rows.entries[candidates[i].element]);
+  featurize_through_cache(
+      row_action_cache(), rows.tokens, candidates, rows.entries,
+      [&](size_t element) {
+        // The document logged for the row, as a one-element array of its own.
+        NewEntry entry{};
+        pg_call([&] {
+          Jsonb* alone = row_actions_jsonb(&rows, &element, 1);
+          JsonbValue* value = getIthJsonbValueFromContainer(&alone->root, 0);
+          entry.document = std::string_view(reinterpret_cast<const char*>(value->val.binary.data),
+                                            static_cast<size_t>(value->val.binary.len));
+          entry.document_hash = element_action_hash(alone, 0);
+        });
+        const RowKey key = row_key(rows.plan, reinterpret_cast<HeapTupleHeader>(DatumGetPointer(rows.items[element])));
+        entry.head.assign(key.head());  // a copy: `key` ends here
+        entry.body = key.body;
+        entry.key_hash = rows.key_hashes[element];
+        return entry;
+      },
+      views);
   return views;
 }
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/features.hpp"
+#include "pg/cached_actions.hpp"
 #include "pg/freed_memory.hpp"
 #include "pg/guard.hpp"
 #include "pg/limits.hpp"
@@ -67,6 +68,22 @@ class ColumnChoice {
   RowColumns columns_;
 };
 
+bool all_cached(const RowActions& rows) {
+  if (rows.entries == nullptr) return false;
+  for (int i = 0; i < rows.count; ++i)
+    if (rows.entries[i] == ActionCache::kNone) return false;
+  return true;
+}
+
+std::vector<Candidate> read_candidates(const RowActions& rows, const RankOptions& options) {
+  CandidateList list(options, static_cast<size_t>(rows.count));
+  for (int i = 0; i < rows.count; ++i) {
+    list.add(Candidate{std::string(rows.ids[i], rows.id_lengths[i]), static_cast<size_t>(i),
+                       rows.features_token[i], true});
+  }
+  return list.finish();
+}
+
 }  // namespace
 
 }  // namespace pz::pg
@@ -91,12 +108,9 @@ PZ_SQL_FUNCTION(pz_rank_rows) {
   cache.start_call();
   pg_call([&] { read_row_actions(args.actions, choice.columns(), &cache, tokens.buffer(), &rows); });
 
-  CandidateList list(options, static_cast<size_t>(rows.count));
-  for (int i = 0; i < rows.count; ++i) {
-    list.add(Candidate{std::string(rows.ids[i], rows.id_lengths[i]), static_cast<size_t>(i),
-                       rows.features_token[i], true});
-  }
-  std::vector<Candidate> candidates = list.finish();
+  std::vector<Candidate> candidates = all_cached(rows)
+      ? cached_candidates(cache, rows.entries, static_cast<size_t>(rows.count), options)
+      : read_candidates(rows, options);
 
   const std::vector<FeatureView>& actions = featurize_rows(rows, candidates);
   RankInput input{&loop, args.context, &context, &options, &candidates, &actions};

@@ -288,13 +288,19 @@ bool rows_of_one_type(const Datum* rows, const bool* nulls, int count) {
   return true;
 }
 
-// Looks row `i` up in `cache` by its key: true if found (its entry and id set).
-bool find_cached_row(const ActionCache* cache, const RowPlan* plan, HeapTupleHeader row, int i, RowActions* out) {
+// Looks row `i` up in `cache` by its key, first at its position in the
+// previous call (no hashing), then by hash (kept in key_hashes for adding
+// it): true if found (its entry and id set).
+bool find_cached_row(ActionCache* cache, const RowPlan* plan, HeapTupleHeader row, int i, RowActions* out) {
   const RowKey key = row_key(plan, row);
-  const uint64 hash = ActionCache::hash(key.head(), key.body);
-  const size_t entry = cache->find(key.head(), key.body, hash);
+  size_t entry = cache->recall(static_cast<size_t>(i), key.head(), key.body);
+  if (entry == ActionCache::kNone) {
+    const uint64 hash = ActionCache::hash(key.head(), key.body);
+    out->key_hashes[i] = hash;
+    entry = cache->find(key.head(), key.body, hash);
+    if (entry != ActionCache::kNone) cache->note(static_cast<size_t>(i), entry);
+  }
   out->entries[i] = entry;
-  out->key_hashes[i] = hash;
   if (entry == ActionCache::kNone) return false;
   const std::string_view id = cache->id(entry);
   out->ids[i] = id.data();
@@ -334,7 +340,7 @@ void check_row_array_type(Oid array_type) {
                     errhint("Pass ARRAY(SELECT c FROM catalog c WHERE ...) or array_agg(c).")));
 }
 
-void read_row_actions(ArrayType* actions, const RowColumns* columns, const ActionCache* cache,
+void read_row_actions(ArrayType* actions, const RowColumns* columns, ActionCache* cache,
                       TokenBuffer* tokens, RowActions* out) {
   Oid element_type = ARR_ELEMTYPE(actions);
   int16 length;

@@ -26,7 +26,7 @@ struct RowActions {
   Datum* items;            // each row as given
   const RowPlan* plan;     // how every row was read; nullptr when the rows' types differ
   // When the rows were looked up in a cache (else nullptr): each row's
-  // entry, ActionCache::kNone for a row read here, and its key's hash.
+  // entry, ActionCache::kNone for a row read here, and (for those) its key's hash.
   size_t* entries;
   uint64* key_hashes;
 };
@@ -52,7 +52,7 @@ void check_row_array_type(Oid array_type);
 // (one type, each value's document a function of its bytes). Unguarded (may
 // ereport): 22023 for a NULL row, a row type without the key column or with
 // a NULL key, and a column named in action_features that the row type does not have.
-void read_row_actions(ArrayType* actions, const RowColumns* columns, const ActionCache* cache,
+void read_row_actions(ArrayType* actions, const RowColumns* columns, ActionCache* cache,
                       TokenBuffer* tokens, RowActions* out);
 
 // The rows at `elements` as pz.events.actions stores candidates:

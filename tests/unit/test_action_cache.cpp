@@ -146,5 +146,59 @@ TEST(ActionCache, ScoresOfCachedFeaturesEqualThoseOfTheSetsToTheBit) {
   }
 }
 
+TEST(ActionCache, RecallsTheEntryNotedAtAPositionOnlyForTheSameKey) {
+  ActionCache cache(1 << 20);
+  cache.start_call();
+  const size_t first = cache.add("h", "document a", ActionCache::hash("h", "document a"), "a", action_features(1), "", 0);
+  const size_t second = cache.add("h", "document b", ActionCache::hash("h", "document b"), "b", action_features(2), "", 0);
+  EXPECT_EQ(cache.recall(0, "h", "document a"), ActionCache::kNone);  // nothing noted yet
+  cache.note(0, first);
+  cache.note(3, second);
+  EXPECT_EQ(cache.recall(0, "h", "document a"), first);
+  EXPECT_EQ(cache.recall(3, "h", "document b"), second);
+  // Another key at the position, one byte off anywhere or of another length: not recalled.
+  EXPECT_EQ(cache.recall(0, "h", "document b"), ActionCache::kNone);
+  EXPECT_EQ(cache.recall(0, "g", "document a"), ActionCache::kNone);
+  EXPECT_EQ(cache.recall(0, "h", "document a "), ActionCache::kNone);
+  EXPECT_EQ(cache.recall(0, "h", "documenta"), ActionCache::kNone);
+  EXPECT_EQ(cache.recall(1, "h", "document a"), ActionCache::kNone);
+  EXPECT_EQ(cache.recall(1000, "h", "document a"), ActionCache::kNone);
+  cache.note(0, second);  // a later call's action there
+  EXPECT_EQ(cache.recall(0, "h", "document a"), ActionCache::kNone);
+  EXPECT_EQ(cache.recall(0, "h", "document b"), second);
+}
+
+TEST(ActionCache, ForgetsNotedPositionsWhenStartingOver) {
+  ActionCache cache(64);
+  cache.start_call();
+  const size_t entry = cache.add({}, "a document longer than the cache", 1, "a", action_features(1), "", 0);
+  cache.note(0, entry);
+  cache.start_call();  // past its size: starts over
+  EXPECT_EQ(cache.recall(0, {}, "a document longer than the cache"), ActionCache::kNone);
+}
+
+TEST(ActionCache, FindsTheFirstRepeatedIdAmongEntries) {
+  ActionCache cache(1 << 20);
+  cache.start_call();
+  // Ids repeat across keys: entries 0 and 3 are "x", 1 and 4 are "y".
+  const std::vector<std::string> ids = {"x", "y", "z", "x", "y", "xy"};
+  std::vector<size_t> entries;
+  for (size_t i = 0; i < ids.size(); ++i)
+    entries.push_back(cache.add({}, "key " + std::to_string(i), i, ids[i], action_features(static_cast<int>(i)), "", 0));
+  const std::vector<size_t> distinct = {0, 1, 2, 5};
+  EXPECT_EQ(cache.first_duplicate_id(distinct.data(), distinct.size()), distinct.size());
+  EXPECT_EQ(cache.first_duplicate_id(entries.data(), entries.size()), 3u);
+  const std::vector<size_t> later = {1, 2, 5, 4};
+  EXPECT_EQ(cache.first_duplicate_id(later.data(), later.size()), 3u);
+  const std::vector<size_t> same = {2, 2};
+  EXPECT_EQ(cache.first_duplicate_id(same.data(), same.size()), 1u);
+  // Each call starts afresh: what an earlier call met does not count.
+  EXPECT_EQ(cache.first_duplicate_id(distinct.data(), distinct.size()), distinct.size());
+  // Entries added after a check are numbered too.
+  entries.push_back(cache.add({}, "key 6", 6, "z", action_features(6), "", 0));
+  const std::vector<size_t> with_new = {2, 6};
+  EXPECT_EQ(cache.first_duplicate_id(with_new.data(), with_new.size()), 1u);
+}
+
 }  // namespace
 }  // namespace pz
