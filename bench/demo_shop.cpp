@@ -36,17 +36,6 @@ using pz_sim::Item;
 using pz_sim::Persona;
 using pz_sim::Visitor;
 
-// What pz-sim's rank query builds from a catalog row (tools/pz_sim/database.cpp).
-std::string item_json(const Item& item) {
-  const char* price = item.price < 10 ? "under 10" : item.price < 30 ? "10 to 30" : item.price < 100 ? "30 to 100"
-                                                                                                      : "100 and more";
-  const char* pack = item.pack_size == 1 ? "single" : item.pack_size < 12 ? "multi" : "bulk";
-  char json[256];
-  std::snprintf(json, sizeof json, R"({"category": "%s", "price": "%s", "rarity": "%s", "pack": "%s", "rating": %.1f})",
-                pz_sim::kCategories[item.category], price, pz_sim::kRarities[item.rarity], pack, item.rating);
-  return json;
-}
-
 FeatureSet features_of(const std::string& json, const std::string* action_id) {
   FeatureSet set;
   FeatureBuilder builder(set);
@@ -80,7 +69,7 @@ std::vector<Tally> run(long visits, unsigned long long seed, const LearnerSettin
   std::vector<Item> items = pz_sim::make_catalog(300, rng);
   const std::vector<Persona> personas = pz_sim::make_personas();
   std::vector<FeatureSet> item_features;
-  for (const Item& item : items) item_features.push_back(features_of(item_json(item), &item.sku));
+  for (const Item& item : items) item_features.push_back(features_of(pz_sim::item_features_json(item), &item.sku));
   const long arrival = cold_start.enabled ? visits / 2 : -1;
   std::deque<bool> recent;
   long persona_visits = 0;
@@ -96,7 +85,7 @@ std::vector<Tally> run(long visits, unsigned long long seed, const LearnerSettin
   for (long v = 0; v < visits; ++v) {
     if (v == arrival) {
       items.push_back(pz_sim::new_item_for(items, personas[0]));
-      item_features.push_back(features_of(item_json(items.back()), &items.back().sku));
+      item_features.push_back(features_of(pz_sim::item_features_json(items.back()), &items.back().sku));
     }
     std::seed_seq seeds{seed, static_cast<unsigned long long>(v)};
     std::mt19937_64 visit_rng(seeds);

@@ -8,7 +8,9 @@ namespace {
 
 // The query of DESIGN.md: the catalog filter is ordinary SQL, the features
 // are built from the columns, and pz_rank orders what the filter lets through;
-// $4 its options (slots for a carousel), $5 how many ranks are shown.
+// $4 its options (slots for a carousel), $5 how many ranks are shown. The
+// rating is given as stars above the middle of the scale (kRatingMiddle);
+// item_features_json (shop.cpp) builds the same features without a server.
 const char* const kRankQuery = R"SQL(
 SELECT r.event_id, r.action_id, c.title, c.price, r.score >= max(r.score) OVER () AS greedy
   FROM pz_rank($1, $2::jsonb,
@@ -19,7 +21,7 @@ SELECT r.event_id, r.action_id, c.title, c.price, r.score >= max(r.score) OVER (
                    'rarity', rarity,
                    'pack', CASE WHEN pack_size = 1 THEN 'single' WHEN pack_size < 12 THEN 'multi'
                                 ELSE 'bulk' END,
-                   'rating', rating)))
+                   'rating', rating - 3)))
             FROM catalog
            WHERE stock > 0 AND region IN ($3, 'all')), $4::jsonb) AS r
   JOIN catalog c ON c.sku = r.action_id

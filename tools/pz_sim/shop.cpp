@@ -193,13 +193,25 @@ Item new_item_for(const std::vector<Item>& items, const Persona& persona) {
   return item;
 }
 
+// No city: it decides what ships (the rank query's WHERE clause), not what a
+// visitor likes, and a context key that tells no taste still gets a weight
+// per item feature, crossed, which learns noise (README, Features).
 std::string context_json(const Visitor& v) {
   const char* orders = v.orders == 0 ? "none" : v.orders < 4 ? "1-3" : v.orders < 12 ? "4-11" : "12+";
-  std::string json = "{\"visitor\": {\"city\": \"" + std::string(kCities[v.city].name) + "\", \"device\": \"" +
-                     v.device + "\"}, \"time\": \"" + v.part_of_day + "\", \"history\": {\"orders\": \"" + orders +
-                     "\"";
+  std::string json = "{\"visitor\": {\"device\": \"" + v.device + "\"}, \"time\": \"" + v.part_of_day +
+                     "\", \"history\": {\"orders\": \"" + orders + "\"";
   if (!v.last_category.empty()) json += ", \"last_category\": \"" + v.last_category + "\"";
   return json + "}}";
+}
+
+std::string item_features_json(const Item& item) {
+  const char* price = item.price < 10 ? "under 10" : item.price < 30 ? "10 to 30" : item.price < 100 ? "30 to 100"
+                                                                                                      : "100 and more";
+  const char* pack = item.pack_size == 1 ? "single" : item.pack_size < 12 ? "multi" : "bulk";
+  char json[256];
+  std::snprintf(json, sizeof json, R"({"category": "%s", "price": "%s", "rarity": "%s", "pack": "%s", "rating": %.1f})",
+                kCategories[item.category], price, kRarities[item.rarity], pack, item.rating - kRatingMiddle);
+  return json;
 }
 
 bool viable(const Item& item, const Visitor& visitor) {

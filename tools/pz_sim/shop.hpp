@@ -99,6 +99,14 @@ double click_probability(const Persona& persona, const Item& item);
 Item new_item_for(const std::vector<Item>& items, const Persona& persona);
 // The visitor's context document as the application would build it (JSON text).
 std::string context_json(const Visitor& visitor);
+// The middle of the 1-5 star scale: the rank query gives an item's rating as
+// stars above it, so that the number's weight learns what a star is worth
+// rather than a constant of about 4 that every item shares (README, Features).
+inline constexpr double kRatingMiddle = 3.0;
+// An item's features as pz-sim's rank query builds them from its catalog row
+// (tools/pz_sim/database.cpp, kRankQuery): the same document, for the demo's
+// shop without a server (bench/demo_shop.cpp).
+std::string item_features_json(const Item& item);
 // Items the shop may show this visitor: in stock and shipped to their region.
 bool viable(const Item& item, const Visitor& visitor);
 
