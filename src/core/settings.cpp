@@ -73,6 +73,16 @@ void read_algorithm(const Json& settings, Algorithm& target) {
   target = *algorithm;
 }
 
+void read_cb_type(const Json& settings, CbType& target) {
+  const Json* value = find(settings, "cb_type");
+  if (value == nullptr) return;
+  constexpr std::string_view requirement = "one of \"mtr\", \"dm\"";
+  if (!value->is_string()) reject("cb_type", requirement);
+  const std::optional<CbType> cb_type = parse_cb_type(value->get_ref<const std::string&>());
+  if (!cb_type) reject("cb_type", requirement);
+  target = *cb_type;
+}
+
 void read_row_settings(const Json& settings, RowSettings& target) {
   if (const Json* key = find(settings, "action_key")) {
     if (!key->is_string() || key->get_ref<const std::string&>().empty())
@@ -125,6 +135,14 @@ void read_rewards(const Json& settings, RewardSettings& target) {
 
 }  // namespace
 
+std::optional<CbType> parse_cb_type(std::string_view name) {
+  if (name == "mtr") return CbType::kMtr;
+  if (name == "dm") return CbType::kDm;
+  return std::nullopt;
+}
+
+std::string_view cb_type_name(CbType cb_type) { return cb_type == CbType::kDm ? "dm" : "mtr"; }
+
 LoopSettings parse_loop_settings(std::string_view json_text) {
   Json settings;
   try {
@@ -149,6 +167,7 @@ LoopSettings parse_loop_settings(std::string_view json_text) {
               loop.learner.learning_rate);
   read_number(settings, "power_t", 0.0, false, 1.0, "a number from 0 to 1", loop.learner.power_t);
   read_number(settings, "l2", 0.0, false, kNoLimit, "a number of at least 0", loop.learner.l2);
+  read_cb_type(settings, loop.learner.cb_type);
   read_row_settings(settings, loop.rows);
   read_logging(settings, loop.logging);
   read_rewards(settings, loop.rewards);
