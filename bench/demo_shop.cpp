@@ -26,6 +26,7 @@
 #include "core/features.hpp"
 #include "core/json_text.hpp"
 #include "core/model.hpp"
+#include "core/settings.hpp"
 #include "core/policy.hpp"
 #include "shop.hpp"
 
@@ -152,12 +153,14 @@ int main(int argc, char** argv) {
     else if (has_value && std::strcmp(argv[i], "--batch") == 0) batch = std::strtoul(argv[++i], nullptr, 10);
     else if (has_value && std::strcmp(argv[i], "--learning-rate") == 0) learner.learning_rate = std::atof(argv[++i]);
     else if (has_value && std::strcmp(argv[i], "--power-t") == 0) learner.power_t = std::atof(argv[++i]);
+    else if (has_value && std::strcmp(argv[i], "--cb-type") == 0 && parse_cb_type(argv[i + 1]))
+      learner.cb_type = *parse_cb_type(argv[++i]);
     else if (has_value && std::strcmp(argv[i], "--exploration") == 0) exploration.epsilon = std::atof(argv[++i]);
     else if (std::strcmp(argv[i], "--new-item") == 0) new_item = true;
     else {
       std::fprintf(stderr,
                    "usage: %s [--visits N] [--seed S] [--seeds N] [--learning-rate R] [--power-t P] "
-                   "[--exploration E] [--batch N] [--new-item]\n",
+                   "[--cb-type mtr|dm] [--exploration E] [--batch N] [--new-item]\n",
                    argv[0]);
       return 2;
     }
@@ -181,8 +184,9 @@ int main(int argc, char** argv) {
     }
   }
   std::printf("demo shop offline: %ld visits, seeds %llu..%llu, batches of %zu, learning rate %g, power_t %g, "
-              "exploration %g\ncaptured share of the gap from random to best, last 30%% of the visits:\n",
-              visits, seed, seed + seed_count - 1, batch, learner.learning_rate, learner.power_t, exploration.epsilon);
+              "cb_type %s, exploration %g\ncaptured share of the gap from random to best, last 30%% of the visits:\n",
+              visits, seed, seed + seed_count - 1, batch, learner.learning_rate, learner.power_t,
+              std::string(cb_type_name(learner.cb_type)).c_str(), exploration.epsilon);
   for (size_t p = 0; p < personas.size(); ++p)
     std::printf("  %-14s %5.0f%%  (expected reward %.3f, random %.3f, best %.3f)\n", personas[p].name.c_str(),
                 100 * sums[p].captured(), sums[p].shown / sums[p].visits, sums[p].random / sums[p].visits,

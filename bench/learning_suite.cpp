@@ -29,6 +29,7 @@
 #include "core/features.hpp"
 #include "core/json_text.hpp"
 #include "core/model.hpp"
+#include "core/settings.hpp"
 #include "core/policy.hpp"
 #include "core/random.hpp"
 
@@ -416,7 +417,10 @@ int main(int argc, char** argv) {
   bool quick = false;
   bool defaults_only = false;
   double power_t = LearnerSettings{}.power_t;
+  // Each setting is run with these cb_types (a dm row is named "... dm").
+  std::vector<CbType> cb_types{LearnerSettings{}.cb_type};
   double late_scale = 5;  // late-drift runs this many times --rounds
+  double only_rate = 0;  // > 0: the grid's rows at this learning rate only
   std::string only;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--rounds") == 0 && i + 1 < argc)
@@ -433,8 +437,14 @@ int main(int argc, char** argv) {
       power_t = std::atof(argv[++i]);
     else if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc)
       only = argv[++i];
+    else if (std::strcmp(argv[i], "--learning-rate") == 0 && i + 1 < argc)
+      only_rate = std::atof(argv[++i]);
+    else if (std::strcmp(argv[i], "--cb-type") == 0 && i + 1 < argc && std::strcmp(argv[i + 1], "both") == 0)
+      cb_types = {CbType::kMtr, CbType::kDm}, ++i;
+    else if (std::strcmp(argv[i], "--cb-type") == 0 && i + 1 < argc && parse_cb_type(argv[i + 1]))
+      cb_types = {*parse_cb_type(argv[++i])};
     else {
-      std::fprintf(stderr, "usage: %s [--rounds N] [--seeds N] [--quick | --defaults-only] [--only ENVIRONMENT] [--late-drift-scale K] [--power-t P]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--rounds N] [--seeds N] [--quick | --defaults-only] [--only ENVIRONMENT] [--late-drift-scale K] [--power-t P] [--cb-type mtr|dm|both] [--learning-rate R]\n", argv[0]);
       return 2;
     }
   }
@@ -457,7 +467,21 @@ int main(int argc, char** argv) {
       defaults_only ? std::vector<Setting>{make_setting(ExplorationSettings{}.algorithm, ExplorationSettings{}.epsilon,
                                                         LearnerSettings{}.learning_rate)}
                     : grid(quick);
-  for (Setting& setting : settings) setting.learner.power_t = power_t;
+  std::vector<Setting> typed;
+  for (const Setting& setting : settings) {
+    if (only_rate > 0 && setting.learner.learning_rate != only_rate) continue;
+    for (CbType cb_type : cb_types) {
+      typed.push_back(setting);
+      typed.back().learner.power_t = power_t;
+      typed.back().learner.cb_type = cb_type;
+      if (cb_type != LearnerSettings{}.cb_type) typed.back().name += " " + std::string(cb_type_name(cb_type));
+    }
+  }
+  settings = std::move(typed);
+  if (settings.empty()) {
+    std::fprintf(stderr, "--learning-rate: no setting of the grid has learning rate %g\n", only_rate);
+    return 2;
+  }
   // outcomes[setting][environment], summed over the seeds; recovery and cold
   // start averaged over the seeds that got there.
   std::vector<std::vector<Outcome>> outcomes(settings.size(), std::vector<Outcome>(environment_count));

@@ -319,6 +319,7 @@ void Model::score_all(const FeatureSet& context, const std::vector<FeatureView>&
 // (adaptive, normalized, invariant): first the per-feature state and the
 // sensitivity of the prediction to the step, then the safe step itself.
 double Model::importance_weight(double probability, size_t action_count) const {
+  if (settings_.cb_type == CbType::kDm) return 1.0;
   // Counted as if this event were already learned, as learn() counts it.
   const double events = static_cast<double>(examples_) + 1.0;
   const double actions = action_count_sum_ + static_cast<double>(action_count);

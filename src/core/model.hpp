@@ -15,6 +15,14 @@
 
 namespace pz {
 
+// How a logged action's example is weighted (VW's --cb_type). kMtr: 1/p over
+// the mean number of actions per event, unbiased but learning mostly from
+// exploration shows. kDm (direct method): every logged example weighs 1,
+// biased toward what the policy shows, and learns much faster in
+// bench/learning_suite.cpp and bench/demo_shop.cpp (README "Choosing the
+// defaults"). DESIGN.md fixes mtr as the default.
+enum class CbType { kMtr, kDm };
+
 struct LearnerSettings {
   double learning_rate = 0.05;
   // How fast each feature's rate decays with its squared gradients. 0.25,
@@ -22,6 +30,7 @@ struct LearnerSettings {
   // longer follows a change of tastes (bench/learning_suite.cpp, late-drift).
   double power_t = 0.25;
   double l2 = 0.0;
+  CbType cb_type = CbType::kMtr;
 };
 
 // What a deserialized model is for: scoring needs only the weights, so a
@@ -59,13 +68,16 @@ class Model {
 
   // Learns the logged action's reward with importance weight 1 / probability
   // divided by the running mean number of actions per event (`action_count`
-  // is how many actions the event offered), as VW's mtr does.
+  // is how many actions the event offered), as VW's mtr does; with
+  // CbType::kDm, weight 1. The mean is kept under either, so a change of
+  // cb_type on a trained model takes effect at its next example.
   // probability in (0, 1]; reward finite; action_count >= 1. Throws
   // std::logic_error on a scoring-only model.
   void learn(const FeatureSet& context, const FeatureSet& chosen_action, double reward,
              double probability, size_t action_count);
   // The importance weight learn() gives an action logged with `probability`
-  // in an event of `action_count` actions, given the events learned so far.
+  // in an event of `action_count` actions, given the events learned so far
+  // (1 under CbType::kDm).
   double importance_weight(double probability, size_t action_count) const;
 
   uint64_t examples() const;

@@ -63,14 +63,16 @@ void read_interactions(const Json& settings, Interactions& target) {
   target = rules;
 }
 
-void read_algorithm(const Json& settings, Algorithm& target) {
-  const Json* value = find(settings, "algorithm");
+// Reads a string setting that `parse` turns into a choice (nullopt: unknown).
+template <class Choice>
+void read_choice(const Json& settings, std::string_view key, std::string_view requirement,
+                 std::optional<Choice> (*parse)(std::string_view), Choice& target) {
+  const Json* value = find(settings, key);
   if (value == nullptr) return;
-  constexpr std::string_view requirement = "one of \"epsilon_greedy\", \"softmax\", \"squarecb\"";
-  if (!value->is_string()) reject("algorithm", requirement);
-  const std::optional<Algorithm> algorithm = parse_algorithm(value->get_ref<const std::string&>());
-  if (!algorithm) reject("algorithm", requirement);
-  target = *algorithm;
+  if (!value->is_string()) reject(key, requirement);
+  const std::optional<Choice> choice = parse(value->get_ref<const std::string&>());
+  if (!choice) reject(key, requirement);
+  target = *choice;
 }
 
 void read_row_settings(const Json& settings, RowSettings& target) {
@@ -125,6 +127,14 @@ void read_rewards(const Json& settings, RewardSettings& target) {
 
 }  // namespace
 
+std::optional<CbType> parse_cb_type(std::string_view name) {
+  if (name == "mtr") return CbType::kMtr;
+  if (name == "dm") return CbType::kDm;
+  return std::nullopt;
+}
+
+std::string_view cb_type_name(CbType cb_type) { return cb_type == CbType::kDm ? "dm" : "mtr"; }
+
 LoopSettings parse_loop_settings(std::string_view json_text) {
   Json settings;
   try {
@@ -138,7 +148,8 @@ LoopSettings parse_loop_settings(std::string_view json_text) {
   LoopSettings loop;
   read_number(settings, "exploration", 0.0, false, 1.0, "a number from 0 to 1",
               loop.exploration.epsilon);
-  read_algorithm(settings, loop.exploration.algorithm);
+  read_choice(settings, "algorithm", "one of \"epsilon_greedy\", \"softmax\", \"squarecb\"", parse_algorithm,
+              loop.exploration.algorithm);
   read_number(settings, "temperature", 0.0, true, kNoLimit, "a number greater than 0",
               loop.exploration.temperature);
   read_number(settings, "gamma", 0.0, true, kNoLimit, "a number greater than 0",
@@ -149,6 +160,7 @@ LoopSettings parse_loop_settings(std::string_view json_text) {
               loop.learner.learning_rate);
   read_number(settings, "power_t", 0.0, false, 1.0, "a number from 0 to 1", loop.learner.power_t);
   read_number(settings, "l2", 0.0, false, kNoLimit, "a number of at least 0", loop.learner.l2);
+  read_choice(settings, "cb_type", "one of \"mtr\", \"dm\"", parse_cb_type, loop.learner.cb_type);
   read_row_settings(settings, loop.rows);
   read_logging(settings, loop.logging);
   read_rewards(settings, loop.rewards);

@@ -43,10 +43,14 @@ struct LoopSettings {
 
 // Reads keys exploration, algorithm, temperature, gamma, bits, interactions
 // ("*" wildcards; an array of [context, action] pairs), learning_rate, power_t,
-// l2, action_key, action_features (an array of column names), logging,
+// l2, cb_type, action_key, action_features (an array of column names), logging,
 // objective, default_reward, reward_aggregation from JSON text; ignores keys
 // it does not use. Missing keys keep the struct defaults. Throws InputError
 // for a wrong type or range.
 LoopSettings parse_loop_settings(std::string_view json_text);
+
+// "mtr" or "dm" (the cb_type setting); nullopt for another name.
+std::optional<CbType> parse_cb_type(std::string_view name);
+std::string_view cb_type_name(CbType cb_type);
 
 }  // namespace pz

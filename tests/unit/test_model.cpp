@@ -175,6 +175,57 @@ TEST(Model, LowerProbabilityMovesFurtherButNeverOvershoots) {
   EXPECT_LE(very_rare.score(context, action), 1.0 + 1e-6);
 }
 
+// mtr: 1/p over the mean number of actions per event, this event counted.
+TEST(Model, MtrWeightIsInverseProbabilityOverMeanActions) {
+  Model model(FeatureSpace{}, LearnerSettings{});
+  ASSERT_EQ(model.settings().cb_type, CbType::kMtr);
+  EXPECT_DOUBLE_EQ(model.importance_weight(0.5, 4), 0.5);
+  EXPECT_DOUBLE_EQ(model.importance_weight(1.0, 1), 1.0);
+  const FeatureSet context = features_of(R"({"user": {"a": "x"}})");
+  model.learn(context, action_of("a", "{}"), 1.0, 0.5, 4);
+  model.learn(context, action_of("b", "{}"), 0.0, 0.1, 2);
+  // 3 events of 4 + 2 + 175 actions: a show at p = 0.8 among 175 weighs ~0.013.
+  EXPECT_DOUBLE_EQ(model.importance_weight(0.8, 175), (1.0 / 0.8) * 3.0 / 181.0);
+  EXPECT_DOUBLE_EQ(model.importance_weight(0.01, 2), 100.0 * 3.0 / 8.0);
+}
+
+// dm: every logged action's example weighs 1, whatever its probability and
+// the number of actions; the same example then moves a model as mtr does
+// when mtr's weight happens to be 1.
+TEST(Model, DmWeighsEveryExampleOne) {
+  LearnerSettings dm;
+  dm.cb_type = CbType::kDm;
+  Model model(FeatureSpace{}, dm);
+  const FeatureSet context = features_of(R"({"user": {"a": "x"}})");
+  for (double probability : {1.0, 0.8, 0.1, 1e-6})
+    for (size_t actions : {size_t{1}, size_t{2}, size_t{175}})
+      EXPECT_EQ(model.importance_weight(probability, actions), 1.0) << probability << " " << actions;
+  model.learn(context, action_of("a", "{}"), 1.0, 0.5, 4);
+  EXPECT_EQ(model.importance_weight(1e-3, 300), 1.0);
+
+  Model weighed_one(FeatureSpace{}, dm);
+  Model mtr_at_one(FeatureSpace{}, LearnerSettings{});
+  weighed_one.learn(context, action_of("a", "{}"), 1.0, 0.01, 50);
+  mtr_at_one.learn(context, action_of("a", "{}"), 1.0, 1.0, 1);
+  EXPECT_EQ(weighed_one.score(context, action_of("a", "{}")), mtr_at_one.score(context, action_of("a", "{}")));
+  Model mtr(FeatureSpace{}, LearnerSettings{});
+  mtr.learn(context, action_of("a", "{}"), 1.0, 0.01, 50);
+  EXPECT_NE(mtr.score(context, action_of("a", "{}")), weighed_one.score(context, action_of("a", "{}")));
+}
+
+// A change of cb_type on a trained model takes effect at its next example; the
+// mean number of actions is kept under dm, so mtr weighs as if never left.
+TEST(Model, CbTypeCanChangeOnATrainedModel) {
+  const FeatureSet context = features_of(R"({"user": {"a": "x"}})");
+  LearnerSettings dm;
+  dm.cb_type = CbType::kDm;
+  Model switched(FeatureSpace{}, dm);
+  Model always_mtr(FeatureSpace{}, LearnerSettings{});
+  for (Model* model : {&switched, &always_mtr}) model->learn(context, action_of("a", "{}"), 1.0, 0.5, 4);
+  switched.set_settings(LearnerSettings{});
+  EXPECT_EQ(switched.importance_weight(0.25, 10), always_mtr.importance_weight(0.25, 10));
+}
+
 TEST(Model, IdenticalExamplesGiveIdenticalModels) {
   Model a(FeatureSpace{}, LearnerSettings{});
   Model b(FeatureSpace{}, LearnerSettings{});

@@ -17,13 +17,14 @@ TEST(Settings, EmptyObjectKeepsDefaults) {
   EXPECT_EQ(settings.learner.learning_rate, 0.05);
   EXPECT_EQ(settings.learner.power_t, 0.25);
   EXPECT_EQ(settings.learner.l2, 0.0);
+  EXPECT_EQ(settings.learner.cb_type, CbType::kMtr);
 }
 
 TEST(Settings, ReadsEveryKey) {
   const LoopSettings settings = parse_loop_settings(R"({
     "exploration": 0.1, "algorithm": "squarecb", "temperature": 0.5, "gamma": 50,
     "bits": 20, "interactions": [["user", "item"], ["*", "_id"]],
-    "learning_rate": 0.25, "power_t": 0.3, "l2": 0.001,
+    "learning_rate": 0.25, "power_t": 0.3, "l2": 0.001, "cb_type": "dm",
     "reward_wait": "10 minutes", "mode": "online"})");
   EXPECT_EQ(settings.exploration.epsilon, 0.1);
   EXPECT_EQ(settings.exploration.algorithm, Algorithm::kSquareCB);
@@ -37,6 +38,16 @@ TEST(Settings, ReadsEveryKey) {
   EXPECT_EQ(settings.learner.learning_rate, 0.25);
   EXPECT_EQ(settings.learner.power_t, 0.3);
   EXPECT_EQ(settings.learner.l2, 0.001);
+  EXPECT_EQ(settings.learner.cb_type, CbType::kDm);
+}
+
+TEST(Settings, CbTypeIsMtrOrDm) {
+  EXPECT_EQ(parse_loop_settings(R"({"cb_type": "mtr"})").learner.cb_type, CbType::kMtr);
+  EXPECT_EQ(parse_loop_settings(R"({"cb_type": "dm"})").learner.cb_type, CbType::kDm);
+  EXPECT_EQ(parse_loop_settings(R"({"cb_type": null})").learner.cb_type, CbType::kMtr);
+  for (CbType cb_type : {CbType::kMtr, CbType::kDm}) EXPECT_EQ(parse_cb_type(cb_type_name(cb_type)), cb_type);
+  EXPECT_FALSE(parse_cb_type("ips").has_value());
+  EXPECT_FALSE(parse_cb_type("DM").has_value());
 }
 
 TEST(Settings, RowSettings) {
@@ -97,6 +108,8 @@ TEST(Settings, WrongValuesNameTheirKey) {
       {R"({"l2": true})", "l2"},
       {R"({"logging": "sometimes"})", "logging"},
       {R"({"logging": 1})", "logging"},
+      {R"({"cb_type": "ips"})", "cb_type"},
+      {R"({"cb_type": 1})", "cb_type"},
   };
   for (const auto& [json, key] : cases) {
     try {
