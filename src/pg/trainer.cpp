@@ -319,14 +319,18 @@ void fetch_due_events(Portal portal, MemoryContext batch_context, EventBatch* ba
 // narrow range of the rewards' index, read in one pass. Ids that do not
 // (imported, or given by the application) can put many rewards of other
 // events in that range: past kRangeRowsPerEvent rows an event, the batch's
-// rewards are found id by id instead. Rewards of events outside the batch
-// that the range holds are read and left.
+// rewards are found id by id instead, and so are the next kBatchesById
+// batches' (such ids tend to come in runs: a range read to its bound for
+// every batch of a million random ids doubled the step). Rewards of events
+// outside the batch that the range holds are read and left.
 struct RewardPlans {
   SPIPlanPtr range = nullptr;  // $1, $2: the batch's least and greatest id; $5: the rows read at most
   SPIPlanPtr ids = nullptr;    // $1: the batch's ids
+  int by_id = 0;               // batches still to read by id before the range is tried again
 };
 
-constexpr int64 kRangeRowsPerEvent = 8;
+constexpr int64 kRangeRowsPerEvent = 4;
+constexpr int kBatchesById = 15;
 
 // $3: the step's start, $4: rewards_counted_through. Columns: the event, its
 // reward (NULL: none for slot 1), its rewards, the counted ones, the rows read.
@@ -409,7 +413,12 @@ void read_batch_rewards(RewardPlans* plans, std::string_view aggregation, EventB
   const int64 range_rows = kRangeRowsPerEvent * batch->count + 64;
   Datum args[5] = {UUIDPGetDatum(least), UUIDPGetDatum(greatest), TimestampTzGetDatum(now),
                    Int64GetDatum(counted_through), Int64GetDatum(range_rows)};
-  if (run_rewards_plan(plans->range, args, range_rows, batch)) return;
+  if (plans->by_id > 0) {
+    --plans->by_id;
+  } else {
+    if (run_rewards_plan(plans->range, args, range_rows, batch)) return;
+    plans->by_id = kBatchesById;
+  }
   Datum* ids = static_cast<Datum*>(palloc(sizeof(Datum) * batch->count));
   for (int i = 0; i < batch->count; ++i) ids[i] = UUIDPGetDatum(&batch->events[i].event_id);
   args[0] = PointerGetDatum(construct_array(ids, batch->count, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR));
