@@ -310,6 +310,121 @@ void fetch_due_events(Portal portal, MemoryContext batch_context, EventBatch* ba
   SPI_freetuptable(SPI_tuptable);
 }
 
+// Rank 1's reward of each event of a batch (the loop's reward_aggregation of
+// its slot-1 rewards received by the step's start), with the counts of its
+// rewards and of those pz.loop_counters has counted: one query a batch. A
+// lookup an event (an aggregate rescanned and an index descended for each,
+// rewarded or not) took a third of the step. Ids made by pz_rank begin with
+// their time, so a batch in event order has its ids, and its rewards, in a
+// narrow range of the rewards' index, read in one pass. Ids that do not
+// (imported, or given by the application) can put many rewards of other
+// events in that range: past kRangeRowsPerEvent rows an event, the batch's
+// rewards are found id by id instead, and so are the next kBatchesById
+// batches' (such ids tend to come in runs: a range read to its bound for
+// every batch of a million random ids doubled the step). Rewards of events
+// outside the batch that the range holds are read and left.
+struct RewardPlans {
+  SPIPlanPtr range = nullptr;  // $1, $2: the batch's least and greatest id; $5: the rows read at most
+  SPIPlanPtr ids = nullptr;    // $1: the batch's ids
+  int by_id = 0;               // batches still to read by id before the range is tried again
+};
+
+constexpr int64 kRangeRowsPerEvent = 4;
+constexpr int kBatchesById = 15;
+
+// $3: the step's start, $4: rewards_counted_through. Columns: the event, its
+// reward (NULL: none for slot 1), its rewards, the counted ones, the rows read.
+std::string batch_rewards_query(std::string_view aggregation, const std::string& rows) {
+  return "SELECT r.event_id, " + reward_expression(aggregation, "coalesce(r.slot, 1) = 1 AND r.received_at <= $3") +
+         ", count(*) FILTER (WHERE r.received_at <= $3), "
+         "  count(*) FILTER (WHERE r.received_at <= $3 AND r.reward_id <= $4), count(*) "
+         "FROM (" + rows + ") r GROUP BY r.event_id";
+}
+
+SPIPlanPtr prepare_rewards_plan(std::string_view aggregation, const std::string& rows, Oid first_type) {
+  Oid types[5] = {first_type, UUIDOID, TIMESTAMPTZOID, INT8OID, INT8OID};
+  SPIPlanPtr plan = SPI_prepare(batch_rewards_query(aggregation, rows).c_str(), 5, types);
+  if (plan == nullptr) elog(ERROR, "pz: preparing the read of rewards failed");
+  return plan;
+}
+
+struct UuidHash {
+  size_t operator()(const pg_uuid_t& id) const {
+    uint64 high;
+    uint64 low;
+    memcpy(&high, id.data, sizeof(high));
+    memcpy(&low, id.data + sizeof(high), sizeof(low));
+    return static_cast<size_t>(high ^ (low * 0x9E3779B97F4A7C15ULL));
+  }
+};
+struct UuidEqual {
+  bool operator()(const pg_uuid_t& a, const pg_uuid_t& b) const { return memcmp(a.data, b.data, UUID_LEN) == 0; }
+};
+
+// Runs one of the plans; false if the range held more rows than it reads.
+bool run_rewards_plan(SPIPlanPtr plan, Datum* args, int64 rows_read_at_most, EventBatch* batch) {
+  // Not read-only: a snapshot no older than the due events' cursor's, so
+  // that it sees every reward the lookup an event saw.
+  if (SPI_execute_plan(plan, args, nullptr, false, 0) != SPI_OK_SELECT) elog(ERROR, "pz: reading rewards failed");
+  TupleDesc desc = SPI_tuptable->tupdesc;
+  bool is_null;
+  int64 rows = 0;
+  for (uint64 i = 0; i < SPI_processed; ++i)
+    rows += DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], desc, 5, &is_null));
+  if (rows >= rows_read_at_most) {
+    SPI_freetuptable(SPI_tuptable);
+    return false;
+  }
+  std::unordered_map<pg_uuid_t, DueEvent*, UuidHash, UuidEqual> by_id;
+  by_id.reserve(static_cast<size_t>(batch->count));
+  for (int i = 0; i < batch->count; ++i) by_id.emplace(batch->events[i].event_id, &batch->events[i]);
+  for (uint64 i = 0; i < SPI_processed; ++i) {
+    HeapTuple tuple = SPI_tuptable->vals[i];
+    auto found = by_id.find(*DatumGetUUIDP(SPI_getbinval(tuple, desc, 1, &is_null)));
+    if (found == by_id.end()) continue;  // in the range, not in the batch
+    DueEvent* event = found->second;
+    Datum reward = SPI_getbinval(tuple, desc, 2, &is_null);
+    event->has_reward = !is_null;
+    event->reward = is_null ? 0.0 : DatumGetFloat8(reward);
+    event->rewards = DatumGetInt64(SPI_getbinval(tuple, desc, 3, &is_null));
+    event->counted_rewards = DatumGetInt64(SPI_getbinval(tuple, desc, 4, &is_null));
+  }
+  SPI_freetuptable(SPI_tuptable);
+  return true;
+}
+
+void read_batch_rewards(RewardPlans* plans, std::string_view aggregation, EventBatch* batch, TimestampTz now,
+                        int64 counted_through) {
+  if (batch->count == 0) return;
+  if (plans->range == nullptr) {
+    const std::string columns = "SELECT r.event_id, r.value, r.received_at, r.reward_id, r.slot FROM pz.rewards r ";
+    plans->range = prepare_rewards_plan(
+        aggregation, columns + "WHERE r.event_id BETWEEN $1 AND $2 ORDER BY r.event_id LIMIT $5", UUIDOID);
+    plans->ids = prepare_rewards_plan(aggregation, columns + "WHERE r.event_id = ANY ($1) AND r.received_at <= $3",
+                                      UUIDARRAYOID);
+  }
+  const pg_uuid_t* least = &batch->events[0].event_id;
+  const pg_uuid_t* greatest = least;
+  for (int i = 1; i < batch->count; ++i) {
+    const pg_uuid_t* id = &batch->events[i].event_id;
+    if (memcmp(id->data, least->data, UUID_LEN) < 0) least = id;
+    if (memcmp(id->data, greatest->data, UUID_LEN) > 0) greatest = id;
+  }
+  const int64 range_rows = kRangeRowsPerEvent * batch->count + 64;
+  Datum args[5] = {UUIDPGetDatum(least), UUIDPGetDatum(greatest), TimestampTzGetDatum(now),
+                   Int64GetDatum(counted_through), Int64GetDatum(range_rows)};
+  if (plans->by_id > 0) {
+    --plans->by_id;
+  } else {
+    if (run_rewards_plan(plans->range, args, range_rows, batch)) return;
+    plans->by_id = kBatchesById;
+  }
+  Datum* ids = static_cast<Datum*>(palloc(sizeof(Datum) * batch->count));
+  for (int i = 0; i < batch->count; ++i) ids[i] = UUIDPGetDatum(&batch->events[i].event_id);
+  args[0] = PointerGetDatum(construct_array(ids, batch->count, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR));
+  (void)run_rewards_plan(plans->ids, args, std::numeric_limits<int64>::max(), batch);
+}
+
 // Events whose outcomes have the same values (label, reward, slot rewards):
 // one statement marks each such group joined. In a typical batch nearly every
 // event is in one of a few groups (defaulted, or rewarded 1), and a group's
@@ -501,15 +616,13 @@ std::string due_events_query(std::string_view aggregation, bool by_signal) {
       "(SELECT array_agg((SELECT " + reward_expression(aggregation, "r.slot = j.slot") +
       "                   FROM pz.rewards r WHERE r.event_id = s.event_id AND r.received_at <= $3) ORDER BY j.slot) "
       "   FROM generate_series(2, cardinality(d.slot_probabilities)) AS j(slot)) END ";
-  return event_columns_read("s.active", "w.reward, w.rewards, w.counted", slot_rewards,
+  // Rank 1's reward and the counts come from batch_rewards_query, a batch at a time.
+  return event_columns_read("s.active", "NULL::float8, 0::int8, 0::int8", slot_rewards,
                             by_signal ? signal_rewards_subquery(aggregation, "s.event_id", "$3")
                                       : std::string("NULL::text"),
                             by_signal ? slot_signal_rewards_array(aggregation, "s.event_id", "$3",
                                                                   "d.slot_probabilities", 2)
                                       : std::string("NULL::text[]")) +
-         "  LEFT JOIN LATERAL (SELECT " + reward_expression(aggregation, "coalesce(r.slot, 1) = 1") + " AS reward, "
-         "         count(*) AS rewards, count(*) FILTER (WHERE r.reward_id <= $5) AS counted "
-         "    FROM pz.rewards r WHERE r.event_id = s.event_id AND r.received_at <= $3) w ON true "
          " WHERE s.loop_id = $1 AND s.joined_at IS NULL "
          "   AND s.created_at <= $3 - $2::interval "
          "   AND coalesce(s.activated_at, s.created_at) <= $3 - $2::interval "
@@ -771,6 +884,7 @@ TrainCounts run_training(const std::string& loop_name, int64_t max_events, const
   ActionFeatures actions;
   std::vector<Outcome> outcomes;
   JoinPlans join_plans;
+  RewardPlans reward_plans;
   int64_t fetched = 0;
   int64 late_at_join = 0;
   MinuteSums minute_sums;
@@ -781,6 +895,8 @@ TrainCounts run_training(const std::string& loop_name, int64_t max_events, const
       fetch_due_events(portal, batch_context, &batch);
     });
     if (batch.count == 0) break;
+    if (!source.retraining)
+      pg_call([&] { read_batch_rewards(&reward_plans, loop.aggregation, &batch, now, loop.rewards_counted_through); });
     fetched += batch.count;
     outcomes.clear();
     uint64 learned = 0;
