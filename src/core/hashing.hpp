@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 
 namespace pz {
@@ -23,6 +24,16 @@ inline uint64_t mix64(uint64_t h) {
   return h;
 }
 }  // namespace hashing_detail
+
+// An event id's 16 bytes for an in-memory hash table (never stored). Both
+// halves are mixed: ids made of a prefix and a counter differ in one half only.
+inline uint64_t event_id_hash(const unsigned char* id16) {
+  uint64_t high;
+  uint64_t low;
+  std::memcpy(&high, id16, sizeof high);
+  std::memcpy(&low, id16 + sizeof high, sizeof low);
+  return (high * 0x9E3779B97F4A7C15ULL) ^ low;
+}
 
 // Inline: every feature of every action is hashed a few bytes at a time, and
 // an out-of-line call per byte cost more than the hashing itself.

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "core/dsjson.hpp"
+#include "core/hashing.hpp"
 #include "core/model_format.hpp"
 #include "core/settings.hpp"
 #include "pg/action_store.hpp"
@@ -636,14 +637,8 @@ void count_imported(const ImportLoop& loop, int64 rewarded, int64 defaulted, int
 
 using EventId = std::array<unsigned char, 16>;
 
-// Both halves mixed: ids made of a prefix and a counter differ in one half only.
 struct EventIdHash {
-  size_t operator()(const EventId& id) const {
-    uint64_t high, low;
-    memcpy(&high, id.data(), sizeof high);
-    memcpy(&low, id.data() + sizeof high, sizeof low);
-    return static_cast<size_t>((high * 0x9E3779B97F4A7C15ULL) ^ low);
-  }
+  size_t operator()(const EventId& id) const { return static_cast<size_t>(event_id_hash(id.data())); }
 };
 
 // The lines of a text, each without its line break and the blanks around

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/errors.hpp"
+#include "core/hashing.hpp"
 #include "core/model_format.hpp"
 #include "core/objective.hpp"
 #include "core/settings.hpp"
@@ -349,13 +350,7 @@ SPIPlanPtr prepare_rewards_plan(std::string_view aggregation, const std::string&
 }
 
 struct UuidHash {
-  size_t operator()(const pg_uuid_t& id) const {
-    uint64 high;
-    uint64 low;
-    memcpy(&high, id.data, sizeof(high));
-    memcpy(&low, id.data + sizeof(high), sizeof(low));
-    return static_cast<size_t>(high ^ (low * 0x9E3779B97F4A7C15ULL));
-  }
+  size_t operator()(const pg_uuid_t& id) const { return static_cast<size_t>(event_id_hash(id.data)); }
 };
 struct UuidEqual {
   bool operator()(const pg_uuid_t& a, const pg_uuid_t& b) const { return memcmp(a.data, b.data, UUID_LEN) == 0; }
