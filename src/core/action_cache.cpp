@@ -92,6 +92,15 @@ size_t ActionCache::recall(size_t position, std::string_view head, std::string_v
   return entry != kNone && same_key(entry, head, body) ? entry : kNone;
 }
 
+size_t ActionCache::look_up(size_t position, std::string_view head, std::string_view body, uint64_t* key_hash) {
+  size_t entry = recall(position, head, body);
+  if (entry != kNone) return entry;
+  *key_hash = hash(head, body);
+  entry = find(head, body, *key_hash);
+  if (entry != kNone) note(position, entry);
+  return entry;
+}
+
 uint32_t ActionCache::number_id(std::string_view id, uint64_t id_hash) {
   const size_t count = id_firsts_.size();
   id_index_.prepare_insert(count, [&](size_t i) { return entries_[id_firsts_[i]].id_hash; });

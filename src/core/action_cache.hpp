@@ -50,6 +50,11 @@ class ActionCache {
     recent_[position] = entry;
   }
 
+  // The entry of the key at `position` of this call, or kNone: recall()ed,
+  // else found by its hash and noted for the next call. `key_hash` gets the
+  // hash when one was made (what add() takes for a key not found).
+  size_t look_up(size_t position, std::string_view head, std::string_view body, uint64_t* key_hash);
+
   // The position (in `entries`, each an entry number) of the first entry
   // whose id an earlier one of them has, or `count` if their ids all differ.
   // Without hashing or comparing ids: each entry knows its id's number.

@@ -81,14 +81,11 @@ bool CachedActions::read(Jsonb* actions, const RankOptions& options, TokenBuffer
 
   cache_.start_call();
   entries_.resize(count);
+  key_hashes_.resize(count);
   bool all_cached = true;
   for (size_t i = 0; i < count; ++i) {
-    const std::string_view key(elements_[i].data, elements_[i].length);
-    size_t entry = cache_.recall(i, {}, key);
-    if (entry == ActionCache::kNone) {
-      entry = cache_.find({}, key, ActionCache::hash({}, key));
-      if (entry != ActionCache::kNone) cache_.note(i, entry);
-    }
+    const size_t entry =
+        cache_.look_up(i, {}, std::string_view(elements_[i].data, elements_[i].length), &key_hashes_[i]);
     entries_[i] = entry;
     all_cached = all_cached && entry != ActionCache::kNone;
   }
@@ -125,7 +122,7 @@ const std::vector<FeatureView>& CachedActions::featurize(const std::vector<Candi
       cache_, JsonTokens{tokens->tokens, tokens->size}, candidates, entries_.data(),
       [&](size_t element) {
         const std::string_view key(elements_[element].data, elements_[element].length);
-        return NewEntry{{}, key, ActionCache::hash({}, key), {}, container_action_hash(key.data(), key.size())};
+        return NewEntry{{}, key, key_hashes_[element], {}, container_action_hash(key.data(), key.size())};
       },
       features_);
   hashes_.clear();

@@ -75,6 +75,7 @@ class CachedActions {
   };
   std::vector<Element> elements_;
   std::vector<size_t> entries_;  // by element: its cache entry, kNone until cached
+  std::vector<uint64_t> key_hashes_;  // by element not found by position: its key's hash
   std::vector<FeatureView> features_;
   std::vector<int64> hashes_;
 };

@@ -293,13 +293,7 @@ bool rows_of_one_type(const Datum* rows, const bool* nulls, int count) {
 // it): true if found (its entry and id set).
 bool find_cached_row(ActionCache* cache, const RowPlan* plan, HeapTupleHeader row, int i, RowActions* out) {
   const RowKey key = row_key(plan, row);
-  size_t entry = cache->recall(static_cast<size_t>(i), key.head(), key.body);
-  if (entry == ActionCache::kNone) {
-    const uint64 hash = ActionCache::hash(key.head(), key.body);
-    out->key_hashes[i] = hash;
-    entry = cache->find(key.head(), key.body, hash);
-    if (entry != ActionCache::kNone) cache->note(static_cast<size_t>(i), entry);
-  }
+  const size_t entry = cache->look_up(static_cast<size_t>(i), key.head(), key.body, &out->key_hashes[i]);
   out->entries[i] = entry;
   if (entry == ActionCache::kNone) return false;
   const std::string_view id = cache->id(entry);

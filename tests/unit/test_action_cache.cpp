@@ -168,6 +168,21 @@ TEST(ActionCache, RecallsTheEntryNotedAtAPositionOnlyForTheSameKey) {
   EXPECT_EQ(cache.recall(0, "h", "document b"), second);
 }
 
+TEST(ActionCache, LooksUpByPositionThenByHashAndNotesWhatItFinds) {
+  ActionCache cache(1 << 20);
+  cache.start_call();
+  const size_t entry = cache.add("h", "document a", ActionCache::hash("h", "document a"), "a", action_features(1), "", 0);
+  uint64_t key_hash = 0;
+  EXPECT_EQ(cache.look_up(2, "h", "document b", &key_hash), ActionCache::kNone);
+  EXPECT_EQ(key_hash, ActionCache::hash("h", "document b"));  // what add() takes
+  EXPECT_EQ(cache.look_up(2, "h", "document a", &key_hash), entry);  // by hash
+  EXPECT_EQ(key_hash, ActionCache::hash("h", "document a"));
+  EXPECT_EQ(cache.recall(2, "h", "document a"), entry);  // noted there
+  key_hash = 7;
+  EXPECT_EQ(cache.look_up(2, "h", "document a", &key_hash), entry);  // by position: no hash made
+  EXPECT_EQ(key_hash, 7u);
+}
+
 TEST(ActionCache, ForgetsNotedPositionsWhenStartingOver) {
   ActionCache cache(64);
   cache.start_call();
