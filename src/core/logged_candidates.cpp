@@ -60,17 +60,37 @@ struct ProbabilityTable {
   size_t bytes = 0;
 };
 
+// Past this many distinct values a hash map finds each one; below it, a
+// scan of the few an exploring policy gives is cheaper than the map's allocations.
+constexpr size_t kScannedValues = 16;
+
 ProbabilityTable tabulate(const std::vector<double>& probabilities) {
   ProbabilityTable table;
   std::unordered_map<uint64_t, uint64_t> index_of;
   for (double probability : probabilities) {
-    uint64_t bits = bits_of(probability);
-    auto [entry, added] = index_of.try_emplace(bits, table.values.size());
-    if (added) table.values.push_back(bits);
-    if (!table.runs.empty() && table.runs.back().first == entry->second)
+    const uint64_t bits = bits_of(probability);
+    uint64_t index = table.values.size();
+    if (index <= kScannedValues) {
+      for (uint64_t k = 0; k < table.values.size(); ++k) {
+        if (table.values[k] == bits) {
+          index = k;
+          break;
+        }
+      }
+      if (index == table.values.size()) {
+        table.values.push_back(bits);
+        if (table.values.size() > kScannedValues)
+          for (uint64_t k = 0; k < table.values.size(); ++k) index_of.emplace(table.values[k], k);
+      }
+    } else {
+      auto [entry, added] = index_of.try_emplace(bits, table.values.size());
+      if (added) table.values.push_back(bits);
+      index = entry->second;
+    }
+    if (!table.runs.empty() && table.runs.back().first == index)
       ++table.runs.back().second;
     else
-      table.runs.emplace_back(entry->second, 1);
+      table.runs.emplace_back(index, 1);
   }
   table.bytes = varint_bytes(table.values.size()) + 8 * table.values.size();
   for (const auto& [index, length] : table.runs) table.bytes += varint_bytes(index) + varint_bytes(length);

@@ -36,8 +36,11 @@ size_t encode_candidates_into(const int64* numbers, int count, const int32* rank
                               const double* probabilities, const double* scores, char* buffer, size_t capacity,
                               const char** error) noexcept {
   try {
-    LoggedCandidates candidates;
+    // Kept between calls: the logger encodes every event of a batch, and
+    // new vectors for each cost it more than the encoding.
+    static LoggedCandidates candidates;
     candidates.numbers.assign(numbers, numbers + count);
+    candidates.ranking.clear();
     candidates.ranked = ranking != nullptr;
     if (candidates.ranked) {
       for (int i = 0; i < ranks; ++i) {
@@ -50,6 +53,7 @@ size_t encode_candidates_into(const int64* numbers, int count, const int32* rank
     }
     candidates.probabilities.assign(probabilities, probabilities + ranks);
     candidates.scored = scores != nullptr;
+    candidates.scores.clear();
     if (candidates.scored) candidates.scores.assign(scores, scores + ranks);
     std::string encoded = encode_logged_candidates(candidates);
     if (encoded.empty() || encoded.size() > capacity) {

@@ -57,6 +57,22 @@ TEST(LoggedCandidates, DistinctProbabilitiesAreStoredRaw) {
   EXPECT_EQ(back.numbers, given.numbers);
 }
 
+TEST(LoggedCandidates, ManyRepeatedProbabilitiesRoundTripThroughTheTable) {
+  // 40 distinct values, each met again and again: more than the encoder
+  // finds by scanning, so later ones are found through its map.
+  LoggedCandidates given;
+  for (uint32_t i = 0; i < 800; ++i) {
+    given.numbers.push_back(i + 1);
+    given.ranking.push_back(i);
+    given.probabilities.push_back(1.0 / (1 + (i * 7) % 40));
+    given.scores.push_back(0);
+  }
+  const std::string bytes = encode_logged_candidates(given);
+  EXPECT_LT(bytes.size(), 800u * (2 + 2 + 8));  // the table, not 8 bytes a rank
+  LoggedCandidates back = decode_logged_candidates(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+  EXPECT_EQ(back.probabilities, given.probabilities);
+}
+
 TEST(LoggedCandidates, KeepsSpecialValuesAndExtremeNumbers) {
   LoggedCandidates given;
   given.numbers = {std::numeric_limits<int64_t>::max(), std::numeric_limits<int64_t>::min(), 0, -1};
