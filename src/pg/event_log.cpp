@@ -6,6 +6,7 @@
 #include "pg/gucs.hpp"
 #include "pg/kept_plan.hpp"
 #include "pg/log_queue.hpp"
+#include "pg/queued_batch.hpp"
 #include "pg/logged_candidates.hpp"
 #include "pg/loop_cache.hpp"
 
@@ -272,10 +273,19 @@ void insert_row(const EventRow& row) {
   statement_params(loop_id, row, values, nulls, numbers, &misses);
   if (!resolve_numbers(loop_id, row, values, numbers, misses))
     elog(ERROR, "pz: the loop of the event does not exist");
-  encode_candidates_param(row, numbers, values);
-  if (SPI_execute_plan(insert_plan, values, nulls, false, 0) != SPI_OK_INSERT ||
-      SPI_execute_plan(state_plan, values, nulls, false, 0) != SPI_OK_INSERT)
-    elog(ERROR, "pz: inserting into pz.decisions failed");
+  if (queued_rows_appendable()) {
+    // The logger's append, for one row: the INSERT statements' executor
+    // start and end cost a rank call more than the row itself.
+    EventAppend append;
+    begin_event_append(&append);
+    append_event(&append, row, numbers);
+    finish_event_append(&append);
+  } else {
+    encode_candidates_param(row, numbers, values);
+    if (SPI_execute_plan(insert_plan, values, nulls, false, 0) != SPI_OK_INSERT ||
+        SPI_execute_plan(state_plan, values, nulls, false, 0) != SPI_OK_INSERT)
+      elog(ERROR, "pz: inserting into pz.decisions failed");
+  }
   SPI_finish();
 }
 
