@@ -122,9 +122,14 @@ const PlannedChecks* checks_of(Relation relation) {
     MemoryContextReset(planned_context);
   }
   const Oid relation_id = RelationGetRelid(relation);
-  for (int i = 0; i < planned_tables; ++i)
-    if (planned_checks[i].relation_id == relation_id) return &planned_checks[i];
   const TupleConstr* constraints = relation->rd_att->constr;
+  for (int i = 0; i < planned_tables; ++i) {
+    if (planned_checks[i].relation_id != relation_id) continue;
+    // ExecRelCheck reads one expression a constraint: a count that differs
+    // (an invalidation missed) is planned again rather than read past.
+    if (planned_checks[i].count == constraints->num_check) return &planned_checks[i];
+    planned_checks[i].relation_id = InvalidOid;
+  }
   const uint64 before = invalidations;
   MemoryContext caller = MemoryContextSwitchTo(planned_context);
   PlannedChecks checks{relation_id, constraints->num_check,

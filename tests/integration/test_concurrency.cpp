@@ -66,6 +66,32 @@ TEST_F(ConcurrentTraining, TwoSessionsDoNotDoubleLearn) {
   expect_each_event_learned_once("concurrent");
 }
 
+// A session plans the CHECK constraints of pz.decisions once for its
+// transactional rank calls: a constraint another session adds, or drops,
+// still holds for its next call.
+class LoggedChecksAcrossSessions : public ConcurrentTraining {};
+
+TEST_F(LoggedChecksAcrossSessions, ARankingSessionSeesAnotherSessionsConstraint) {
+  fresh_loop("checked", "{}");
+  pqxx::connection ranking(connection_string(kDatabase));
+  auto rank = [&](const std::string& action) {
+    pqxx::nontransaction(ranking).exec("SELECT count(*) FROM pz_rank('checked', '{}', '[\"" + action + "\"]')");
+  };
+  rank("a");
+  execute("ALTER TABLE pz.decisions ADD CONSTRAINT no_x CHECK (chosen_action <> 'x')");
+  try {
+    rank("x");
+    ADD_FAILURE() << "the ranking session logged a decision that the new constraint refuses";
+  } catch (const pqxx::sql_error& error) {
+    EXPECT_EQ(error.sqlstate(), "23514") << error.what();
+  }
+  rank("b");
+  execute("ALTER TABLE pz.decisions DROP CONSTRAINT no_x");
+  rank("x");
+  EXPECT_EQ(value<std::string>("SELECT string_agg(chosen_action, ',' ORDER BY created_at) FROM pz.decisions"),
+            "a,b,x");
+}
+
 // In `postgres`, where the worker trains the same loop on its own cadence.
 class TrainingAlongsideTheWorker : public ServerTest {};
 
