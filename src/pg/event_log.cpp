@@ -6,9 +6,9 @@
 #include "pg/gucs.hpp"
 #include "pg/kept_plan.hpp"
 #include "pg/log_queue.hpp"
-#include "pg/queued_batch.hpp"
 #include "pg/logged_candidates.hpp"
 #include "pg/loop_cache.hpp"
+#include "pg/queued_batch.hpp"
 
 extern "C" {
 #include "access/xlog.h"
@@ -275,7 +275,7 @@ void insert_row(const EventRow& row) {
     elog(ERROR, "pz: the loop of the event does not exist");
   if (queued_rows_appendable()) {
     // The logger's append, for one row: the INSERT statements' executor
-    // start and end cost a rank call more than the row itself.
+    // start and end cost a rank call about as much as the row itself.
     EventAppend append;
     begin_event_append(&append);
     append_event(&append, row, numbers);
