@@ -32,6 +32,9 @@ class ActionCache {
   // (never stored), and fast: a look-up hashes a whole document.
   static uint64_t hash(std::string_view head, std::string_view body);
 
+  // The size past which the cache starts over (at the next start_call).
+  void set_max_bytes(size_t max_bytes) { max_bytes_ = max_bytes; }
+
   // Called before a call's look-ups: a cache past its size starts over.
   // Entry numbers a caller holds are valid until then.
   void start_call();

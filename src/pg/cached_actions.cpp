@@ -6,19 +6,29 @@
 #include "pg/action_store.hpp"
 #include "pg/featurize.hpp"
 #include "pg/guard.hpp"
+#include "pg/gucs.hpp"
 
 namespace pz::pg {
 
 namespace {
 
-// Past this the cache starts over (at 5,000 catalog actions it holds about 1 MB).
-constexpr size_t kMaxCachedBytes = 16 * 1024 * 1024;
+// Each cache of the backend, at the size pz.action_cache_size gives now.
+ActionCache& sized(ActionCache& cache) {
+  cache.set_max_bytes(pz_action_cache_bytes());
+  return cache;
+}
 
 }  // namespace
 
+// At 5,000 catalog actions each holds about 1 MB.
 ActionCache& jsonb_action_cache() {
-  static ActionCache cache(kMaxCachedBytes);
-  return cache;
+  static ActionCache cache(pz_action_cache_bytes());
+  return sized(cache);
+}
+
+ActionCache& row_action_cache() {
+  static ActionCache cache(pz_action_cache_bytes());
+  return sized(cache);
 }
 
 std::vector<Candidate> cached_candidates(ActionCache& cache, const size_t* entries, size_t count,

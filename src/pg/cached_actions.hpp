@@ -23,6 +23,8 @@ namespace pz::pg {
 // The backend's cache of jsonb actions (one for every loop: an action's
 // features depend on its document alone).
 ActionCache& jsonb_action_cache();
+// The backend's cache of rows (read_row_actions looks rows up in it).
+ActionCache& row_action_cache();
 
 // The candidates of `count` actions all found in `cache` (their entries by
 // element), with the checks and errors of CandidateList, without reading

@@ -27,6 +27,7 @@ int max_rewards_per_event = 100;
 bool adopt_existing_roles = false;
 int log_buffer_kb = 16384;
 int log_flush_interval_ms = 100;
+int action_cache_kb = 16 * 1024;
 char* primary_conninfo = nullptr;
 char* node_name = nullptr;
 
@@ -91,6 +92,12 @@ void define_gucs() {
       "pz.max_rewards_per_event", "Most rewards one event takes.",
       "Applies to callers that are not superusers.", &max_rewards_per_event, 100, 1, INT_MAX, PGC_SUSET, 0,
       nullptr, nullptr, nullptr);
+  DefineCustomIntVariable(
+      "pz.action_cache_size", "Most memory each of a backend's two caches of featurized actions takes.",
+      "pz_rank and pz_rank_rows keep the actions they featurized, under each action's bytes, so that a "
+      "catalog's items are not read and featurized again at every call; a cache past this size starts "
+      "over at the next call. 0 keeps nothing between calls.",
+      &action_cache_kb, 16 * 1024, 0, 1024 * 1024, PGC_SUSET, GUC_UNIT_KB, nullptr, nullptr, nullptr);
   DefineCustomBoolVariable(
       "pz.adopt_existing_roles",
       "Whether CREATE EXTENSION pz may use roles named pz_app, pz_analyst or pz_admin that pz did not create.",
@@ -107,6 +114,7 @@ size_t pz_max_document_bytes() { return static_cast<size_t>(max_document_bytes);
 int pz_max_rewards_per_event() { return max_rewards_per_event; }
 int pz_log_buffer_kb() { return log_buffer_kb; }
 int pz_log_flush_interval_ms() { return log_flush_interval_ms; }
+size_t pz_action_cache_bytes() { return static_cast<size_t>(action_cache_kb) * 1024; }
 const char* pz_primary_conninfo() { return primary_conninfo != nullptr ? primary_conninfo : ""; }
 
 const char* pz_node_name() {

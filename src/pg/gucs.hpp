@@ -28,6 +28,8 @@ int pz_max_rewards_per_event();
 int pz_log_buffer_kb();
 // Milliseconds between the pz logger's writes of the queue (pz.log_flush_interval).
 int pz_log_flush_interval_ms();
+// Size past which a backend's cache of featurized actions starts over (pz.action_cache_size).
+size_t pz_action_cache_bytes();
 
 // How a standby's pz logger reaches the primary (pz.primary_conninfo; "" unset).
 const char* pz_primary_conninfo();

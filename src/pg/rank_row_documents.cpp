@@ -17,9 +17,6 @@ namespace pz::pg {
 
 namespace {
 
-// Rows, ids, features and documents kept per backend; past it the cache starts over.
-constexpr size_t kMaxCachedBytes = 16 * 1024 * 1024;
-
 // A jsonb array of the containers, laid out as JsonbValueToJsonb lays out
 // an array of documents: each element padded to 4 bytes, its length (with
 // the padding) in its entry, every JB_OFFSET_STRIDE-th entry its end offset.
@@ -48,11 +45,6 @@ Jsonb* array_of(const std::string_view* documents, size_t count) {
 }
 
 }  // namespace
-
-ActionCache& row_action_cache() {
-  static ActionCache cache(kMaxCachedBytes);
-  return cache;
-}
 
 const std::vector<FeatureView>& featurize_rows(RowActions& rows, const std::vector<Candidate>& candidates) {
   if (rows.entries == nullptr) return featurize_candidates(rows.tokens, candidates);

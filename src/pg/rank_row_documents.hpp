@@ -17,8 +17,6 @@
 
 namespace pz::pg {
 
-// The backend's cache of rows (read_row_actions looks rows up in it).
-ActionCache& row_action_cache();
 
 // Each candidate's features: a cached row's from the cache; the others
 // featurized from their tokens (the InputError featurize_action throws) and,

@@ -121,6 +121,23 @@ TEST(ActionCache, StartsOverBetweenCallsOnlyOncePastItsSize) {
   EXPECT_EQ(cache.find({}, "document 0", 0), 0u);
 }
 
+TEST(ActionCache, ASizeSetLaterAppliesAtTheNextCall) {
+  ActionCache cache(1 << 20);
+  cache.start_call();
+  cache.add({}, "document 0", 0, "item", action_features(0), "", 0);
+  cache.start_call();
+  EXPECT_EQ(cache.find({}, "document 0", 0), 0u);
+  cache.set_max_bytes(0);  // pz.action_cache_size = 0: nothing kept between calls
+  EXPECT_EQ(cache.find({}, "document 0", 0), 0u);  // not within the call
+  cache.start_call();
+  EXPECT_EQ(cache.size(), 0u);
+  cache.add({}, "document 0", 0, "item", action_features(0), "", 0);
+  EXPECT_EQ(cache.find({}, "document 0", 0), 0u);
+  cache.set_max_bytes(1 << 20);
+  cache.start_call();
+  EXPECT_EQ(cache.find({}, "document 0", 0), 0u);
+}
+
 TEST(ActionCache, ScoresOfCachedFeaturesEqualThoseOfTheSetsToTheBit) {
   Model model(FeatureSpace{}, LearnerSettings{});
   FeatureSet context;
