@@ -61,17 +61,51 @@ uint64_t ActionCache::hash(std::string_view head, std::string_view body) {
   return hashing_detail::mix64(hash ^ (hash_bytes(head) * 0xff51afd7ed558ccdULL));
 }
 
+namespace {
+
+template <class Container>
+size_t capacity_bytes(const Container& container) {
+  return container.capacity() * sizeof(typename Container::value_type);
+}
+
+template <class Container>
+void release(Container& container) {
+  Container().swap(container);
+}
+
+}  // namespace
+
+size_t ActionCache::allocated_bytes() const {
+  return capacity_bytes(bytes_) + capacity_bytes(features_) + capacity_bytes(namespaces_) + capacity_bytes(entries_) +
+         index_.allocated_bytes() + id_index_.allocated_bytes() + capacity_bytes(id_firsts_) +
+         capacity_bytes(id_stamps_) + capacity_bytes(recent_);
+}
+
 void ActionCache::start_call() {
   if (counted_bytes_ <= max_bytes_) return;
-  bytes_.clear();
-  features_.clear();
-  namespaces_.clear();
-  entries_.clear();
-  index_.clear();
-  id_index_.clear();
-  id_firsts_.clear();
-  id_stamps_.clear();
-  recent_.clear();
+  // Buffers of more than twice the size (it was lowered, or one call brought
+  // far more actions) are given back; smaller ones are kept for reuse.
+  if (allocated_bytes() > 2 * max_bytes_) {
+    release(bytes_);
+    release(features_);
+    release(namespaces_);
+    release(entries_);
+    index_.release();
+    id_index_.release();
+    release(id_firsts_);
+    release(id_stamps_);
+    release(recent_);
+  } else {
+    bytes_.clear();
+    features_.clear();
+    namespaces_.clear();
+    entries_.clear();
+    index_.clear();
+    id_index_.clear();
+    id_firsts_.clear();
+    id_stamps_.clear();
+    recent_.clear();
+  }
   counted_bytes_ = 0;
 }
 

@@ -81,6 +81,8 @@ class ActionCache {
   size_t size() const { return entries_.size(); }
   // What the entries take, as counted against the size given.
   size_t bytes() const { return counted_bytes_; }
+  // The memory its buffers hold (their capacity), which can exceed bytes().
+  size_t allocated_bytes() const;
 
  private:
   struct Entry {

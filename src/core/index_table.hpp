@@ -46,6 +46,9 @@ class IndexTable {
 
   bool empty() const { return slots_.empty(); }
   void clear() { slots_.clear(); }
+  // clear(), and the memory given back.
+  void release() { std::vector<uint32_t>().swap(slots_); }
+  size_t allocated_bytes() const { return slots_.capacity() * sizeof(uint32_t); }
 
  private:
   static size_t slots_for(size_t entries) {

@@ -138,6 +138,30 @@ TEST(ActionCache, ASizeSetLaterAppliesAtTheNextCall) {
   EXPECT_EQ(cache.find({}, "document 0", 0), 0u);
 }
 
+TEST(ActionCache, GivesMemoryBackWhenItsSizeIsLowered) {
+  ActionCache cache(1 << 20);
+  cache.start_call();
+  for (int i = 0; i < 500; ++i)
+    cache.add({}, "document " + std::to_string(i), i, "item", action_features(i), "logged", i);
+  cache.start_call();  // within its size: kept
+  const size_t grown = cache.allocated_bytes();
+  EXPECT_GE(grown, cache.bytes());
+  cache.set_max_bytes(1024);
+  cache.start_call();
+  EXPECT_EQ(cache.size(), 0u);
+  EXPECT_LT(cache.allocated_bytes(), grown / 10);
+  // Within twice its size, what a cache that starts over holds is kept for reuse.
+  cache.set_max_bytes(1 << 20);
+  for (int i = 0; i < 500; ++i)
+    cache.add({}, "document " + std::to_string(i), i, "item", action_features(i), "logged", i);
+  const size_t regrown = cache.allocated_bytes();
+  cache.set_max_bytes(cache.bytes() - 1);
+  ASSERT_LE(regrown, 2 * (cache.bytes() - 1));
+  cache.start_call();
+  EXPECT_EQ(cache.size(), 0u);
+  EXPECT_EQ(cache.allocated_bytes(), regrown);
+}
+
 TEST(ActionCache, ScoresOfCachedFeaturesEqualThoseOfTheSetsToTheBit) {
   Model model(FeatureSpace{}, LearnerSettings{});
   FeatureSet context;
