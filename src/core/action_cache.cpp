@@ -68,9 +68,20 @@ size_t capacity_bytes(const Container& container) {
   return container.capacity() * sizeof(typename Container::value_type);
 }
 
+// Emptied, its memory given back or kept for reuse.
 template <class Container>
-void release(Container& container) {
-  Container().swap(container);
+void empty_out(Container& container, bool give_back) {
+  if (give_back)
+    Container().swap(container);
+  else
+    container.clear();
+}
+
+void empty_out(IndexTable& table, bool give_back) {
+  if (give_back)
+    table.release();
+  else
+    table.clear();
 }
 
 }  // namespace
@@ -85,27 +96,16 @@ void ActionCache::start_call() {
   if (counted_bytes_ <= max_bytes_) return;
   // Buffers of more than twice the size (it was lowered, or one call brought
   // far more actions) are given back; smaller ones are kept for reuse.
-  if (allocated_bytes() > 2 * max_bytes_) {
-    release(bytes_);
-    release(features_);
-    release(namespaces_);
-    release(entries_);
-    index_.release();
-    id_index_.release();
-    release(id_firsts_);
-    release(id_stamps_);
-    release(recent_);
-  } else {
-    bytes_.clear();
-    features_.clear();
-    namespaces_.clear();
-    entries_.clear();
-    index_.clear();
-    id_index_.clear();
-    id_firsts_.clear();
-    id_stamps_.clear();
-    recent_.clear();
-  }
+  const bool give_back = allocated_bytes() > 2 * max_bytes_;
+  empty_out(bytes_, give_back);
+  empty_out(features_, give_back);
+  empty_out(namespaces_, give_back);
+  empty_out(entries_, give_back);
+  empty_out(index_, give_back);
+  empty_out(id_index_, give_back);
+  empty_out(id_firsts_, give_back);
+  empty_out(id_stamps_, give_back);
+  empty_out(recent_, give_back);
   counted_bytes_ = 0;
 }
 

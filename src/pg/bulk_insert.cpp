@@ -44,8 +44,7 @@ struct BulkInsert {
   // slots made from the table's own descriptor each pinned it, and pinning
   // and releasing a thousand of them a batch took a sixth of the logger's time.
   TupleDesc slot_desc;
-  TupleTableSlot** slots;
-  int made;  // slots[0, made) exist
+  TupleTableSlot** slots;  // made in order as rows come: the first null ends them
   int held;
   // The columns left out that have a default (bulk_insert_begin_untriggered).
   int ndefaults;
@@ -172,7 +171,6 @@ void bulk_insert_row(BulkInsert* insert) {
     MemoryContext caller = MemoryContextSwitchTo(insert->estate->es_query_cxt);
     slot = MakeSingleTupleTableSlot(insert->slot_desc, table_slot_callbacks(insert->relation));
     MemoryContextSwitchTo(caller);
-    ++insert->made;
   }
   ExecClearTuple(slot);
   int natts = slot->tts_tupleDescriptor->natts;
@@ -210,7 +208,7 @@ void bulk_insert_finish(BulkInsert* insert) {
   bulk_insert_flush(insert);
   FreeBulkInsertState(insert->state);
   table_finish_bulk_insert(insert->relation, 0);
-  for (int i = 0; i < insert->made; ++i) ExecDropSingleTupleTableSlot(insert->slots[i]);
+  for (int i = 0; i < kBufferedRows && insert->slots[i] != nullptr; ++i) ExecDropSingleTupleTableSlot(insert->slots[i]);
   ExecResetTupleTable(insert->estate->es_tupleTable, false);
   ExecCloseResultRelations(insert->estate);
   ExecCloseRangeTableRelations(insert->estate);
