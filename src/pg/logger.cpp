@@ -79,6 +79,10 @@ void commit_transaction() {
   PopActiveSnapshot();
   CommitTransactionCommand();
   pgstat_report_activity(STATE_IDLE, nullptr);
+  // As the trainer does (worker.cpp): a background worker flushes its table
+  // statistics itself, or autovacuum never sees pz.decisions and
+  // pz.event_state grow (at most once a second unless forced).
+  pgstat_report_stat(false);
 }
 
 // Counts what writing a queued event did; warns of an id taken.
@@ -335,6 +339,7 @@ void pz_logger_main(Datum) {
       ProcessConfigFile(PGC_SIGHUP);
     }
     pz::pg::flush(false);
+    pgstat_report_stat(true);  // all of it before sleeping
     int events = WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_POSTMASTER_DEATH,
                            pz::pg::pz_log_flush_interval_ms(), PG_WAIT_EXTENSION);
     ResetLatch(MyLatch);

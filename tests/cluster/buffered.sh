@@ -90,6 +90,15 @@ echo "ok: the reward given while the event was queued was joined"
 # it: recognized by its id (counted as written, not failed), the rest appended.
 expect_equal "no queued event failed" "0" "$(q -d $db -c "SELECT failed FROM pz.log_queue")"
 
+# The logger reports what it writes to the cumulative statistics, as a
+# backend does when it goes idle: without that, autovacuum would never see
+# pz.decisions and pz.event_state grow, nor vacuum or analyze them.
+inserted="SELECT sum(n_tup_ins) FROM pg_stat_user_tables WHERE relid IN ('pz.decisions'::regclass, 'pz.event_state'::regclass)"
+before=$(q -d $db -c "$inserted")
+rank_many 100 statistics >/dev/null
+wait_for 10 $db "SELECT ($inserted) >= $before + 200"
+echo "ok: the logger's inserts reach the table statistics"
+
 # Slots through the queue: the slot probabilities travel with the queued row;
 # a reward for slot 3 of a queued event writes it first; each slot is joined
 # with its own rewards.
