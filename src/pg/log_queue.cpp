@@ -119,16 +119,24 @@ void copy_out(uint64_t position, void* target, uint64_t size) {
 }
 
 // Reads the record at `position` (the lock held, or the caller the logger);
-// returns the position after it.
-uint64_t read_record(uint64_t position, QueuedEvent* event) {
+// returns the position after it. `in_place`: the row may be left where it is
+// when it does not wrap around the end of the ring (for the reader, whose
+// records stay until it releases them; copying each 6 kB row out was 5% of
+// the logger's time), else it is copied.
+uint64_t read_record(uint64_t position, QueuedEvent* event, bool in_place) {
   RecordHeader header;
   copy_out(position, &header, sizeof header);
   event->kind = header.kind;
   event->database = header.database;
   event->event_id = header.event_id;
   event->size = header.size;
-  event->row = static_cast<char*>(palloc(header.size));
-  copy_out(position + sizeof header, event->row, header.size);
+  const uint64_t row_offset = (position + sizeof header) % ring->capacity;
+  if (in_place && row_offset + header.size <= ring->capacity) {
+    event->row = ring->data + row_offset;
+  } else {
+    event->row = static_cast<char*>(palloc(header.size));
+    copy_out(position + sizeof header, event->row, header.size);
+  }
   event->end = position + sizeof header + header.size;
   return event->end;
 }
@@ -250,7 +258,7 @@ int read_events(uint64_t* position, int max, QueuedEvent* events) {
   LWLockRelease(control->lock);
   // Records before head are complete and stay until the logger releases them.
   int count = 0;
-  while (count < max && from < head) from = read_record(from, &events[count++]);
+  while (count < max && from < head) from = read_record(from, &events[count++], true);
   *position = from;
   return count;
 }
@@ -277,7 +285,7 @@ bool find_queued_event(Oid database, const pg_uuid_t& event_id, QueuedEvent* fou
     copy_out(position, &header, sizeof header);
     if (header.kind == RecordKind::kEvent && header.database == database && memcmp(&header.event_id, &event_id, sizeof event_id) == 0) {
       hit = true;
-      if (found != nullptr) read_record(position, found);
+      if (found != nullptr) read_record(position, found, false);
       break;
     }
     position += sizeof header + header.size;

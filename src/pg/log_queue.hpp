@@ -49,7 +49,8 @@ inline EnqueueResult enqueue_event(Oid database, const pg_uuid_t& event_id, cons
 EnqueueResult enqueue_waiting(RecordKind kind, Oid database, const pg_uuid_t& event_id,
                               const char* row, uint32_t size);
 
-// A copy of one queued record, palloc'd in the current memory context.
+// One queued record: a copy palloc'd in the current memory context, or (as
+// read_events() gives it) its row left in the ring.
 struct QueuedEvent {
   uint64_t end;  // position just past the record: pass it to release_events()
   RecordKind kind;
@@ -59,9 +60,11 @@ struct QueuedEvent {
   char* row;
 };
 
-// Copies up to `max` events from `*position` (0: the oldest queued) into
+// Reads up to `max` events from `*position` (0: the oldest queued) into
 // `events` and moves `*position` past them; returns how many. Only the logger
-// releases events, so what it reads stays in place until it releases it.
+// releases events, so what it reads stays in place until it releases it: a
+// row is left in the ring unless it wraps around its end (then copied), and
+// must not be used after release_events() passed it.
 int read_events(uint64_t* position, int max, QueuedEvent* events);
 
 // Frees the queue up to `end` once the events before it are committed.
