@@ -9,14 +9,12 @@
 #include <cstddef>
 #include <vector>
 
-#include "core/action_cache.hpp"
 #include "core/features.hpp"
 #include "pg/postgres.hpp"
 #include "pg/rank_request.hpp"
 #include "pg/row_actions.hpp"
 
 namespace pz::pg {
-
 
 // Each candidate's features: a cached row's from the cache; the others
 // featurized from their tokens (the InputError featurize_action throws) and,
