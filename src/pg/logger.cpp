@@ -20,6 +20,7 @@
 #include "pg/reward_log.hpp"
 #include "pg/shared_state.hpp"
 #include "pg/worker_registration.hpp"
+#include "pg/worker_transaction.hpp"
 
 extern "C" {
 #include "access/xlog.h"
@@ -68,22 +69,7 @@ constexpr size_t kLoggerFreedMemory = 64 * 1024 * 1024;
 QueuedEvent events[kBatch];
 int appending[kBatch];  // positions in events[] of the group being gathered
 
-void begin_transaction() {
-  SetCurrentStatementStartTimestamp();
-  StartTransactionCommand();
-  PushActiveSnapshot(GetTransactionSnapshot());
-  pgstat_report_activity(STATE_RUNNING, "pz: writing queued decisions");
-}
-
-void commit_transaction() {
-  PopActiveSnapshot();
-  CommitTransactionCommand();
-  pgstat_report_activity(STATE_IDLE, nullptr);
-  // As the trainer does (worker.cpp): a background worker flushes its table
-  // statistics itself, or autovacuum never sees pz.decisions and
-  // pz.event_state grow (at most once a second unless forced).
-  pgstat_report_stat(false);
-}
+void begin_transaction() { begin_worker_transaction("pz: writing queued decisions"); }
 
 // Counts what writing a queued event did; warns of an id taken.
 void count_event(const QueuedEvent* event, QueuedWrite written, BatchCounts* counts) {
@@ -211,7 +197,7 @@ int write_one_by_one(int count) {
     {
       begin_transaction();
       write_events(i, i + 1, false, &counts);
-      commit_transaction();
+      commit_worker_transaction();
     }
     PG_CATCH();
     {
@@ -252,7 +238,7 @@ int flush_batch() {
   {
     begin_transaction();
     write_events(0, count, true, &counts);
-    commit_transaction();
+    commit_worker_transaction();
   }
   PG_CATCH();
   {

@@ -29,6 +29,7 @@
 #include "pg/schema_version.hpp"
 #include "pg/trainer.hpp"
 #include "pg/worker_registration.hpp"
+#include "pg/worker_transaction.hpp"
 
 extern "C" {
 #include "commands/extension.h"
@@ -114,21 +115,7 @@ void abort_and_report(const Failure& failure, const char* what, int level = WARN
 void begin_transaction(const char* activity) {
   // A cancel that came between steps had nothing to cancel.
   QueryCancelPending = false;
-  // now() in the step must be the time of the step, as in a client session.
-  SetCurrentStatementStartTimestamp();
-  StartTransactionCommand();
-  PushActiveSnapshot(GetTransactionSnapshot());
-  pgstat_report_activity(STATE_RUNNING, activity);
-}
-
-void commit_transaction() {
-  PopActiveSnapshot();
-  CommitTransactionCommand();
-  pgstat_report_activity(STATE_IDLE, nullptr);
-  // A client backend flushes its table statistics when it goes idle; the
-  // worker must do it itself, or autovacuum never sees its inserts into
-  // pz.models and updates of pz.events (at most once a second unless forced).
-  pgstat_report_stat(false);
+  begin_worker_transaction(activity);
 }
 
 // Between steps, outside any transaction: exits on SIGTERM, re-reads the
@@ -238,7 +225,7 @@ bool find_due_loops() {
       due_loops.clear();
       last_attempt.clear();
     }
-    pg_call([] { commit_transaction(); });
+    pg_call([] { commit_worker_transaction(); });
     return true;
   } catch (...) {
     describe_current_exception(failure);
@@ -255,7 +242,7 @@ void refresh_counters_step() {
     pg_call([] {
       begin_transaction("pz: counting rewards");
       refresh_counters();
-      commit_transaction();
+      commit_worker_transaction();
     });
     return;
   } catch (...) {
@@ -293,7 +280,7 @@ StepResult run_step(const char* loop, const StepKind& kind) {
   try {
     pg_call([&] { begin_transaction(activity); });
     bool more_due = kind.work(loop);
-    pg_call([] { commit_transaction(); });
+    pg_call([] { commit_worker_transaction(); });
     return more_due ? StepResult::kMoreDue : StepResult::kCaughtUp;
   } catch (...) {
     describe_current_exception(failure);
